@@ -1,0 +1,698 @@
+import { createHash } from 'crypto';
+import { Lazy } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { ServiceMonitor } from '../../imports/monitoring.coreos.com';
+import { LiteLLMConfigError } from '../errors';
+import { IDatabaseEndpoint } from '../governance/database-endpoint';
+import { selectorLabels, standardLabels } from '../labels';
+import { EgressRule, NetworkPeer, dnsEgress, renderEgress, renderPeer, renderPorts, validatePeer } from '../network';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
+import { formatCpu, formatMemory, parseCpuMillis, parseMemoryBytes } from '../quantity';
+import { IRedisEndpoint } from '../redis/redis-endpoint';
+import { SecretKeyRef, secretKeyRef } from '../secret';
+import { boolean, dns1123Label, envName, integer, nonEmptyString, oneOf, port as checkPort, unique } from '../validate';
+import { ConfigSection, ExtraConfig, LiteLLMConfigDocument, envRef } from './config';
+import { DEFAULT_PROXY_IMAGE, ImageReference, PROXY_UID, parseImage } from './image';
+import { ModelDeployment, renderModel, secretEnvName } from './model';
+import { WorkerSizing, memoryRequestBytes } from './workers';
+
+/** Horizontal autoscaling of the proxy (autoscaling/v2). */
+export interface ProxyAutoscaling {
+  /** Fewest replicas. @default 2 */
+  readonly minReplicas?: number;
+  /** Most replicas. */
+  readonly maxReplicas: number;
+  /** Target average CPU utilisation, percent of the request. @default 70 */
+  readonly cpuUtilization?: number;
+  /** Target average memory utilisation, percent of the request. @default 80 */
+  readonly memoryUtilization?: number;
+  /**
+   * How long the autoscaler waits before removing pods. Long enough that a
+   * quiet minute between long streams does not flap the pool.
+   * @default the larger of 300 s and requestTimeoutSeconds
+   */
+  readonly scaleDownStabilizationSeconds?: number;
+}
+
+/** Router behaviour (`router_settings`). */
+export interface RouterOptions {
+  /** `routing_strategy`. @default 'simple-shuffle' (LiteLLM's recommended default for production) */
+  readonly routingStrategy?: 'simple-shuffle' | 'least-busy' | 'usage-based-routing-v2' | 'latency-based-routing' | 'cost-based-routing';
+  /** Retries per request (`num_retries`). @default LiteLLM's default (2) */
+  readonly numRetries?: number;
+  /** Failures per minute before a deployment is cooled down (`allowed_fails`). @default LiteLLM's default (3) */
+  readonly allowedFails?: number;
+  /** Seconds a failing deployment is taken out of rotation (`cooldown_time`). @default LiteLLM's default (5) */
+  readonly cooldownSeconds?: number;
+  /**
+   * Reject requests over a deployment's rpm/tpm before calling the provider
+   * (`optional_pre_call_checks: [enforce_model_rate_limits]`) instead of only
+   * routing around it. @default true when any model has rpm or tpm
+   */
+  readonly enforceModelRateLimits?: boolean;
+}
+
+/** Prometheus metrics (`/metrics/` with the `prometheus` callback). */
+export interface ProxyMetrics {
+  /** Emit a prometheus-operator ServiceMonitor. @default true */
+  readonly serviceMonitor?: boolean;
+  /** Namespace Prometheus scrapes from; admitted by the NetworkPolicy on the proxy port. @default 'monitoring' */
+  readonly prometheusNamespace?: string;
+  /** Scrape interval. @default '30s' */
+  readonly interval?: string;
+}
+
+/** Response caching through the shared Redis (`litellm_settings.cache`). */
+export interface ProxyCache {
+  /** Seconds a cached response lives (`cache_params.ttl`). @default 600 */
+  readonly ttlSeconds?: number;
+  /**
+   * Call types that are cached (`cache_params.supported_call_types`).
+   * @default ['acompletion', 'aembedding'] (async chat completions and embeddings: what the proxy serves)
+   */
+  readonly callTypes?: readonly string[];
+}
+
+export interface LiteLLMProxyProps {
+  /** Base name of every object. @default the construct id */
+  readonly name?: string;
+  /** Image, pinned by tag or digest. @default `ghcr.io/berriai/litellm-non_root:v1.89.4` */
+  readonly image?: string;
+  /** Registry credentials (names of existing `kubernetes.io/dockerconfigjson` Secrets). @default none */
+  readonly imagePullSecrets?: readonly string[];
+  /** The model deployments (`model_list`). At least one. */
+  readonly models: readonly ModelDeployment[];
+  /** The admin master key (`general_settings.master_key`), from an existing Secret. Must start with `sk-`. */
+  readonly masterKey: SecretKeyRef;
+  /**
+   * Key that encrypts provider credentials stored in the database
+   * (`LITELLM_SALT_KEY`). Never change it once models are stored.
+   * @default none (LiteLLM falls back to the master key)
+   */
+  readonly saltKey?: SecretKeyRef;
+
+  /** Fixed replica count. Mutually exclusive with autoscaling. @default 1 */
+  readonly replicas?: number;
+  /** Horizontal autoscaling; replaces `replicas`. @default none */
+  readonly autoscaling?: ProxyAutoscaling;
+  /**
+   * Per-replica limits: running several replicas (or an autoscaler) without
+   * Redis means each replica counts rpm/tpm and cooldowns on its own, so N
+   * replicas let N times the limit through. Set true to accept that.
+   * @default false
+   */
+  readonly acceptPerReplicaLimits?: boolean;
+
+  /** CPU each pod requests; the worker count derives from it. @default '1' */
+  readonly cpu?: string;
+  /** CPU limit. @default none: throttling a streaming proxy stalls every open stream */
+  readonly cpuLimit?: string;
+  /** Memory request. @default 256Mi + 768Mi per worker */
+  readonly memory?: string;
+  /** Memory limit. @default twice the memory request */
+  readonly memoryLimit?: string;
+  /** Worker processes per pod. @default WorkerSizing.perCpu() */
+  readonly workers?: WorkerSizing;
+  /**
+   * Recycle a worker after this many requests (`--max_requests_before_restart`),
+   * the documented mitigation for memory growth under load (litellm#12685).
+   * @default no recycling
+   */
+  readonly maxRequestsBeforeRestart?: number;
+
+  /** Container and Service port. @default 4000 */
+  readonly port?: number;
+  /** Longest request the proxy serves, in seconds (`litellm_settings.request_timeout`). @default 600 (the production guide's value) */
+  readonly requestTimeoutSeconds?: number;
+  /**
+   * How long a terminating pod lets in-flight requests finish
+   * (`GRACEFUL_SHUTDOWN_TIMEOUT`). @default requestTimeoutSeconds, so a rollout never cuts a stream
+   */
+  readonly drainTimeoutSeconds?: number;
+  /** Pause before SIGTERM so endpoints stop routing to the pod first. @default 10 */
+  readonly preStopSeconds?: number;
+  /** Pod grace period. Must cover preStop + drain. @default preStop + drain + 15 s */
+  readonly terminationGracePeriodSeconds?: number;
+
+  /** Router settings. @default LiteLLM's defaults, simple-shuffle */
+  readonly router?: RouterOptions;
+  /** Shared Redis for rate limits, cooldowns and the cache. @default none */
+  readonly redis?: IRedisEndpoint;
+  /** Response caching in Redis; needs `redis`. @default off */
+  readonly cache?: ProxyCache;
+  /** Database for virtual keys, teams and budgets. @default none */
+  readonly database?: IDatabaseEndpoint;
+  /** Prometheus metrics. @default off */
+  readonly metrics?: ProxyMetrics;
+  /** LiteLLM's log level (`LITELLM_LOG`). @default 'ERROR' (production guide) */
+  readonly logLevel?: 'ERROR' | 'WARNING' | 'INFO' | 'DEBUG';
+
+  /**
+   * Who may connect to the proxy port. Kubelet probes are not affected.
+   * @default pods of the proxy's own namespace
+   */
+  readonly allowFrom?: readonly NetworkPeer[];
+  /** Further egress (e.g. an in-cluster model server). Provider endpoints from `models` are opened automatically. @default none */
+  readonly extraEgress?: readonly EgressRule[];
+  /** Service type. @default 'ClusterIP' */
+  readonly serviceType?: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  /**
+   * How strictly replicas spread across nodes: 'preferred' still schedules
+   * on a single node; 'required' keeps extra replicas pending rather than share one.
+   * @default 'preferred'
+   */
+  readonly spread?: 'preferred' | 'required';
+
+  /** Plain, non-secret environment variables. @default none */
+  readonly env?: Record<string, string>;
+  /** Environment variables from Secret keys. @default none */
+  readonly secretEnv?: Record<string, SecretKeyRef>;
+  /** config.yaml keys not modelled yet; a key a typed prop sets is refused. @default none */
+  readonly extraConfig?: ExtraConfig;
+}
+
+const DEFAULTS = {
+  cpu: '1',
+  port: 4000,
+  requestTimeoutSeconds: 600,
+  preStopSeconds: 10,
+  graceMarginSeconds: 15,
+  minReplicas: 2,
+  cpuUtilization: 70,
+  memoryUtilization: 80,
+} as const;
+
+const CONFIG_DIR = '/etc/litellm';
+const CONTAINER_NAME = 'litellm';
+
+/** Env names the construct sets itself; `env`/`secretEnv` may not reuse them. */
+const RESERVED_ENV = new Set(['LITELLM_MASTER_KEY', 'LITELLM_SALT_KEY', 'LITELLM_MODE', 'LITELLM_LOG', 'GRACEFUL_SHUTDOWN_TIMEOUT',
+  'REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD', 'REDIS_SSL', 'DATABASE_URL', 'DISABLE_SCHEMA_UPDATE', 'LITELLM_NON_ROOT', 'HOME',
+  'XDG_CACHE_HOME', 'NPM_CONFIG_CACHE', 'LITELLM_UI_PATH', 'LITELLM_ASSETS_PATH', 'LITELLM_MIGRATION_DIR', 'PORT', 'NUM_WORKERS']);
+
+/**
+ * A set of LiteLLM proxy replicas: config.yaml from typed props, workers sized
+ * from CPU, secrets by reference, probes, a rollout that lets streams finish,
+ * Service, optional HPA, PDB, NetworkPolicy and ServiceMonitor.
+ */
+export class LiteLLMProxy extends Construct {
+  /** Base name of the objects. */
+  public readonly name: string;
+  /** The Deployment (the primary child, id `Resource`). */
+  public readonly deployment: k8s.KubeDeployment;
+  public readonly service: k8s.KubeService;
+  public readonly configMap: k8s.KubeConfigMap;
+  public readonly serviceAccount: k8s.KubeServiceAccount;
+  public readonly networkPolicy: k8s.KubeNetworkPolicy;
+  public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
+  public readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
+  public readonly serviceMonitor?: ServiceMonitor;
+  /** The config.yaml being built; rendered at synth time. */
+  public readonly config: LiteLLMConfigDocument;
+
+  /** Uvicorn workers per pod. */
+  public readonly workers: number;
+  /** Container port. */
+  public readonly port: number;
+  /** `litellm_settings.request_timeout`, seconds. */
+  public readonly requestTimeoutSeconds: number;
+  /** `GRACEFUL_SHUTDOWN_TIMEOUT`, seconds. */
+  public readonly drainTimeoutSeconds: number;
+  public readonly preStopSeconds: number;
+  public readonly terminationGracePeriodSeconds: number;
+  /** Most pods that can run at once (replicas or the autoscaler's max): used for connection budgets. */
+  public readonly maxReplicas: number;
+  /** The image reference. */
+  public readonly image: ImageReference;
+  /** Labels that select the proxy pods. */
+  public readonly podSelector: Record<string, string>;
+  /** In-cluster DNS name of the Service (relative to the namespace). */
+  public readonly serviceName: string;
+
+  private readonly env: k8s.EnvVar[] = [];
+  private readonly ingressPeers: NetworkPeer[] = [];
+  private readonly ingressPorts = new Map<string, { peers: NetworkPeer[]; reason: string }>();
+  private readonly egressRules: EgressRule[] = [];
+
+  constructor(scope: Construct, id: string, props: LiteLLMProxyProps) {
+    super(scope, id);
+    if (typeof props !== 'object' || props === null) {
+      throw new LiteLLMConfigError(id, props, 'LiteLLMProxy needs props with at least models and masterKey');
+    }
+    this.name = dns1123Label('name', props.name ?? id.toLowerCase(), 47);
+    this.image = parseImage('image', props.image ?? DEFAULT_PROXY_IMAGE);
+    this.port = checkPort('port', props.port ?? DEFAULTS.port);
+    this.podSelector = selectorLabels(this.name, 'proxy');
+    this.serviceName = this.name;
+    const labels = standardLabels(this.name, 'proxy');
+
+    // --- sizing -----------------------------------------------------------
+    const cpuMillis = parseCpuMillis('cpu', props.cpu ?? DEFAULTS.cpu);
+    this.workers = (props.workers ?? WorkerSizing.perCpu()).workersFor(cpuMillis, 'workers');
+    const memoryBytes = props.memory !== undefined ? parseMemoryBytes('memory', props.memory) : memoryRequestBytes(this.workers);
+    const memoryLimitBytes = props.memoryLimit !== undefined ? parseMemoryBytes('memoryLimit', props.memoryLimit) : 2 * memoryBytes;
+    if (memoryLimitBytes < memoryBytes) {
+      throw new LiteLLMConfigError('memoryLimit', props.memoryLimit, `must be at least the memory request (${formatMemory(memoryBytes)})`);
+    }
+    let cpuLimitMillis: number | undefined;
+    if (props.cpuLimit !== undefined) {
+      cpuLimitMillis = parseCpuMillis('cpuLimit', props.cpuLimit);
+      if (cpuLimitMillis < cpuMillis) {
+        throw new LiteLLMConfigError('cpuLimit', props.cpuLimit, `must be at least the CPU request (${formatCpu(cpuMillis)})`);
+      }
+    }
+
+    // --- replicas ---------------------------------------------------------
+    if (props.replicas !== undefined && props.autoscaling !== undefined) {
+      throw new LiteLLMConfigError('replicas', props.replicas, 'leave replicas unset when autoscaling is given: the autoscaler owns the count');
+    }
+    const replicas = integer('replicas', props.replicas ?? 1, 1);
+    let minReplicas = replicas;
+    this.maxReplicas = replicas;
+    if (props.autoscaling !== undefined) {
+      minReplicas = integer('autoscaling.minReplicas', props.autoscaling.minReplicas ?? DEFAULTS.minReplicas, 1);
+      this.maxReplicas = integer('autoscaling.maxReplicas', props.autoscaling.maxReplicas, 1);
+      if (minReplicas > this.maxReplicas) {
+        throw new LiteLLMConfigError('autoscaling.minReplicas', minReplicas, `must not exceed autoscaling.maxReplicas (${this.maxReplicas})`);
+      }
+    }
+    const replicated = this.maxReplicas > 1;
+    if (replicated && props.redis === undefined && props.acceptPerReplicaLimits !== true) {
+      throw new LiteLLMConfigError(props.autoscaling ? 'autoscaling.maxReplicas' : 'replicas', this.maxReplicas,
+        'more than one replica needs `redis` so rpm/tpm limits and cooldowns are shared (otherwise N replicas allow N times the limit); '
+        + 'pass redis, or set acceptPerReplicaLimits: true to accept per-replica limits');
+    }
+
+    // --- timing -----------------------------------------------------------
+    this.requestTimeoutSeconds = integer('requestTimeoutSeconds', props.requestTimeoutSeconds ?? DEFAULTS.requestTimeoutSeconds, 1, 86400);
+    this.drainTimeoutSeconds = integer('drainTimeoutSeconds', props.drainTimeoutSeconds ?? this.requestTimeoutSeconds, 1, 86400);
+    this.preStopSeconds = integer('preStopSeconds', props.preStopSeconds ?? DEFAULTS.preStopSeconds, 0, 300);
+    const minGrace = this.preStopSeconds + this.drainTimeoutSeconds;
+    this.terminationGracePeriodSeconds = integer('terminationGracePeriodSeconds',
+      props.terminationGracePeriodSeconds ?? minGrace + DEFAULTS.graceMarginSeconds, 1);
+    if (this.terminationGracePeriodSeconds <= minGrace) {
+      throw new LiteLLMConfigError('terminationGracePeriodSeconds', this.terminationGracePeriodSeconds,
+        `must exceed preStopSeconds + drainTimeoutSeconds (${this.preStopSeconds} + ${this.drainTimeoutSeconds} = ${minGrace}), or the kubelet kills streams mid-drain`);
+    }
+
+    // --- config.yaml ------------------------------------------------------
+    this.config = new LiteLLMConfigDocument();
+    this.renderModels(props.models);
+    this.addSecretEnv('LITELLM_MASTER_KEY', secretKeyRef('masterKey', props.masterKey));
+    this.config.set('general_settings', 'master_key', envRef('LITELLM_MASTER_KEY'), 'masterKey');
+    if (props.saltKey !== undefined) this.addSecretEnv('LITELLM_SALT_KEY', secretKeyRef('saltKey', props.saltKey));
+    this.config.set('litellm_settings', 'request_timeout', this.requestTimeoutSeconds, 'requestTimeoutSeconds');
+    // Production guide (docs/proxy/prod.md): no verbose logging, JSON logs.
+    this.config.set('litellm_settings', 'set_verbose', false, 'LiteLLMProxy');
+    this.config.set('litellm_settings', 'json_logs', true, 'LiteLLMProxy');
+    this.renderRouter(props.router ?? {}, props.models);
+
+    // --- environment ------------------------------------------------------
+    const logLevel = oneOf('logLevel', props.logLevel ?? 'ERROR', ['ERROR', 'WARNING', 'INFO', 'DEBUG'] as const);
+    this.addEnv('LITELLM_MODE', 'PRODUCTION');
+    this.addEnv('LITELLM_LOG', logLevel);
+    // Drain on SIGTERM (litellm/proxy/shutdown/graceful_shutdown_manager.py, default 30 s).
+    this.addEnv('GRACEFUL_SHUTDOWN_TIMEOUT', String(this.drainTimeoutSeconds));
+    // Writable paths of the non-root image, so the root filesystem can be read-only
+    // (docker/Dockerfile.non_root sets HOME=/app, XDG_CACHE_HOME=/app/.cache; the UI is
+    // copied into LITELLM_UI_PATH at start-up, proxy_server.py).
+    this.addEnv('LITELLM_NON_ROOT', 'true');
+    this.addEnv('XDG_CACHE_HOME', '/app/.cache');
+    this.addEnv('NPM_CONFIG_CACHE', '/app/.cache/npm');
+    this.addEnv('LITELLM_UI_PATH', '/var/lib/litellm/ui');
+    this.addEnv('LITELLM_ASSETS_PATH', '/var/lib/litellm/assets');
+
+    // --- network: who may call us, whom we call ----------------------------
+    for (const [i, peer] of (props.allowFrom ?? [{}]).entries()) this.allowFrom(peer, `allowFrom[${i}]`);
+    for (const [i, rule] of (props.extraEgress ?? []).entries()) {
+      rule.peers.forEach((p, j) => validatePeer(`extraEgress[${i}].peers[${j}]`, p));
+      this.addEgress(rule);
+    }
+
+    if (props.redis !== undefined) this.connectRedis(props.redis, props.cache);
+    else if (props.cache !== undefined) {
+      throw new LiteLLMConfigError('cache', props.cache, 'response caching needs `redis`: an in-memory cache per replica would answer differently per pod');
+    }
+    if (props.database !== undefined) this.connectDatabase(props.database);
+    if (props.metrics !== undefined) this.serviceMonitor = this.enableMetrics(props.metrics);
+
+    for (const [k, v] of Object.entries(props.env ?? {})) {
+      if (typeof v !== 'string') throw new LiteLLMConfigError(`env.${k}`, v, 'must be a string');
+      this.addEnv(envName(`env.${k}`, k), v, `env.${k}`);
+    }
+    for (const [k, ref] of Object.entries(props.secretEnv ?? {})) {
+      this.addSecretEnv(envName(`secretEnv.${k}`, k), secretKeyRef(`secretEnv.${k}`, ref), `secretEnv.${k}`);
+    }
+    if (props.extraConfig !== undefined) this.config.mergeExtra(props.extraConfig, 'extraConfig');
+
+    // --- objects ----------------------------------------------------------
+    this.configMap = new k8s.KubeConfigMap(this, 'Config', {
+      metadata: { name: `${this.name}-config`, labels },
+      data: { 'config.yaml': Lazy.any({ produce: () => this.renderConfig() }) },
+    });
+
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name: this.name, labels },
+      // The proxy never calls the Kubernetes API.
+      automountServiceAccountToken: false,
+    });
+
+    const args = ['--port', String(this.port), '--config', `${CONFIG_DIR}/config.yaml`, '--num_workers', String(this.workers)];
+    if (props.maxRequestsBeforeRestart !== undefined) {
+      args.push('--max_requests_before_restart', String(integer('maxRequestsBeforeRestart', props.maxRequestsBeforeRestart, 1)));
+    }
+
+    const resources: k8s.ResourceRequirements = {
+      requests: { cpu: k8s.Quantity.fromString(formatCpu(cpuMillis)), memory: k8s.Quantity.fromString(formatMemory(memoryBytes)) },
+      limits: {
+        ...(cpuLimitMillis !== undefined ? { cpu: k8s.Quantity.fromString(formatCpu(cpuLimitMillis)) } : {}),
+        memory: k8s.Quantity.fromString(formatMemory(memoryLimitBytes)),
+      },
+    };
+
+    const emptyDir = (name: string, sizeLimit: string): k8s.Volume => ({ name, emptyDir: { sizeLimit: k8s.Quantity.fromString(sizeLimit) } });
+    const spreadMode = oneOf('spread', props.spread ?? 'preferred', ['preferred', 'required'] as const);
+
+    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
+      metadata: { name: this.name, labels },
+      spec: {
+        // The autoscaler owns the count when present; a fixed value here would fight it on every sync.
+        ...(props.autoscaling === undefined ? { replicas } : {}),
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: this.podSelector },
+        // Never remove a serving pod before its replacement is ready.
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+        template: {
+          metadata: {
+            labels,
+            // A config change rolls the pods: LiteLLM reads config.yaml only at start-up.
+            annotations: { 'checksum/config': Lazy.any({ produce: () => sha256(this.renderConfig()) }) },
+          },
+          spec: {
+            serviceAccountName: this.serviceAccount.name,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            terminationGracePeriodSeconds: this.terminationGracePeriodSeconds,
+            securityContext: restrictedPodSecurityContext(PROXY_UID, PROXY_UID),
+            ...(props.imagePullSecrets?.length
+              ? { imagePullSecrets: props.imagePullSecrets.map((n, i) => ({ name: dns1123Label(`imagePullSecrets[${i}]`, n, 253) })) }
+              : {}),
+            topologySpreadConstraints: [
+              {
+                topologyKey: 'kubernetes.io/hostname',
+                maxSkew: 1,
+                whenUnsatisfiable: spreadMode === 'required' ? 'DoNotSchedule' : 'ScheduleAnyway',
+                labelSelector: { matchLabels: this.podSelector },
+              },
+              // Zones where the nodes carry the label; a single-zone cluster is unaffected.
+              {
+                topologyKey: 'topology.kubernetes.io/zone',
+                maxSkew: 1,
+                whenUnsatisfiable: 'ScheduleAnyway',
+                labelSelector: { matchLabels: this.podSelector },
+              },
+            ],
+            containers: [{
+              name: CONTAINER_NAME,
+              image: this.image.reference,
+              imagePullPolicy: 'IfNotPresent',
+              args,
+              ports: [{ name: 'http', containerPort: this.port, protocol: 'TCP' }],
+              env: Lazy.any({ produce: () => this.env }),
+              resources,
+              securityContext: restrictedContainerSecurityContext(),
+              // Generous: first start copies the UI and may wait for the database.
+              startupProbe: {
+                httpGet: { path: '/health/liveliness', port: k8s.IntOrString.fromString('http') },
+                periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 60,
+              },
+              // Readiness reports the database; it takes a pod out of the Service, never restarts it.
+              readinessProbe: {
+                httpGet: { path: '/health/readiness', port: k8s.IntOrString.fromString('http') },
+                periodSeconds: 10, timeoutSeconds: 10, failureThreshold: 3, successThreshold: 1,
+              },
+              // Liveness only proves the event loop answers; no dependency checks, so an outage never restarts every pod.
+              livenessProbe: {
+                httpGet: { path: '/health/liveliness', port: k8s.IntOrString.fromString('http') },
+                periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4,
+              },
+              // Endpoints controllers and ingress controllers need a moment to stop routing here.
+              // exec sleep: the image is Wolfi-based (busybox sleep); preStop.sleep is not in the 1.28 API.
+              ...(this.preStopSeconds > 0
+                ? { lifecycle: { preStop: { exec: { command: ['sleep', String(this.preStopSeconds)] } } } }
+                : {}),
+              volumeMounts: [
+                { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+                { name: 'tmp', mountPath: '/tmp' },
+                { name: 'cache', mountPath: '/app/.cache' },
+                { name: 'ui', mountPath: '/var/lib/litellm/ui' },
+                { name: 'assets', mountPath: '/var/lib/litellm/assets' },
+              ],
+            }],
+            volumes: [
+              { name: 'config', configMap: { name: this.configMap.name } },
+              emptyDir('tmp', '1Gi'),
+              emptyDir('cache', '512Mi'),
+              emptyDir('ui', '256Mi'),
+              emptyDir('assets', '64Mi'),
+            ],
+          },
+        },
+      },
+    });
+
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata: { name: this.serviceName, labels },
+      spec: {
+        type: oneOf('serviceType', props.serviceType ?? 'ClusterIP', ['ClusterIP', 'NodePort', 'LoadBalancer'] as const),
+        selector: this.podSelector,
+        ports: [{ name: 'http', port: this.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP', appProtocol: 'http' }],
+      },
+    });
+
+    if (props.autoscaling !== undefined) {
+      this.autoscaler = this.addAutoscaler(props.autoscaling, minReplicas, labels);
+    }
+    if (replicated) {
+      this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+        metadata: { name: this.name, labels },
+        spec: {
+          maxUnavailable: k8s.IntOrString.fromNumber(1),
+          selector: { matchLabels: this.podSelector },
+          // A crash-looping pod must not block node drains.
+          unhealthyPodEvictionPolicy: 'AlwaysAllow',
+        },
+      });
+    }
+
+    this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: { name: this.name, labels },
+      spec: {
+        podSelector: { matchLabels: this.podSelector },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: Lazy.any({ produce: () => this.renderIngress() }),
+        egress: Lazy.any({ produce: () => [dnsEgress(), ...this.mergedEgress().map((r, i) => renderEgress(r, `egress[${i}]`))] }),
+      },
+    });
+  }
+
+  /** Admits a peer to the proxy port. */
+  public allowFrom(peer: NetworkPeer, prop = 'allowFrom'): void {
+    validatePeer(prop, peer);
+    this.ingressPeers.push(peer);
+  }
+
+  /** Opens egress from the proxy pods. */
+  public addEgress(rule: EgressRule): void {
+    this.egressRules.push(rule);
+  }
+
+  /** Adds a plain environment variable; a repeated name is an error. */
+  public addEnv(name: string, value: string, prop = name): void {
+    this.assertNewEnv(name, prop);
+    this.env.push({ name, value });
+  }
+
+  /** Adds an environment variable from a Secret key; a repeated name is an error. */
+  public addSecretEnv(name: string, ref: SecretKeyRef, prop = name): void {
+    this.assertNewEnv(name, prop);
+    this.env.push({ name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } });
+  }
+
+  /** Sets one config.yaml key, owned by `owner` (a second writer is an error). */
+  public setConfig(section: ConfigSection, key: string, value: unknown, owner: string): void {
+    this.config.set(section, key, value, owner);
+  }
+
+  /** The environment as rendered (for tests and for other constructs that mirror it, e.g. the migration Job). */
+  public get environment(): readonly k8s.EnvVar[] {
+    return this.env;
+  }
+
+  private assertNewEnv(name: string, prop: string): void {
+    if (this.env.some(e => e.name === name)) {
+      throw new LiteLLMConfigError(prop, name, 'environment variable names must be unique; this one is already set'
+        + (RESERVED_ENV.has(name) ? ' by the construct itself' : ''));
+    }
+    if (prop !== name && RESERVED_ENV.has(name)) {
+      throw new LiteLLMConfigError(prop, name, 'this variable is set by the construct from its typed props');
+    }
+  }
+
+  private renderModels(models: readonly ModelDeployment[]): void {
+    if (!Array.isArray(models) || models.length === 0) {
+      throw new LiteLLMConfigError('models', models, 'must list at least one model deployment');
+    }
+    const keyEnvs = new Map<string, SecretKeyRef>();
+    const ports = new Set<number>();
+    models.forEach((m, i) => {
+      const { entry, keyRef, port } = renderModel(`models[${i}]`, m);
+      this.config.addModel(entry);
+      ports.add(port);
+      if (keyRef) keyEnvs.set(secretEnvName(keyRef), keyRef);
+    });
+    // One variable per distinct Secret key, however many models share it.
+    for (const [envVar, ref] of keyEnvs) this.addSecretEnv(envVar, ref, `models (${ref.name}/${ref.key})`);
+    this.addEgress({ peers: [], ports: [...ports].sort((a, b) => a - b), reason: 'model provider endpoints' });
+  }
+
+  private renderRouter(router: RouterOptions, models: readonly ModelDeployment[]): void {
+    const owner = 'router';
+    const strategy = oneOf('router.routingStrategy', router.routingStrategy ?? 'simple-shuffle',
+      ['simple-shuffle', 'least-busy', 'usage-based-routing-v2', 'latency-based-routing', 'cost-based-routing'] as const);
+    this.config.set('router_settings', 'routing_strategy', strategy, `${owner}.routingStrategy`);
+    if (router.numRetries !== undefined) this.config.set('router_settings', 'num_retries', integer('router.numRetries', router.numRetries, 0, 10), `${owner}.numRetries`);
+    if (router.allowedFails !== undefined) this.config.set('router_settings', 'allowed_fails', integer('router.allowedFails', router.allowedFails, 0), `${owner}.allowedFails`);
+    if (router.cooldownSeconds !== undefined) this.config.set('router_settings', 'cooldown_time', integer('router.cooldownSeconds', router.cooldownSeconds, 0), `${owner}.cooldownSeconds`);
+    const hasLimits = models.some(m => m.rpm !== undefined || m.tpm !== undefined);
+    const enforce = router.enforceModelRateLimits === undefined ? hasLimits : boolean('router.enforceModelRateLimits', router.enforceModelRateLimits);
+    if (enforce && !hasLimits) {
+      throw new LiteLLMConfigError('router.enforceModelRateLimits', true, 'needs at least one model with rpm or tpm to enforce');
+    }
+    // optional_pre_call_checks values: litellm/types/router.py (OptionalPreCallChecks).
+    if (enforce) this.config.set('router_settings', 'optional_pre_call_checks', ['enforce_model_rate_limits'], `${owner}.enforceModelRateLimits`);
+  }
+
+  private connectRedis(redis: IRedisEndpoint, cache: ProxyCache | undefined): void {
+    nonEmptyString('redis.host', redis.host);
+    checkPort('redis.port', redis.port);
+    // host/port/password, not redis_url: documented as measurably slower (litellm#3188).
+    this.addEnv('REDIS_HOST', redis.host);
+    this.addEnv('REDIS_PORT', String(redis.port));
+    const owner = 'redis';
+    this.config.set('router_settings', 'redis_host', envRef('REDIS_HOST'), owner);
+    this.config.set('router_settings', 'redis_port', envRef('REDIS_PORT'), owner);
+    if (redis.password !== undefined) {
+      this.addSecretEnv('REDIS_PASSWORD', secretKeyRef('redis.password', redis.password));
+      this.config.set('router_settings', 'redis_password', envRef('REDIS_PASSWORD'), owner);
+    }
+    if (redis.tls) {
+      // redis-py kwarg `ssl`, read by LiteLLM from REDIS_SSL (litellm/_redis.py) and passed via cache_kwargs.
+      this.addEnv('REDIS_SSL', 'True');
+      this.config.set('router_settings', 'cache_kwargs', { ssl: true }, owner);
+    }
+    if (cache !== undefined) {
+      const ttl = integer('cache.ttlSeconds', cache.ttlSeconds ?? 600, 1);
+      const callTypes = [...(cache.callTypes ?? ['acompletion', 'aembedding'])];
+      if (callTypes.length === 0) throw new LiteLLMConfigError('cache.callTypes', callTypes, 'must name at least one call type, e.g. "acompletion"');
+      unique('cache.callTypes', callTypes, 'call types');
+      this.config.set('litellm_settings', 'cache', true, 'cache');
+      this.config.set('litellm_settings', 'cache_params', {
+        type: 'redis',
+        host: envRef('REDIS_HOST'),
+        port: envRef('REDIS_PORT'),
+        ...(redis.password !== undefined ? { password: envRef('REDIS_PASSWORD') } : {}),
+        ...(redis.tls ? { ssl: true } : {}),
+        ttl,
+        supported_call_types: callTypes,
+      }, 'cache');
+    }
+    redis.admitClient({ podLabels: this.podSelector });
+    this.addEgress(redis.egress);
+  }
+
+  private connectDatabase(database: IDatabaseEndpoint): void {
+    this.addSecretEnv('DATABASE_URL', secretKeyRef('database.url', database.url));
+    // Migrations run once, in the migration Job; pods racing on schema changes is litellm#14400.
+    this.addEnv('DISABLE_SCHEMA_UPDATE', 'true');
+    database.admitClient({ podLabels: this.podSelector });
+    this.addEgress(database.egress);
+  }
+
+  private enableMetrics(metrics: ProxyMetrics): ServiceMonitor | undefined {
+    const ns = dns1123Label('metrics.prometheusNamespace', metrics.prometheusNamespace ?? 'monitoring');
+    this.config.append('litellm_settings', 'callbacks', 'prometheus', 'metrics');
+    // /metrics needs the master key by default (require_auth_for_metrics_endpoint, default true).
+    // Prometheus has no key, so the endpoint is opened and the NetworkPolicy admits only
+    // Prometheus's namespace to it instead.
+    this.config.set('litellm_settings', 'require_auth_for_metrics_endpoint', false, 'metrics');
+    this.ingressPorts.set('metrics', { peers: [{ namespace: ns }], reason: 'Prometheus scrapes /metrics/' });
+    if (metrics.serviceMonitor === false) return undefined;
+    const interval = metrics.interval ?? '30s';
+    if (!/^\d+(ms|s|m|h)$/.test(interval)) {
+      throw new LiteLLMConfigError('metrics.interval', interval, 'must be a Prometheus duration such as "30s" or "1m"');
+    }
+    return new ServiceMonitor(this, 'ServiceMonitor', {
+      metadata: { name: this.name, labels: standardLabels(this.name, 'proxy') },
+      spec: {
+        selector: { matchLabels: this.podSelector },
+        // /metrics redirects to /metrics/ (litellm/integrations/prometheus.py mounts it there).
+        endpoints: [{ port: 'http', path: '/metrics/', interval }],
+      },
+    });
+  }
+
+  private addAutoscaler(a: ProxyAutoscaling, minReplicas: number, labels: Record<string, string>): k8s.KubeHorizontalPodAutoscalerV2 {
+    const cpu = integer('autoscaling.cpuUtilization', a.cpuUtilization ?? DEFAULTS.cpuUtilization, 1, 100);
+    const memory = integer('autoscaling.memoryUtilization', a.memoryUtilization ?? DEFAULTS.memoryUtilization, 1, 100);
+    const window = integer('autoscaling.scaleDownStabilizationSeconds',
+      a.scaleDownStabilizationSeconds ?? Math.max(300, this.requestTimeoutSeconds), 0, 3600);
+    return new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
+      metadata: { name: this.name, labels },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.deployment.name },
+        minReplicas,
+        maxReplicas: this.maxReplicas,
+        metrics: [
+          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: cpu } } },
+          { type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: memory } } },
+        ],
+        behavior: {
+          // Remove at most one pod a minute after a quiet window: each removal drains streams.
+          scaleDown: { stabilizationWindowSeconds: window, selectPolicy: 'Min', policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
+        },
+      },
+    });
+  }
+
+  private renderIngress(): k8s.NetworkPolicyIngressRule[] {
+    const rules: k8s.NetworkPolicyIngressRule[] = [];
+    if (this.ingressPeers.length > 0) {
+      rules.push({ from: this.ingressPeers.map(renderPeer), ports: renderPorts('port', [this.port]) });
+    }
+    for (const { peers } of this.ingressPorts.values()) {
+      rules.push({ from: peers.map(renderPeer), ports: renderPorts('port', [this.port]) });
+    }
+    return rules;
+  }
+
+  /** Egress rules, deduplicated (two models on one port need one rule). */
+  private mergedEgress(): EgressRule[] {
+    const seen = new Set<string>();
+    return this.egressRules.filter(r => {
+      const key = JSON.stringify([r.peers, r.ports]);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  }
+
+  private renderConfig(): string {
+    return this.config.render();
+  }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

@@ -1,0 +1,91 @@
+import { LiteLLMConfigError } from '../errors';
+import { SecretKeyRef, assertNoLiteralSecrets, secretKeyRef } from '../secret';
+import { integer, nonEmptyString, plainObject, positiveNumber } from '../validate';
+
+/** One deployment of a model behind a public model name (a `model_list` entry). */
+export interface ModelDeployment {
+  /**
+   * The public name clients ask for (`model_name`). Several deployments may
+   * share a name: the router load-balances between them.
+   */
+  readonly name: string;
+  /** The provider model, e.g. `openai/gpt-4o` or `anthropic/claude-sonnet-4-5` (`litellm_params.model`). */
+  readonly model: string;
+  /** Provider endpoint (`api_base`), for Azure, self-hosted or OpenAI-compatible servers. @default the provider's public endpoint */
+  readonly apiBase?: string;
+  /** The provider API key, from an existing Secret; never a literal. @default no key (e.g. a keyless local server) */
+  readonly apiKey?: SecretKeyRef;
+  /** Requests per minute this deployment may take (`rpm`). Shared across replicas only with Redis. @default no limit */
+  readonly rpm?: number;
+  /** Tokens per minute this deployment may take (`tpm`). @default no limit */
+  readonly tpm?: number;
+  /** Per-call timeout in seconds for this deployment (`timeout`). @default the proxy's requestTimeoutSeconds */
+  readonly timeoutSeconds?: number;
+  /**
+   * Further `litellm_params` we don't model (e.g. `api_version`, `max_tokens`).
+   * Credentials here must be `os.environ/NAME` references.
+   * @default none
+   */
+  readonly params?: Record<string, unknown>;
+}
+
+/** Keys the typed props own; `params` may not set them. */
+const TYPED_PARAMS = ['model', 'api_base', 'api_key', 'rpm', 'tpm', 'timeout'];
+
+/** The environment variable that carries a Secret key into the container. */
+export function secretEnvName(ref: SecretKeyRef): string {
+  return `LITELLM_SECRET_${ref.name}_${ref.key}`.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+}
+
+/** The provider endpoint's TCP port, so the NetworkPolicy can open exactly that. */
+export function apiBasePort(prop: string, apiBase: string): number {
+  let url: URL;
+  try {
+    url = new URL(apiBase);
+  } catch {
+    throw new LiteLLMConfigError(prop, apiBase, 'must be an absolute http(s) URL such as "https://example.openai.azure.com"');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new LiteLLMConfigError(prop, apiBase, 'must use http or https');
+  }
+  if (url.username || url.password) {
+    throw new LiteLLMConfigError(prop, '(a URL with credentials, hidden)', 'must not embed credentials; use apiKey');
+  }
+  return url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+}
+
+/** Validates one model deployment and returns its `model_list` entry. */
+export function renderModel(prop: string, m: ModelDeployment): { entry: Record<string, unknown>; keyRef?: SecretKeyRef; port: number } {
+  if (typeof m !== 'object' || m === null) throw new LiteLLMConfigError(prop, m, 'must be a model deployment { name, model, ... }');
+  nonEmptyString(`${prop}.name`, m.name);
+  const model = nonEmptyString(`${prop}.model`, m.model);
+  if (!model.includes('/')) {
+    throw new LiteLLMConfigError(`${prop}.model`, model,
+      'must name the provider and the model as "provider/model", e.g. "openai/gpt-4o" (LiteLLM routes on the prefix)');
+  }
+  const params: Record<string, unknown> = { model };
+  let port = 443;
+  if (m.apiBase !== undefined) {
+    port = apiBasePort(`${prop}.apiBase`, m.apiBase);
+    params.api_base = m.apiBase;
+  }
+  let keyRef: SecretKeyRef | undefined;
+  if (m.apiKey !== undefined) {
+    keyRef = secretKeyRef(`${prop}.apiKey`, m.apiKey);
+    params.api_key = `os.environ/${secretEnvName(keyRef)}`;
+  }
+  if (m.rpm !== undefined) params.rpm = integer(`${prop}.rpm`, m.rpm, 1);
+  if (m.tpm !== undefined) params.tpm = integer(`${prop}.tpm`, m.tpm, 1);
+  if (m.timeoutSeconds !== undefined) params.timeout = positiveNumber(`${prop}.timeoutSeconds`, m.timeoutSeconds);
+  if (m.params !== undefined) {
+    const extra = plainObject(`${prop}.params`, m.params);
+    assertNoLiteralSecrets(`${prop}.params`, extra);
+    for (const [k, v] of Object.entries(extra)) {
+      if (TYPED_PARAMS.includes(k)) {
+        throw new LiteLLMConfigError(`${prop}.params.${k}`, v, `"${k}" has a typed prop (name, model, apiBase, apiKey, rpm, tpm, timeoutSeconds); use it instead`);
+      }
+      params[k] = v;
+    }
+  }
+  return { entry: { model_name: m.name, litellm_params: params }, keyRef, port };
+}
