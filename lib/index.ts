@@ -10,3 +10,4 @@ export * from './proxy/workers';
 export * from './proxy/litellm-proxy';
 export * from './redis/redis-endpoint';
 export * from './governance/database-endpoint';
+export * from './redis/redis-wiring';

@@ -10,8 +10,10 @@ import { EgressRule, NetworkPeer, dnsEgress, renderEgress, renderPeer, renderPor
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { formatCpu, formatMemory, parseCpuMillis, parseMemoryBytes } from '../quantity';
 import { IRedisEndpoint } from '../redis/redis-endpoint';
+import { ProxyCache, connectRedis } from '../redis/redis-wiring';
+import { connectDatabase } from '../governance/database-wiring';
 import { SecretKeyRef, secretKeyRef } from '../secret';
-import { boolean, dns1123Label, envName, integer, nonEmptyString, oneOf, port as checkPort, unique } from '../validate';
+import { boolean, dns1123Label, envName, integer, oneOf, port as checkPort } from '../validate';
 import { ConfigSection, ExtraConfig, LiteLLMConfigDocument, envRef } from './config';
 import { DEFAULT_PROXY_IMAGE, ImageReference, PROXY_UID, parseImage } from './image';
 import { ModelDeployment, renderModel, secretEnvName } from './model';
@@ -61,17 +63,6 @@ export interface ProxyMetrics {
   readonly prometheusNamespace?: string;
   /** Scrape interval. @default '30s' */
   readonly interval?: string;
-}
-
-/** Response caching through the shared Redis (`litellm_settings.cache`). */
-export interface ProxyCache {
-  /** Seconds a cached response lives (`cache_params.ttl`). @default 600 */
-  readonly ttlSeconds?: number;
-  /**
-   * Call types that are cached (`cache_params.supported_call_types`).
-   * @default ['acompletion', 'aembedding'] (async chat completions and embeddings: what the proxy serves)
-   */
-  readonly callTypes?: readonly string[];
 }
 
 export interface LiteLLMProxyProps {
@@ -330,11 +321,11 @@ export class LiteLLMProxy extends Construct {
       this.addEgress(rule);
     }
 
-    if (props.redis !== undefined) this.connectRedis(props.redis, props.cache);
+    if (props.redis !== undefined) connectRedis(this, props.redis, props.cache);
     else if (props.cache !== undefined) {
       throw new LiteLLMConfigError('cache', props.cache, 'response caching needs `redis`: an in-memory cache per replica would answer differently per pod');
     }
-    if (props.database !== undefined) this.connectDatabase(props.database);
+    if (props.database !== undefined) connectDatabase(this, props.database);
     if (props.metrics !== undefined) this.serviceMonitor = this.enableMetrics(props.metrics);
 
     for (const [k, v] of Object.entries(props.env ?? {})) {
@@ -572,52 +563,6 @@ export class LiteLLMProxy extends Construct {
     }
     // optional_pre_call_checks values: litellm/types/router.py (OptionalPreCallChecks).
     if (enforce) this.config.set('router_settings', 'optional_pre_call_checks', ['enforce_model_rate_limits'], `${owner}.enforceModelRateLimits`);
-  }
-
-  private connectRedis(redis: IRedisEndpoint, cache: ProxyCache | undefined): void {
-    nonEmptyString('redis.host', redis.host);
-    checkPort('redis.port', redis.port);
-    // host/port/password, not redis_url: documented as measurably slower (litellm#3188).
-    this.addEnv('REDIS_HOST', redis.host);
-    this.addEnv('REDIS_PORT', String(redis.port));
-    const owner = 'redis';
-    this.config.set('router_settings', 'redis_host', envRef('REDIS_HOST'), owner);
-    this.config.set('router_settings', 'redis_port', envRef('REDIS_PORT'), owner);
-    if (redis.password !== undefined) {
-      this.addSecretEnv('REDIS_PASSWORD', secretKeyRef('redis.password', redis.password));
-      this.config.set('router_settings', 'redis_password', envRef('REDIS_PASSWORD'), owner);
-    }
-    if (redis.tls) {
-      // redis-py kwarg `ssl`, read by LiteLLM from REDIS_SSL (litellm/_redis.py) and passed via cache_kwargs.
-      this.addEnv('REDIS_SSL', 'True');
-      this.config.set('router_settings', 'cache_kwargs', { ssl: true }, owner);
-    }
-    if (cache !== undefined) {
-      const ttl = integer('cache.ttlSeconds', cache.ttlSeconds ?? 600, 1);
-      const callTypes = [...(cache.callTypes ?? ['acompletion', 'aembedding'])];
-      if (callTypes.length === 0) throw new LiteLLMConfigError('cache.callTypes', callTypes, 'must name at least one call type, e.g. "acompletion"');
-      unique('cache.callTypes', callTypes, 'call types');
-      this.config.set('litellm_settings', 'cache', true, 'cache');
-      this.config.set('litellm_settings', 'cache_params', {
-        type: 'redis',
-        host: envRef('REDIS_HOST'),
-        port: envRef('REDIS_PORT'),
-        ...(redis.password !== undefined ? { password: envRef('REDIS_PASSWORD') } : {}),
-        ...(redis.tls ? { ssl: true } : {}),
-        ttl,
-        supported_call_types: callTypes,
-      }, 'cache');
-    }
-    redis.admitClient({ podLabels: this.podSelector });
-    this.addEgress(redis.egress);
-  }
-
-  private connectDatabase(database: IDatabaseEndpoint): void {
-    this.addSecretEnv('DATABASE_URL', secretKeyRef('database.url', database.url));
-    // Migrations run once, in the migration Job; pods racing on schema changes is litellm#14400.
-    this.addEnv('DISABLE_SCHEMA_UPDATE', 'true');
-    database.admitClient({ podLabels: this.podSelector });
-    this.addEgress(database.egress);
   }
 
   private enableMetrics(metrics: ProxyMetrics): ServiceMonitor | undefined {
