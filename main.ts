@@ -2,7 +2,7 @@ import { App, Chart, YamlOutputType } from 'cdk8s';
 import { LiteLLMProxy, WorkerSizing } from './lib';
 
 // The default app: what `npm run synth` writes into dist/.
-const app = new App({ outdir: 'dist', yamlOutputType: YamlOutputType.FILE_PER_CHART });
+const app = new App({ yamlOutputType: YamlOutputType.FILE_PER_CHART });
 
 const chart = new Chart(app, 'proxy-single', { namespace: 'litellm', disableResourceNameHashes: true });
 new LiteLLMProxy(chart, 'litellm', {

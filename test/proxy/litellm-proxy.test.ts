@@ -1,0 +1,277 @@
+import { parse } from 'yaml';
+import { LiteLLMConfigError, LiteLLMProxy, LiteLLMProxyProps, WorkerSizing } from '../../lib';
+import { byKind, containerOf, envMap, one, synth } from '../support/synth';
+
+const base: LiteLLMProxyProps = {
+  models: [{ name: 'gpt-4o', model: 'openai/gpt-4o', apiKey: { name: 'provider-keys', key: 'openai' } }],
+  masterKey: { name: 'litellm-master', key: 'master-key' },
+};
+
+function proxyObjects(props: Partial<LiteLLMProxyProps> = {}): any[] {
+  return synth(chart => new LiteLLMProxy(chart, 'litellm', { ...base, ...props } as LiteLLMProxyProps));
+}
+
+function configOf(objects: any[]): any {
+  return parse(one(objects, 'ConfigMap').data['config.yaml']);
+}
+
+function argValue(container: any, flag: string): string | undefined {
+  const i = container.args.indexOf(flag);
+  return i >= 0 ? container.args[i + 1] : undefined;
+}
+
+describe('LiteLLMProxy', () => {
+  test('snapshot of the default single-replica chart', () => {
+    expect(proxyObjects()).toMatchSnapshot();
+  });
+
+  describe('workers from CPU', () => {
+    test.each([
+      ['500m', '1'], ['1', '1'], ['1500m', '1'], ['2', '2'], ['4', '4'],
+    ])('GIVEN cpu %s WHEN perCpu THEN --num_workers %s', (cpu, workers) => {
+      expect(argValue(containerOf(proxyObjects({ cpu })), '--num_workers')).toBe(workers);
+    });
+
+    test('onePerPod runs one worker whatever the CPU', () => {
+      expect(argValue(containerOf(proxyObjects({ cpu: '4', workers: WorkerSizing.onePerPod() })), '--num_workers')).toBe('1');
+    });
+
+    test('fixed worker count within the CPU is kept', () => {
+      expect(argValue(containerOf(proxyObjects({ cpu: '4', workers: WorkerSizing.fixed(3) })), '--num_workers')).toBe('3');
+    });
+
+    test('memory request grows with workers: 256Mi + 768Mi each, limit twice that', () => {
+      const one1 = containerOf(proxyObjects({ cpu: '1' })).resources;
+      const four = containerOf(proxyObjects({ cpu: '4' })).resources;
+      expect(one1.requests.memory).toBe('1Gi');
+      expect(one1.limits.memory).toBe('2Gi');
+      expect(four.requests.memory).toBe('3328Mi');
+      expect(four.limits.memory).toBe('6656Mi');
+      expect(four.requests.cpu).toBe('4');
+      expect(four.limits.cpu).toBeUndefined();
+    });
+
+    test('never relies on nproc at run time', () => {
+      expect(JSON.stringify(proxyObjects({ cpu: '2' }))).not.toMatch(/nproc/);
+    });
+  });
+
+  describe('config.yaml', () => {
+    test('models render with os.environ key references and limits', () => {
+      const cfg = configOf(proxyObjects({
+        models: [
+          { name: 'gpt-4o', model: 'openai/gpt-4o', apiKey: { name: 'provider-keys', key: 'openai' }, rpm: 100, tpm: 5000 },
+          { name: 'local', model: 'openai/llama', apiBase: 'http://vllm.models:8000/v1', params: { max_tokens: 512 } },
+        ],
+      }));
+      expect(cfg.model_list).toEqual([
+        { model_name: 'gpt-4o', litellm_params: { model: 'openai/gpt-4o', api_key: 'os.environ/LITELLM_SECRET_PROVIDER_KEYS_OPENAI', rpm: 100, tpm: 5000 } },
+        { model_name: 'local', litellm_params: { model: 'openai/llama', api_base: 'http://vllm.models:8000/v1', max_tokens: 512 } },
+      ]);
+      expect(cfg.router_settings.optional_pre_call_checks).toEqual(['enforce_model_rate_limits']);
+    });
+
+    test('production settings from the guide', () => {
+      const cfg = configOf(proxyObjects());
+      expect(cfg.litellm_settings).toMatchObject({ request_timeout: 600, set_verbose: false, json_logs: true });
+      expect(cfg.general_settings.master_key).toBe('os.environ/LITELLM_MASTER_KEY');
+      const env = envMap(containerOf(proxyObjects()));
+      expect(env.LITELLM_MODE).toBe('PRODUCTION');
+      expect(env.LITELLM_LOG).toBe('ERROR');
+    });
+
+    test('escape hatch merges unmodelled keys', () => {
+      const cfg = configOf(proxyObjects({ extraConfig: { litellm_settings: { drop_params: true }, general_settings: { alerting: ['slack'] } } }));
+      expect(cfg.litellm_settings.drop_params).toBe(true);
+      expect(cfg.general_settings.alerting).toEqual(['slack']);
+    });
+
+    test('a config change changes the pod template checksum', () => {
+      const a = one(proxyObjects(), 'Deployment').spec.template.metadata.annotations['checksum/config'];
+      const b = one(proxyObjects({ requestTimeoutSeconds: 300 }), 'Deployment').spec.template.metadata.annotations['checksum/config'];
+      expect(a).toMatch(/^[0-9a-f]{64}$/);
+      expect(a).not.toBe(b);
+    });
+  });
+
+  describe('secrets are referenced, never inlined', () => {
+    test('master key, salt key and provider keys are secretKeyRefs', () => {
+      const env = envMap(containerOf(proxyObjects({ saltKey: { name: 'litellm-salt', key: 'salt' } })));
+      expect(env.LITELLM_MASTER_KEY).toEqual({ secretKeyRef: { name: 'litellm-master', key: 'master-key' } });
+      expect(env.LITELLM_SALT_KEY).toEqual({ secretKeyRef: { name: 'litellm-salt', key: 'salt' } });
+      expect(env.LITELLM_SECRET_PROVIDER_KEYS_OPENAI).toEqual({ secretKeyRef: { name: 'provider-keys', key: 'openai' } });
+    });
+
+    test('two models sharing one key get one variable', () => {
+      const ref = { name: 'provider-keys', key: 'openai' };
+      const c = containerOf(proxyObjects({ models: [{ name: 'a', model: 'openai/a', apiKey: ref }, { name: 'b', model: 'openai/b', apiKey: ref }] }));
+      expect(c.env.filter((e: any) => e.name === 'LITELLM_SECRET_PROVIDER_KEYS_OPENAI')).toHaveLength(1);
+    });
+
+    test('every os.environ reference in config.yaml exists in the container env', () => {
+      const objects = proxyObjects();
+      const refs = one(objects, 'ConfigMap').data['config.yaml'].match(/os\.environ\/[A-Z0-9_]+/g).map((r: string) => r.slice(11));
+      const env = envMap(containerOf(objects));
+      for (const r of refs) expect(env).toHaveProperty(r);
+    });
+  });
+
+  describe('rollouts that let streams finish', () => {
+    test('maxUnavailable 0, preStop pause, drain and a grace period derived from them', () => {
+      const d = one(proxyObjects({ requestTimeoutSeconds: 300, preStopSeconds: 5 }), 'Deployment');
+      expect(d.spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: 1 });
+      const c = d.spec.template.spec.containers[0];
+      expect(c.lifecycle.preStop.exec.command).toEqual(['sleep', '5']);
+      expect(envMap(c).GRACEFUL_SHUTDOWN_TIMEOUT).toBe('300');
+      expect(d.spec.template.spec.terminationGracePeriodSeconds).toBe(5 + 300 + 15);
+    });
+
+    test('probes: startup and liveness on /health/liveliness, readiness on /health/readiness, and they differ', () => {
+      const c = containerOf(proxyObjects());
+      expect(c.startupProbe.httpGet.path).toBe('/health/liveliness');
+      expect(c.readinessProbe.httpGet.path).toBe('/health/readiness');
+      expect(c.livenessProbe.httpGet.path).toBe('/health/liveliness');
+      expect(c.readinessProbe).not.toEqual(c.livenessProbe);
+    });
+  });
+
+  describe('security', () => {
+    test('restricted pod and container contexts, read-only root with writable emptyDirs', () => {
+      const d = one(proxyObjects(), 'Deployment');
+      const pod = d.spec.template.spec;
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(pod.automountServiceAccountToken).toBe(false);
+      const c = pod.containers[0];
+      expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+      expect(c.volumeMounts.map((m: any) => m.mountPath).sort()).toEqual(['/app/.cache', '/etc/litellm', '/tmp', '/var/lib/litellm/assets', '/var/lib/litellm/ui']);
+      expect(pod.volumes.every((v: any) => v.configMap || v.emptyDir)).toBe(true);
+    });
+
+    test('own ServiceAccount without a token', () => {
+      const objects = proxyObjects();
+      expect(one(objects, 'ServiceAccount').automountServiceAccountToken).toBe(false);
+      expect(one(objects, 'Deployment').spec.template.spec.serviceAccountName).toBe('litellm');
+    });
+
+    test('pinned default image, non-root variant', () => {
+      expect(containerOf(proxyObjects()).image).toBe('ghcr.io/berriai/litellm-non_root:v1.89.4');
+    });
+
+    test('digest pinning is accepted', () => {
+      const image = `ghcr.io/berriai/litellm-non_root@sha256:${'a'.repeat(64)}`;
+      expect(containerOf(proxyObjects({ image })).image).toBe(image);
+    });
+  });
+
+  describe('network policy', () => {
+    test('admits the same namespace by default and named sources when given', () => {
+      const np = one(proxyObjects(), 'NetworkPolicy');
+      expect(np.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: {} } }], ports: [{ protocol: 'TCP', port: 4000 }] }]);
+      const np2 = one(proxyObjects({ allowFrom: [{ namespace: 'ingress-nginx' }] }), 'NetworkPolicy');
+      expect(np2.spec.ingress[0].from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, podSelector: { matchLabels: {} } }]);
+    });
+
+    test('egress: DNS, and the provider ports derived from the models', () => {
+      const np = one(proxyObjects({ models: [
+        { name: 'a', model: 'openai/a' },
+        { name: 'b', model: 'openai/b', apiBase: 'http://vllm.models:8000/v1' },
+      ] }), 'NetworkPolicy');
+      expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+      expect(np.spec.egress[0].ports.map((p: any) => p.port)).toEqual([53, 53]);
+      expect(np.spec.egress[1]).toEqual({ ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 8000 }] });
+      expect(np.spec.egress).toHaveLength(2);
+    });
+  });
+
+  describe('scaling', () => {
+    test('HPA (autoscaling/v2) with CPU and memory targets and a long scale-down window; no fixed replicas', () => {
+      const objects = proxyObjects({ autoscaling: { minReplicas: 2, maxReplicas: 6 }, acceptPerReplicaLimits: true });
+      const hpa = one(objects, 'HorizontalPodAutoscaler');
+      expect(hpa.apiVersion).toBe('autoscaling/v2');
+      expect(hpa.spec).toMatchObject({ minReplicas: 2, maxReplicas: 6 });
+      expect(hpa.spec.metrics.map((m: any) => [m.resource.name, m.resource.target.averageUtilization])).toEqual([['cpu', 70], ['memory', 80]]);
+      expect(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds).toBe(600);
+      expect(one(objects, 'Deployment').spec.replicas).toBeUndefined();
+    });
+
+    test('a PodDisruptionBudget only when replicated', () => {
+      expect(byKind(proxyObjects(), 'PodDisruptionBudget')).toHaveLength(0);
+      const pdb = one(proxyObjects({ replicas: 3, acceptPerReplicaLimits: true }), 'PodDisruptionBudget');
+      expect(pdb.spec).toMatchObject({ maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow' });
+    });
+
+    test('spread across nodes and zones', () => {
+      const spread = one(proxyObjects(), 'Deployment').spec.template.spec.topologySpreadConstraints;
+      expect(spread.map((s: any) => s.topologyKey)).toEqual(['kubernetes.io/hostname', 'topology.kubernetes.io/zone']);
+    });
+  });
+
+  describe('metrics', () => {
+    test('prometheus callback, open metrics endpoint admitted from the monitoring namespace, ServiceMonitor', () => {
+      const objects = proxyObjects({ metrics: { prometheusNamespace: 'observability' } });
+      const cfg = configOf(objects);
+      expect(cfg.litellm_settings.callbacks).toEqual(['prometheus']);
+      expect(cfg.litellm_settings.require_auth_for_metrics_endpoint).toBe(false);
+      const sm = one(objects, 'ServiceMonitor');
+      expect(sm.spec.endpoints).toEqual([{ port: 'http', path: '/metrics/', interval: '30s' }]);
+      const ingress = one(objects, 'NetworkPolicy').spec.ingress;
+      expect(ingress[1].from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']).toBe('observability');
+    });
+  });
+
+  test('worker recycling adds --max_requests_before_restart', () => {
+    expect(argValue(containerOf(proxyObjects({ maxRequestsBeforeRestart: 1000 })), '--max_requests_before_restart')).toBe('1000');
+  });
+});
+
+describe('LiteLLMProxy validation', () => {
+  const cases: [string, Partial<LiteLLMProxyProps> | any, RegExp][] = [
+    ['worker count below 1', { workers: WorkerSizing.fixed(0) }, /workers: received 0; worker count must be an integer >= 1/],
+    ['worker count above the CPU', { cpu: '2', workers: WorkerSizing.fixed(3) }, /workers: received 3; at most 2 worker\(s\) for a CPU request of 2/],
+    ['zero CPU', { cpu: '0' }, /cpu: received "0"; must be greater than zero/],
+    ['malformed CPU', { cpu: 'two' }, /cpu: received "two"; must be a CPU quantity/],
+    ['malformed memory', { memory: '1GB' }, /memory: received "1GB"; must be a memory quantity/],
+    ['memory limit below request', { memory: '2Gi', memoryLimit: '1Gi' }, /memoryLimit: received "1Gi"; must be at least the memory request \(2Gi\)/],
+    ['cpu limit below request', { cpu: '2', cpuLimit: '1' }, /cpuLimit: received "1"; must be at least the CPU request \(2\)/],
+    ['HPA min above max', { autoscaling: { minReplicas: 5, maxReplicas: 3 }, acceptPerReplicaLimits: true }, /autoscaling.minReplicas: received 5; must not exceed autoscaling.maxReplicas \(3\)/],
+    ['replicas with autoscaling', { replicas: 2, autoscaling: { maxReplicas: 3 } }, /replicas: received 2; leave replicas unset when autoscaling is given/],
+    ['replicas zero', { replicas: 0 }, /replicas: received 0; must be an integer >= 1/],
+    ['replicated without redis', { replicas: 3 }, /replicas: received 3; more than one replica needs `redis`/],
+    ['master key as a literal', { masterKey: 'sk-1234567890' }, /masterKey: received "sk-… \(a literal string\)"; must be a Secret reference/],
+    ['api key as a literal', { models: [{ name: 'a', model: 'openai/a', apiKey: 'sk-abcdefghijkl' }] }, /models\[0\].apiKey: received "sk-… \(a literal string\)"; must be a Secret reference/],
+    ['model without a name', { models: [{ model: 'openai/a' }] }, /models\[0\].name: received undefined; must be a non-empty string/],
+    ['model without a provider', { models: [{ name: 'a', model: 'gpt-4o' }] }, /models\[0\].model: received "gpt-4o"; must name the provider/],
+    ['no models', { models: [] }, /models: received an array of 0; must list at least one model deployment/],
+    ['image tag latest', { image: 'ghcr.io/berriai/litellm:latest' }, /image: received "ghcr.io\/berriai\/litellm:latest"; tag "latest" moves between releases/],
+    ['image without tag', { image: 'ghcr.io/berriai/litellm' }, /image: received "ghcr.io\/berriai\/litellm"; must be pinned/],
+    ['empty image', { image: '' }, /image: received ""; must be an image reference pinned by tag or digest/],
+    ['grace period too short', { terminationGracePeriodSeconds: 100 }, /terminationGracePeriodSeconds: received 100; must exceed preStopSeconds \+ drainTimeoutSeconds \(10 \+ 600 = 610\)/],
+    ['name not DNS-1123', { name: 'LiteLLM_Proxy' }, /name: received "LiteLLM_Proxy"; must be a DNS-1123 label/],
+    ['negative rpm', { models: [{ name: 'a', model: 'openai/a', rpm: -1 }] }, /models\[0\].rpm: received -1; must be an integer >= 1/],
+    ['fractional tpm', { models: [{ name: 'a', model: 'openai/a', tpm: 1.5 }] }, /models\[0\].tpm: received 1.5; must be an integer >= 1/],
+    ['duplicate env names', { env: { FOO: 'a' }, secretEnv: { FOO: { name: 's', key: 'k' } } }, /secretEnv.FOO: received "FOO"; environment variable names must be unique/],
+    ['env overriding a construct variable', { env: { LITELLM_LOG: 'DEBUG' } }, /env.LITELLM_LOG: received "LITELLM_LOG"; environment variable names must be unique; this one is already set by the construct itself/],
+    ['bad env name', { env: { 'MY-VAR': 'x' } }, /env.MY-VAR: received "MY-VAR"; must be an environment variable name/],
+    ['literal secret in the escape hatch', { extraConfig: { general_settings: { slack_webhook_token: 'abc123' } } }, /extraConfig.general_settings.slack_webhook_token: received "\(a literal value, hidden\)"; credentials must be `os.environ\/NAME` references/],
+    ['escape hatch overriding a typed key', { extraConfig: { litellm_settings: { request_timeout: 30 } } }, /extraConfig.litellm_settings.request_timeout: received 30; this key is set by requestTimeoutSeconds; use that prop instead/],
+    ['unknown config section', { extraConfig: { model_list: [] } }, /extraConfig.model_list: received "model_list"; must be one of litellm_settings/],
+    ['params overriding a typed param', { models: [{ name: 'a', model: 'openai/a', params: { rpm: 5 } }] }, /models\[0\].params.rpm: received 5; "rpm" has a typed prop/],
+    ['api base not a URL', { models: [{ name: 'a', model: 'openai/a', apiBase: 'vllm:8000' }] }, /models\[0\].apiBase: received "vllm:8000"; must (be an absolute http\(s\) URL|use http or https)/],
+    ['secret ref with a bad name', { masterKey: { name: 'Bad_Name', key: 'k' } }, /masterKey.name: received "Bad_Name"; must be a DNS-1123 subdomain/],
+    ['port out of range', { port: 70000 }, /port: received 70000; must be an integer from 1 to 65535/],
+    ['cache without redis', { cache: {} }, /cache: received \{\}; response caching needs `redis`/],
+    ['enforcing limits without any', { router: { enforceModelRateLimits: true } }, /router.enforceModelRateLimits: received true; needs at least one model with rpm or tpm/],
+    ['unknown routing strategy', { router: { routingStrategy: 'random' } }, /router.routingStrategy: received "random"; must be one of "simple-shuffle"/],
+    ['bad metrics interval', { metrics: { interval: '30 seconds' } }, /metrics.interval: received "30 seconds"; must be a Prometheus duration/],
+  ];
+
+  test.each(cases)('%s', (_name, props, message) => {
+    const attempt = () => proxyObjects(props);
+    expect(attempt).toThrow(LiteLLMConfigError);
+    expect(attempt).toThrow(message);
+  });
+
+  test('the catalogue holds at least 20 distinct bad inputs', () => {
+    expect(new Set(cases.map(c => c[0])).size).toBeGreaterThanOrEqual(20);
+  });
+});
