@@ -10,7 +10,7 @@ new LiteLLMProxy(chart, 'litellm', {
     { name: 'gpt-4o', model: 'openai/gpt-4o', apiKey: { name: 'llm-provider-keys', key: 'openai' }, rpm: 600, tpm: 200000 },
   ],
   masterKey: { name: 'litellm-master-key', key: 'master-key' },
-  cpu: '2',
+  cpu: '1',
   workers: WorkerSizing.perCpu(),
 });
 

@@ -88,9 +88,10 @@ export interface LiteLLMProxyProps {
   /** Horizontal autoscaling; replaces `replicas`. @default none */
   readonly autoscaling?: ProxyAutoscaling;
   /**
-   * Per-replica limits: running several replicas (or an autoscaler) without
-   * Redis means each replica counts rpm/tpm and cooldowns on its own, so N
-   * replicas let N times the limit through. Set true to accept that.
+   * Per-process limits: without Redis every worker process of every replica
+   * counts rpm/tpm and cooldowns on its own, so N processes let N times the
+   * limit through. More than one process without `redis` is an error unless
+   * this is true.
    * @default false
    */
   readonly acceptPerReplicaLimits?: boolean;
@@ -269,10 +270,15 @@ export class LiteLLMProxy extends Construct {
       }
     }
     const replicated = this.maxReplicas > 1;
-    if (replicated && props.redis === undefined && props.acceptPerReplicaLimits !== true) {
-      throw new LiteLLMConfigError(props.autoscaling ? 'autoscaling.maxReplicas' : 'replicas', this.maxReplicas,
-        'more than one replica needs `redis` so rpm/tpm limits and cooldowns are shared (otherwise N replicas allow N times the limit); '
-        + 'pass redis, or set acceptPerReplicaLimits: true to accept per-replica limits');
+    // Each worker process keeps its own in-memory counters: without Redis, limits and
+    // cooldowns are per process, so replicas x workers processes allow that many times the limit.
+    const processes = this.maxReplicas * this.workers;
+    if (processes > 1 && props.redis === undefined && props.acceptPerReplicaLimits !== true) {
+      const prop = this.maxReplicas > 1 ? (props.autoscaling ? 'autoscaling.maxReplicas' : 'replicas') : 'workers';
+      throw new LiteLLMConfigError(prop, this.maxReplicas > 1 ? this.maxReplicas : this.workers,
+        `${this.maxReplicas} replica(s) x ${this.workers} worker(s) = ${processes} processes need \`redis\` so rpm/tpm limits and cooldowns are shared `
+        + `(otherwise each process counts on its own and ${processes} processes allow ${processes} times the limit); `
+        + 'pass redis, or set acceptPerReplicaLimits: true to accept per-process limits');
     }
 
     // --- timing -----------------------------------------------------------

@@ -8,7 +8,8 @@ const base: LiteLLMProxyProps = {
 };
 
 function proxyObjects(props: Partial<LiteLLMProxyProps> = {}): any[] {
-  return synth(chart => new LiteLLMProxy(chart, 'litellm', { ...base, ...props } as LiteLLMProxyProps));
+  // Per-process limits accepted: these tests are about the proxy alone (Redis has its own tests).
+  return synth(chart => new LiteLLMProxy(chart, 'litellm', { ...base, acceptPerReplicaLimits: true, ...props } as LiteLLMProxyProps));
 }
 
 function configOf(objects: any[]): any {
@@ -236,7 +237,8 @@ describe('LiteLLMProxy validation', () => {
     ['HPA min above max', { autoscaling: { minReplicas: 5, maxReplicas: 3 }, acceptPerReplicaLimits: true }, /autoscaling.minReplicas: received 5; must not exceed autoscaling.maxReplicas \(3\)/],
     ['replicas with autoscaling', { replicas: 2, autoscaling: { maxReplicas: 3 } }, /replicas: received 2; leave replicas unset when autoscaling is given/],
     ['replicas zero', { replicas: 0 }, /replicas: received 0; must be an integer >= 1/],
-    ['replicated without redis', { replicas: 3 }, /replicas: received 3; more than one replica needs `redis`/],
+    ['replicated without redis', { replicas: 3, acceptPerReplicaLimits: undefined }, /replicas: received 3; 3 replica\(s\) x 1 worker\(s\) = 3 processes need `redis`/],
+    ['several workers without redis', { cpu: '2', acceptPerReplicaLimits: undefined }, /workers: received 2; 1 replica\(s\) x 2 worker\(s\) = 2 processes need `redis`/],
     ['master key as a literal', { masterKey: 'sk-1234567890' }, /masterKey: received "sk-… \(a literal string\)"; must be a Secret reference/],
     ['api key as a literal', { models: [{ name: 'a', model: 'openai/a', apiKey: 'sk-abcdefghijkl' }] }, /models\[0\].apiKey: received "sk-… \(a literal string\)"; must be a Secret reference/],
     ['model without a name', { models: [{ model: 'openai/a' }] }, /models\[0\].name: received undefined; must be a non-empty string/],
