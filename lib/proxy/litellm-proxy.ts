@@ -181,7 +181,7 @@ const CONTAINER_NAME = 'litellm';
 /** Env names the construct sets itself; `env`/`secretEnv` may not reuse them. */
 const RESERVED_ENV = new Set(['LITELLM_MASTER_KEY', 'LITELLM_SALT_KEY', 'LITELLM_MODE', 'LITELLM_LOG', 'GRACEFUL_SHUTDOWN_TIMEOUT',
   'REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD', 'REDIS_SSL', 'DATABASE_URL', 'DISABLE_SCHEMA_UPDATE', 'LITELLM_NON_ROOT', 'HOME',
-  'XDG_CACHE_HOME', 'NPM_CONFIG_CACHE', 'LITELLM_UI_PATH', 'LITELLM_ASSETS_PATH', 'LITELLM_MIGRATION_DIR', 'PORT', 'NUM_WORKERS']);
+  'XDG_CACHE_HOME', 'NPM_CONFIG_CACHE', 'LITELLM_LOCAL_MODEL_COST_MAP', 'LITELLM_UI_PATH', 'LITELLM_ASSETS_PATH', 'LITELLM_MIGRATION_DIR', 'PORT', 'NUM_WORKERS']);
 
 /**
  * A set of LiteLLM proxy replicas: config.yaml from typed props, workers sized
@@ -319,6 +319,10 @@ export class LiteLLMProxy extends Construct {
     this.addEnv('NPM_CONFIG_CACHE', '/app/.cache/npm');
     this.addEnv('LITELLM_UI_PATH', '/var/lib/litellm/ui');
     this.addEnv('LITELLM_ASSETS_PATH', '/var/lib/litellm/assets');
+    // Use the model price map bundled with the pinned release instead of downloading it at
+    // start-up (litellm_core_utils/get_model_cost_map.py): reproducible, and no start-up
+    // dependency on GitHub being reachable.
+    this.addEnv('LITELLM_LOCAL_MODEL_COST_MAP', 'True');
 
     // --- network: who may call us, whom we call ----------------------------
     for (const [i, peer] of (props.allowFrom ?? [{}]).entries()) this.allowFrom(peer, `allowFrom[${i}]`);
