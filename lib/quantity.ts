@@ -5,7 +5,7 @@ import { LiteLLMConfigError } from './errors';
  * (workers from CPU, Redis maxmemory from the memory limit) are exact.
  */
 
-const CPU = /^(\d+(\.\d+)?)(m?)$/;
+const CPU = /^(\d+)(?:\.(\d+))?(m?)$/;
 const MEMORY = /^(\d+)(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 const MEMORY_FACTORS: Record<string, number> = {
   '': 1,
@@ -15,14 +15,19 @@ const MEMORY_FACTORS: Record<string, number> = {
 
 /** Parses a CPU quantity (`"500m"`, `"2"`, `1.5`) into millicores. */
 export function parseCpuMillis(prop: string, value: unknown): number {
-  const text = typeof value === 'number' ? String(value) : value;
+  const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
   const match = typeof text === 'string' ? CPU.exec(text) : null;
   if (!match) {
     throw new LiteLLMConfigError(prop, value, 'must be a CPU quantity such as "500m", "1" or "2.5"');
   }
-  const millis = match[3] === 'm' ? Number(match[1]) : Number(match[1]) * 1000;
-  if (!Number.isInteger(millis) || millis <= 0) {
-    throw new LiteLLMConfigError(prop, value, 'must be greater than zero and a whole number of millicores');
+  const [, whole, fraction = '', milli] = match;
+  // Digit arithmetic, not floating point: Number("2.01") * 1000 is 2009.999...
+  if (milli === 'm' ? fraction !== '' : fraction.length > 3) {
+    throw new LiteLLMConfigError(prop, value, 'must be a whole number of millicores (at most three decimals of a core)');
+  }
+  const millis = milli === 'm' ? Number(whole) : Number(whole) * 1000 + Number(fraction.padEnd(3, '0'));
+  if (millis <= 0) {
+    throw new LiteLLMConfigError(prop, value, 'must be greater than zero');
   }
   return millis;
 }

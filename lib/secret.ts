@@ -46,6 +46,9 @@ const SECRET_PATTERNS: RegExp[] = [
 // Config keys whose values are credentials wherever they appear in config.yaml.
 const SECRET_KEY_NAMES = /(^|_)(api_key|apikey|password|passwd|secret|token|master_key|salt_key|private_key|access_key|secret_key|credentials?)$/i;
 
+/** Environment variable names that carry credentials: such a variable must come from a Secret. */
+export const SECRET_ENV_NAME = /(^|_)(KEY|APIKEY|PASSWORD|PASSWD|TOKEN|SECRET|CREDENTIALS?)(_|$)/;
+
 /** True when a string looks like a credential (used by the config guard and the policy tests). */
 export function looksLikeSecret(text: string): boolean {
   return SECRET_PATTERNS.some(p => p.test(text));

@@ -109,3 +109,20 @@ export function plainObject(prop: string, value: unknown): Record<string, unknow
   }
   return value as Record<string, unknown>;
 }
+
+/** An optional plain object: undefined passes, anything but a plain object is refused. */
+export function optionalObject<T>(prop: string, value: T | undefined): T | undefined {
+  if (value === undefined) return undefined;
+  plainObject(prop, value);
+  return value;
+}
+
+/** An optional array: undefined gives an empty list; entries must be plain objects when `objects` is set. */
+export function list<T>(prop: string, value: readonly T[] | undefined, objects = false): readonly T[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    throw new LiteLLMConfigError(prop, value, 'must be an array');
+  }
+  if (objects) value.forEach((v, i) => plainObject(`${prop}[${i}]`, v));
+  return value;
+}

@@ -12,8 +12,8 @@ import { formatCpu, formatMemory, parseCpuMillis, parseMemoryBytes } from '../qu
 import { IRedisEndpoint } from '../redis/redis-endpoint';
 import { ProxyCache, connectRedis } from '../redis/redis-wiring';
 import { connectDatabase } from '../governance/database-wiring';
-import { SecretKeyRef, secretKeyRef } from '../secret';
-import { boolean, dns1123Label, envName, integer, oneOf, port as checkPort } from '../validate';
+import { SECRET_ENV_NAME, SecretKeyRef, looksLikeSecret, secretKeyRef } from '../secret';
+import { boolean, dns1123Label, envName, integer, list, oneOf, optionalObject, port as checkPort } from '../validate';
 import { ConfigSection, ExtraConfig, LiteLLMConfigDocument, envRef } from './config';
 import { DEFAULT_PROXY_IMAGE, ImageReference, PROXY_UID, parseImage } from './image';
 import { ModelDeployment, renderModel, secretEnvName } from './model';
@@ -232,6 +232,16 @@ export class LiteLLMProxy extends Construct {
     if (typeof props !== 'object' || props === null) {
       throw new LiteLLMConfigError(id, props, 'LiteLLMProxy needs props with at least models and masterKey');
     }
+    // Plain-JavaScript callers get our error, never a TypeError, for a wrongly typed prop.
+    for (const key of ['autoscaling', 'router', 'cache', 'metrics', 'extraConfig', 'env', 'secretEnv', 'redis', 'database'] as const) {
+      optionalObject(key, props[key]);
+    }
+    if (props.workers !== undefined && !(props.workers instanceof WorkerSizing)) {
+      throw new LiteLLMConfigError('workers', props.workers, 'must be WorkerSizing.perCpu(), WorkerSizing.onePerPod() or WorkerSizing.fixed(n)');
+    }
+    const allowFrom = list('allowFrom', props.allowFrom, true);
+    const extraEgress = list('extraEgress', props.extraEgress, true);
+    const imagePullSecrets = list('imagePullSecrets', props.imagePullSecrets);
     this.name = dns1123Label('name', props.name ?? id.toLowerCase(), 47);
     this.image = parseImage('image', props.image ?? DEFAULT_PROXY_IMAGE);
     this.port = checkPort('port', props.port ?? DEFAULTS.port);
@@ -265,6 +275,9 @@ export class LiteLLMProxy extends Construct {
     if (props.autoscaling !== undefined) {
       minReplicas = integer('autoscaling.minReplicas', props.autoscaling.minReplicas ?? DEFAULTS.minReplicas, 1);
       this.maxReplicas = integer('autoscaling.maxReplicas', props.autoscaling.maxReplicas, 1);
+      if (this.maxReplicas < 2) {
+        throw new LiteLLMConfigError('autoscaling.maxReplicas', this.maxReplicas, 'must be at least 2 for an autoscaler to have a range; for one pod use replicas: 1');
+      }
       if (minReplicas > this.maxReplicas) {
         throw new LiteLLMConfigError('autoscaling.minReplicas', minReplicas, `must not exceed autoscaling.maxReplicas (${this.maxReplicas})`);
       }
@@ -325,10 +338,13 @@ export class LiteLLMProxy extends Construct {
     this.addEnv('LITELLM_LOCAL_MODEL_COST_MAP', 'True');
 
     // --- network: who may call us, whom we call ----------------------------
-    for (const [i, peer] of (props.allowFrom ?? [{}]).entries()) this.allowFrom(peer, `allowFrom[${i}]`);
-    for (const [i, rule] of (props.extraEgress ?? []).entries()) {
-      rule.peers.forEach((p, j) => validatePeer(`extraEgress[${i}].peers[${j}]`, p));
-      this.addEgress(rule);
+    for (const [i, peer] of (props.allowFrom === undefined ? [{}] : allowFrom).entries()) this.allowFrom(peer, `allowFrom[${i}]`);
+    for (const [i, rule] of extraEgress.entries()) {
+      list(`extraEgress[${i}].peers`, rule.peers, true).forEach((p, j) => validatePeer(`extraEgress[${i}].peers[${j}]`, p));
+      const ports = list(`extraEgress[${i}].ports`, rule.ports);
+      if (ports.length === 0) throw new LiteLLMConfigError(`extraEgress[${i}].ports`, rule.ports, 'must list at least one TCP port');
+      renderPorts(`extraEgress[${i}].ports`, ports);
+      this.addEgress({ peers: rule.peers ?? [], ports: rule.ports ?? [], reason: rule.reason ?? 'extraEgress' });
     }
 
     if (props.redis !== undefined) connectRedis(this, props.redis, props.cache);
@@ -340,6 +356,10 @@ export class LiteLLMProxy extends Construct {
 
     for (const [k, v] of Object.entries(props.env ?? {})) {
       if (typeof v !== 'string') throw new LiteLLMConfigError(`env.${k}`, v, 'must be a string');
+      if (looksLikeSecret(v) || (SECRET_ENV_NAME.test(k) && v !== '')) {
+        throw new LiteLLMConfigError(`env.${k}`, '(a literal value, hidden)',
+          'credentials must come from a Secret: move this variable to secretEnv with a { name, key } reference');
+      }
       this.addEnv(envName(`env.${k}`, k), v, `env.${k}`);
     }
     for (const [k, ref] of Object.entries(props.secretEnv ?? {})) {
@@ -396,8 +416,8 @@ export class LiteLLMProxy extends Construct {
             enableServiceLinks: false,
             terminationGracePeriodSeconds: this.terminationGracePeriodSeconds,
             securityContext: restrictedPodSecurityContext(PROXY_UID, PROXY_UID),
-            ...(props.imagePullSecrets?.length
-              ? { imagePullSecrets: props.imagePullSecrets.map((n, i) => ({ name: dns1123Label(`imagePullSecrets[${i}]`, n, 253) })) }
+            ...(imagePullSecrets.length
+              ? { imagePullSecrets: imagePullSecrets.map((n, i) => ({ name: dns1123Label(`imagePullSecrets[${i}]`, n, 253) })) }
               : {}),
             topologySpreadConstraints: [
               {
@@ -602,7 +622,8 @@ export class LiteLLMProxy extends Construct {
     const cpu = integer('autoscaling.cpuUtilization', a.cpuUtilization ?? DEFAULTS.cpuUtilization, 1, 100);
     const memory = integer('autoscaling.memoryUtilization', a.memoryUtilization ?? DEFAULTS.memoryUtilization, 1, 100);
     const window = integer('autoscaling.scaleDownStabilizationSeconds',
-      a.scaleDownStabilizationSeconds ?? Math.max(300, this.requestTimeoutSeconds), 0, 3600);
+      // 3600 s is the API's maximum (HPAScalingRules.stabilizationWindowSeconds).
+      a.scaleDownStabilizationSeconds ?? Math.min(3600, Math.max(300, this.requestTimeoutSeconds)), 0, 3600);
     return new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
       metadata: { name: this.name, labels },
       spec: {

@@ -1,5 +1,5 @@
 import { LiteLLMConfigError } from '../errors';
-import { SecretKeyRef, assertNoLiteralSecrets, secretKeyRef } from '../secret';
+import { SecretKeyRef, assertNoLiteralSecrets, looksLikeSecret, secretKeyRef } from '../secret';
 import { integer, nonEmptyString, plainObject, positiveNumber } from '../validate';
 
 /** One deployment of a model behind a public model name (a `model_list` entry). */
@@ -59,6 +59,12 @@ export function renderModel(prop: string, m: ModelDeployment): { entry: Record<s
   if (typeof m !== 'object' || m === null) throw new LiteLLMConfigError(prop, m, 'must be a model deployment { name, model, ... }');
   nonEmptyString(`${prop}.name`, m.name);
   const model = nonEmptyString(`${prop}.model`, m.model);
+  for (const field of ['name', 'model', 'apiBase'] as const) {
+    const v = m[field];
+    if (typeof v === 'string' && looksLikeSecret(v)) {
+      throw new LiteLLMConfigError(`${prop}.${field}`, '(a value that looks like a credential, hidden)', 'credentials belong in apiKey as a Secret reference');
+    }
+  }
   if (!model.includes('/')) {
     throw new LiteLLMConfigError(`${prop}.model`, model,
       'must name the provider and the model as "provider/model", e.g. "openai/gpt-4o" (LiteLLM routes on the prefix)');

@@ -1,0 +1,96 @@
+import fc from 'fast-check';
+import { LiteLLMConfigError, LiteLLMProxy, LiteLLMProxyProps } from '../../lib';
+import { Poison, poisoned, proxyPoisons, untypedProxyProps, validProxyProps } from '../support/arbitraries';
+import { policyViolations } from '../support/policy';
+import { kubernetesModelsErrors, strictSchemaErrors } from '../support/schema';
+import { synth } from '../support/synth';
+
+/**
+ * Property-based tests over the LiteLLMProxy props space:
+ *  - every valid input is accepted, and its output passes the strict schema
+ *    check, the policy gate, and holds no "undefined"/"NaN";
+ *  - every poisoned input is rejected with LiteLLMConfigError naming the prop
+ *    (never a TypeError or RangeError).
+ * The kubernetes-models check costs a child process, so it runs once over a
+ * sample of the accepted charts.
+ */
+
+const RUNS = { valid: 150, poisoned: 200, perPoison: 4, untyped: 150 };
+const SAMPLE_EVERY = 10;
+const sampled: any[][] = [];
+let accepted = 0;
+
+function build(props: LiteLLMProxyProps): any[] {
+  return synth(chart => new LiteLLMProxy(chart, 'litellm', props));
+}
+
+/** Everything an accepted input must satisfy. */
+function expectClean(objects: any[]): void {
+  const text = JSON.stringify(objects);
+  expect(text).not.toMatch(/\bundefined\b/);
+  expect(text).not.toMatch(/\bNaN\b/);
+  expect(policyViolations(objects)).toEqual([]);
+  expect(strictSchemaErrors(objects)).toEqual([]);
+  if (accepted++ % SAMPLE_EVERY === 0) sampled.push(objects);
+}
+
+/** Everything a rejection must satisfy. */
+function expectOurError(attempt: () => unknown, poison?: Poison<LiteLLMProxyProps>): void {
+  let error: unknown;
+  try {
+    attempt();
+  } catch (e) {
+    error = e;
+  }
+  if (!(error instanceof LiteLLMConfigError)) {
+    throw new Error(`expected LiteLLMConfigError${poison ? ` for ${poison.label}` : ''}, got ${error instanceof Error ? `${error.name}: ${error.message}` : `no error (${String(error)})`}`);
+  }
+  expect(error.message.startsWith(`${error.prop}: received `)).toBe(true);
+  if (poison) expect(error.prop.startsWith(poison.prop)).toBe(true);
+}
+
+/** Either no error, or LiteLLMConfigError. */
+function expectOurErrorOr(attempt: () => void): void {
+  try {
+    attempt();
+  } catch (e) {
+    if (!(e instanceof LiteLLMConfigError)) throw new Error(`expected LiteLLMConfigError or success, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  }
+}
+
+describe('LiteLLMProxy properties', () => {
+  test('GIVEN any valid props THEN accepted, schema-valid, policy-clean, no undefined/NaN', () => {
+    fc.assert(fc.property(validProxyProps, props => {
+      expectClean(build(props));
+    }), { numRuns: RUNS.valid });
+  });
+
+  test('GIVEN valid props with maybe one poison THEN clean when accepted, LiteLLMConfigError naming the prop when rejected', () => {
+    fc.assert(fc.property(poisoned(validProxyProps, proxyPoisons), ({ props, poison }) => {
+      if (poison === undefined) expectClean(build(props));
+      else expectOurError(() => build(props), poison);
+    }), { numRuns: RUNS.poisoned });
+  });
+
+  test.each(proxyPoisons.map(p => [p.label, p] as const))('poison "%s" is always rejected with our error', (_label, poison) => {
+    const arb = fc.tuple(validProxyProps, poison.values);
+    fc.assert(fc.property(arb, ([props, value]) => {
+      expectOurError(() => build(poison.apply(props, value)), poison);
+    }), { numRuns: RUNS.perPoison });
+  });
+
+  test('GIVEN a value of any type for one prop (plain JavaScript callers) THEN clean when accepted, LiteLLMConfigError when rejected', () => {
+    fc.assert(fc.property(untypedProxyProps, ({ props }) => {
+      let objects: any[] | undefined;
+      expectOurErrorOr(() => { objects = build(props); });
+      if (objects) expectClean(objects);
+    }), { numRuns: RUNS.untyped });
+  });
+
+  test('a sample of the accepted charts also passes kubernetes-models validation', () => {
+    if (sampled.length === 0) sampled.push(...fc.sample(validProxyProps, 5).map(build));
+    const objects = sampled.flat();
+    expect(objects.length).toBeGreaterThan(0);
+    expect(kubernetesModelsErrors(objects).errors).toEqual([]);
+  });
+});

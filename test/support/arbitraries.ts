@@ -1,0 +1,404 @@
+import fc from 'fast-check';
+import type { IDatabaseEndpoint } from '../../lib/governance/database-endpoint';
+import type { LiteLLMProxyProps } from '../../lib/proxy/litellm-proxy';
+import type { ModelDeployment } from '../../lib/proxy/model';
+import { WorkerSizing } from '../../lib/proxy/workers';
+import type { IRedisEndpoint } from '../../lib/redis/redis-endpoint';
+import type { SecretKeyRef } from '../../lib/secret';
+
+/**
+ * fast-check arbitraries over the library's props. Layout, so other
+ * constructs can join:
+ *  - small value arbitraries, `valid*` and `invalid*` (names, quantities, images, refs);
+ *  - per construct, `valid<Construct>Props` (inputs that satisfy every
+ *    cross-field rule, so they MUST be accepted) and `<construct>Poisons`
+ *    (named single-field mutations that MUST be rejected);
+ *  - `poisoned(valid, poisons)`: a valid input, maybe with one poison applied,
+ *    labelled, for "accepted => clean, rejected => our error" properties.
+ * Add Redis / edge / governance / stack arbitraries the same way.
+ */
+
+const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+
+/**
+ * Valid inputs the library wrongly rejects today, found by these properties.
+ * The arbitraries avoid them while listed, and test/policy/known-gaps.test.ts
+ * holds a focused test for each that fails until lib/ is fixed. Fix lib/, then delete the entry: the arbitraries widen.
+ */
+export const KNOWN_GAPS: Record<string, string> = {
+  // Empty: every gap the property tests found is fixed; test/policy/known-gaps.test.ts keeps them fixed.
+};
+const gapOpen = (name: string): boolean => name in KNOWN_GAPS;
+
+// ---------------------------------------------------------------------------------------------
+// Values
+// ---------------------------------------------------------------------------------------------
+
+/** DNS-1123 labels up to `max` characters. */
+export const validDnsLabel = (max = 47): fc.Arbitrary<string> =>
+  fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?$/).filter(s => s.length <= max);
+
+export const invalidDnsLabel: fc.Arbitrary<unknown> = fc.constantFrom(
+  '', 'LiteLLM', 'lite_llm', '-proxy', 'proxy-', 'a.b', 'a'.repeat(64), ' proxy', 'pröxy', 5,
+);
+
+/** CPU quantities the way people write them, as [quantity, millicores]. */
+export const validCpu: fc.Arbitrary<[string | number, number]> = fc.oneof(
+  fc.integer({ min: 1, max: 8 }).map(n => [String(n), n * 1000] as [string, number]),
+  fc.integer({ min: 1, max: 8 }).map(n => [n, n * 1000] as [number, number]),
+  fc.integer({ min: 1, max: 8000 }).map(m => [`${m}m`, m] as [string, number]),
+  // Decimal cores ("0.5", "1.1", "2.25"): valid Kubernetes quantities.
+  fc.integer({ min: 1, max: 8000 }).filter(m => m % 10 === 0)
+    .filter(m => !gapOpen('decimalCpu') || Number.isInteger(Number(String(m / 1000)) * 1000))
+    .map(m => [String(m / 1000), m] as [string, number]),
+);
+
+export const invalidCpu: fc.Arbitrary<unknown> = fc.constantFrom(
+  '0', '0m', '', 'two', '-1', '1.0001', '1e3', ' 1', '1 ', '100 m', '1.5m', 'm', NaN, -2, 0, Infinity, {},
+);
+
+export const invalidMemory: fc.Arbitrary<unknown> = fc.constantFrom(
+  '1GB', '0Mi', '0', '', '-1Gi', '1.5Gi', 'Mi', '512mi', 512, NaN, null, '1 Gi',
+);
+
+export const validImage: fc.Arbitrary<string> = fc.oneof(
+  fc.constant('ghcr.io/berriai/litellm-non_root:v1.89.4'),
+  fc.constantFrom('v1.83.0', 'v1.89.4', 'main-v1.89.4-stable', '1.89.4').map(t => `ghcr.io/berriai/litellm-non_root:${t}`),
+  fc.stringMatching(/^[a-f0-9]{64}$/).map(d => `ghcr.io/berriai/litellm-non_root@sha256:${d}`),
+  fc.stringMatching(/^[a-f0-9]{64}$/).map(d => `registry.example.com:5000/mirror/litellm:v1.89.4@sha256:${d}`),
+);
+
+export const invalidImage: fc.Arbitrary<unknown> = fc.constantFrom(
+  'ghcr.io/berriai/litellm:latest', 'ghcr.io/berriai/litellm', 'registry.example.com:5000/litellm', 'litellm:main',
+  'litellm:main-stable', 'litellm:nightly', 'Upper/Case:v1', '', '   ', 'litellm:bad tag', 'litellm@sha256:abc',
+  'litellm@md5:0123', 5,
+);
+
+/** Secret references from a small pool (distinct env names: no accidental collisions). */
+export const validSecretRef: fc.Arbitrary<SecretKeyRef> = fc.constantFrom(
+  { name: 'provider-keys', key: 'openai' }, { name: 'provider-keys', key: 'anthropic' },
+  { name: 'azure-openai', key: 'api-key' }, { name: 'bedrock', key: 'secret.access.key' },
+);
+
+export const invalidSecretRef: fc.Arbitrary<unknown> = fc.constantFrom(
+  'sk-abcdefghijklmnop', 'plain-password', { name: 'Bad_Name', key: 'k' }, { name: 'ok', key: 'bad key' },
+  { name: 'ok' }, { name: 'ok', key: 'k', value: 'x' }, null, 42,
+);
+
+export const invalidPositiveInt: fc.Arbitrary<unknown> = fc.constantFrom(0, -1, 1.5, NaN, Infinity, -Infinity, '100');
+
+// ---------------------------------------------------------------------------------------------
+// Dependencies (stand-ins for RedisInstance / ExternalRedis / databases until those land)
+// ---------------------------------------------------------------------------------------------
+
+/** A Redis endpoint as the proxy sees it (the IRedisEndpoint contract only). */
+export function fakeRedis(options: { tls?: boolean; password?: boolean } = {}): IRedisEndpoint {
+  return {
+    host: 'redis.litellm.svc.cluster.local',
+    port: 6379,
+    tls: options.tls ?? false,
+    ...(options.password === false ? {} : { password: { name: 'redis-auth', key: 'password' } }),
+    egress: { peers: [{ podLabels: { 'app.kubernetes.io/name': 'redis' } }], ports: [6379], reason: 'shared limits' },
+    admitClient: () => undefined,
+  };
+}
+
+/** A database endpoint as the proxy sees it (the IDatabaseEndpoint contract only). */
+export function fakeDatabase(maxConnections = 5000): IDatabaseEndpoint {
+  return {
+    credentials: { kind: 'url', url: { name: 'litellm-db', key: 'url' } },
+    port: 5432,
+    maxConnections,
+    deployedWithChart: false,
+    egress: { peers: [{ cidr: '10.20.0.0/16' }], ports: [5432], reason: 'governance database' },
+    admitClient: () => undefined,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// LiteLLMProxy
+// ---------------------------------------------------------------------------------------------
+
+const RESERVED_ENV = ['LITELLM_LOG', 'LITELLM_MODE', 'REDIS_HOST', 'HOME', 'NUM_WORKERS', 'PORT', 'DATABASE_URL'];
+
+export const validModel: fc.Arbitrary<ModelDeployment> = fc.record({
+  name: fc.constantFrom('gpt-4o', 'claude', 'llama-3.1-8b', 'embed', 'gpt-4o-mini'),
+  model: fc.constantFrom('openai/gpt-4o', 'anthropic/claude-sonnet-4-5', 'hosted_vllm/meta-llama/Llama-3.1-8B', 'azure/gpt-4o'),
+  apiBase: opt(fc.constantFrom('https://example.openai.azure.com', 'http://vllm.models:8000/v1', 'https://api.example.com:8443/v1')),
+  apiKey: opt(validSecretRef),
+  rpm: opt(fc.integer({ min: 1, max: 1_000_000 })),
+  tpm: opt(fc.integer({ min: 1, max: 100_000_000 })),
+  timeoutSeconds: opt(fc.oneof(fc.integer({ min: 1, max: 3600 }), fc.double({ min: 0.1, max: 3600, noNaN: true }))),
+  params: opt(fc.constantFrom<Record<string, unknown>>(
+    { max_tokens: 512 }, { api_version: '2024-06-01' }, { aws_region_name: 'eu-west-1' }, { api_key_header: 'os.environ/HEADER_NAME' },
+  )),
+}, { requiredKeys: ['name', 'model'] });
+
+/** Inputs that satisfy every rule of LiteLLMProxy, cross-field ones included: all MUST be accepted. */
+export const validProxyProps: fc.Arbitrary<LiteLLMProxyProps> = fc.record({
+  name: opt(validDnsLabel(47)),
+  image: opt(validImage),
+  cpu: opt(validCpu),
+  cpuLimitExtraMillis: opt(fc.integer({ min: 0, max: 4000 })),
+  workers: fc.constantFrom('default', 'perCpu', 'onePerPod', 'fixed'),
+  fixedWorkers: fc.integer({ min: 1, max: 8 }),
+  memoryMi: opt(fc.integer({ min: 128, max: 16384 })),
+  memoryLimitExtraMi: opt(fc.integer({ min: 0, max: 8192 })),
+  maxRequestsBeforeRestart: opt(fc.integer({ min: 1, max: 100_000 })),
+  scaling: fc.oneof(
+    fc.constant({ kind: 'default' as const }),
+    fc.integer({ min: 1, max: 6 }).map(n => ({ kind: 'replicas' as const, n })),
+    fc.record({
+      min: opt(fc.integer({ min: 1, max: 4 })),
+      extra: fc.integer({ min: 0, max: 8 }),
+      cpuUtilization: opt(fc.integer({ min: 1, max: 100 })),
+      memoryUtilization: opt(fc.integer({ min: 1, max: 100 })),
+      scaleDownStabilizationSeconds: opt(fc.integer({ min: 0, max: 3600 })),
+    }).map(a => ({ kind: 'hpa' as const, ...a })),
+  ),
+  share: fc.constantFrom('redis', 'accept', 'redis+accept'),
+  redisAnyway: fc.boolean(),
+  redisTls: fc.boolean(),
+  cache: opt(fc.record({ ttlSeconds: opt(fc.integer({ min: 1, max: 86400 })), callTypes: opt(fc.constantFrom(['acompletion'], ['acompletion', 'aembedding'])) })),
+  database: fc.boolean(),
+  requestTimeoutSeconds: opt(fc.integer({ min: 1, max: 86400 })),
+  drainTimeoutSeconds: opt(fc.integer({ min: 1, max: 86400 })),
+  preStopSeconds: opt(fc.integer({ min: 0, max: 300 })),
+  graceExtra: opt(fc.integer({ min: 1, max: 600 })),
+  models: fc.array(validModel, { minLength: 1, maxLength: 3 }),
+  saltKey: fc.boolean(),
+  router: opt(fc.record({
+    routingStrategy: opt(fc.constantFrom('simple-shuffle', 'least-busy', 'usage-based-routing-v2', 'latency-based-routing', 'cost-based-routing') as fc.Arbitrary<'simple-shuffle'>),
+    numRetries: opt(fc.integer({ min: 0, max: 10 })),
+    allowedFails: opt(fc.integer({ min: 0, max: 100 })),
+    cooldownSeconds: opt(fc.integer({ min: 0, max: 3600 })),
+    enforce: opt(fc.boolean()),
+  })),
+  metrics: opt(fc.record({
+    serviceMonitor: opt(fc.boolean()),
+    prometheusNamespace: opt(validDnsLabel(63)),
+    interval: opt(fc.constantFrom('15s', '30s', '1m', '500ms')),
+  })),
+  logLevel: opt(fc.constantFrom('ERROR', 'WARNING', 'INFO', 'DEBUG') as fc.Arbitrary<'ERROR'>),
+  port: opt(fc.integer({ min: 1024, max: 65535 })),
+  serviceType: opt(fc.constantFrom('ClusterIP', 'NodePort', 'LoadBalancer') as fc.Arbitrary<'ClusterIP'>),
+  spread: opt(fc.constantFrom('preferred', 'required') as fc.Arbitrary<'preferred'>),
+  allowFrom: opt(fc.array(fc.oneof(
+    fc.constant({}), fc.record({ namespace: validDnsLabel(63) }),
+    fc.record({ namespace: validDnsLabel(63), podLabels: fc.constant({ 'app.kubernetes.io/name': 'ingress-nginx' }) }),
+    fc.constantFrom({ cidr: '10.0.0.0/8' }, { cidr: 'fd00::/8' }),
+  ), { maxLength: 3 })),
+  extraEgress: opt(fc.constantFrom([{ peers: [{ cidr: '10.1.0.0/16' }], ports: [8080], reason: 'in-cluster model server' }])),
+  env: opt(fc.dictionary(fc.constantFrom('APP_MODE', 'FEATURE_FLAG', 'OTEL_SERVICE_NAME', 'TZ', 'LITELLM_DROP_PARAMS', 'MAX_TOKENS'),
+    fc.constantFrom('1', 'true', 'Europe/Berlin', 'litellm', '', '/data'), { maxKeys: 4 })),
+  secretEnv: opt(fc.dictionary(fc.constantFrom('OPENAI_ORGANIZATION', 'SLACK_WEBHOOK_URL', 'LANGFUSE_SECRET_KEY'), validSecretRef, { maxKeys: 3 })),
+  extraConfig: opt(fc.constantFrom<Record<string, any>>(
+    { litellm_settings: { drop_params: true } }, { general_settings: { alerting: ['slack'] } },
+    { router_settings: { timeout: 30 } }, { environment_variables: { LANGFUSE_HOST: 'https://langfuse.example.com' } },
+  )),
+  imagePullSecrets: opt(fc.constantFrom(['regcred'], ['regcred', 'mirror-pull'])),
+}).map((g): LiteLLMProxyProps => {
+  const [cpu, cpuMillis] = g.cpu ?? ['1', 1000];
+  const cores = Math.max(1, Math.floor(cpuMillis / 1000));
+  const workerCount = g.workers === 'fixed' ? Math.min(g.fixedWorkers, cores) : g.workers === 'onePerPod' ? 1 : cores;
+  const workers = g.workers === 'default' ? undefined
+    : g.workers === 'perCpu' ? WorkerSizing.perCpu()
+      : g.workers === 'onePerPod' ? WorkerSizing.onePerPod() : WorkerSizing.fixed(workerCount);
+  const memoryMi = g.memoryMi ?? 256 + 768 * workerCount;
+  let maxReplicas = 1;
+  let scaling: Partial<LiteLLMProxyProps> = {};
+  if (g.scaling.kind === 'replicas') {
+    maxReplicas = g.scaling.n;
+    scaling = { replicas: g.scaling.n };
+  } else if (g.scaling.kind === 'hpa') {
+    maxReplicas = (g.scaling.min ?? 2) + g.scaling.extra;
+    maxReplicas = Math.max(2, maxReplicas); // an autoscaler needs a range (maxReplicas >= 2)
+    scaling = {
+      autoscaling: {
+        ...(g.scaling.min !== undefined ? { minReplicas: g.scaling.min } : {}),
+        maxReplicas,
+        cpuUtilization: g.scaling.cpuUtilization,
+        memoryUtilization: g.scaling.memoryUtilization,
+        scaleDownStabilizationSeconds: g.scaling.scaleDownStabilizationSeconds,
+      },
+    };
+  }
+  // Several processes without Redis need the explicit consent (limits are per process).
+  const shared = maxReplicas * workerCount > 1;
+  const redis = (shared && g.share !== 'accept') || g.redisAnyway ? fakeRedis({ tls: g.redisTls }) : undefined;
+  const accept = shared && g.share !== 'redis' ? true : undefined;
+  const requestTimeoutSeconds = gapOpen('longRequestTimeoutWithAutoscaling') && g.scaling.kind === 'hpa'
+    && g.scaling.scaleDownStabilizationSeconds === undefined && g.requestTimeoutSeconds !== undefined
+    ? Math.min(g.requestTimeoutSeconds, 3600) : g.requestTimeoutSeconds;
+  const requestTimeout = requestTimeoutSeconds ?? 600;
+  const drain = g.drainTimeoutSeconds ?? requestTimeout;
+  const preStop = g.preStopSeconds ?? 10;
+  const hasLimits = g.models.some(m => m.rpm !== undefined || m.tpm !== undefined);
+  return strip({
+    name: g.name,
+    image: g.image,
+    cpu: g.cpu ? (cpu as string) : undefined,
+    cpuLimit: g.cpuLimitExtraMillis !== undefined ? `${cpuMillis + g.cpuLimitExtraMillis}m` : undefined,
+    workers,
+    memory: g.memoryMi !== undefined ? `${g.memoryMi}Mi` : undefined,
+    memoryLimit: g.memoryLimitExtraMi !== undefined ? `${memoryMi + g.memoryLimitExtraMi}Mi` : undefined,
+    maxRequestsBeforeRestart: g.maxRequestsBeforeRestart,
+    ...scaling,
+    acceptPerReplicaLimits: accept,
+    redis,
+    cache: redis ? g.cache : undefined,
+    database: g.database ? fakeDatabase() : undefined,
+    requestTimeoutSeconds,
+    drainTimeoutSeconds: g.drainTimeoutSeconds,
+    preStopSeconds: g.preStopSeconds,
+    terminationGracePeriodSeconds: g.graceExtra !== undefined ? preStop + drain + g.graceExtra : undefined,
+    models: g.models,
+    masterKey: { name: 'litellm-master', key: 'master-key' },
+    saltKey: g.saltKey ? { name: 'litellm-salt', key: 'salt' } : undefined,
+    router: g.router ? strip({
+      routingStrategy: g.router.routingStrategy,
+      numRetries: g.router.numRetries,
+      allowedFails: g.router.allowedFails,
+      cooldownSeconds: g.router.cooldownSeconds,
+      enforceModelRateLimits: hasLimits ? g.router.enforce : (g.router.enforce === false ? false : undefined),
+    }) : undefined,
+    metrics: g.metrics ? strip(g.metrics) : undefined,
+    logLevel: g.logLevel,
+    port: g.port,
+    serviceType: g.serviceType,
+    spread: g.spread,
+    allowFrom: g.allowFrom,
+    extraEgress: g.extraEgress,
+    env: g.env,
+    secretEnv: g.secretEnv,
+    extraConfig: g.extraConfig,
+    imagePullSecrets: g.imagePullSecrets,
+  }) as LiteLLMProxyProps;
+});
+
+/** A named mutation that makes any valid input invalid. */
+export interface Poison<P> {
+  readonly label: string;
+  /** The prop the error must name (a prefix of LiteLLMConfigError.prop). */
+  readonly prop: string;
+  readonly apply: (props: P, value: any) => P;
+  readonly values: fc.Arbitrary<any>;
+}
+
+const withModel = (p: LiteLLMProxyProps, patch: Record<string, unknown>): LiteLLMProxyProps =>
+  ({ ...p, models: [{ ...p.models[0], ...patch } as ModelDeployment, ...p.models.slice(1)] });
+
+/** Literal credentials outside Secret references (see KNOWN_GAPS.literalSecrets). */
+export const LITERAL_SECRET_POISONS: Poison<LiteLLMProxyProps>[] = [
+  { label: 'env value like a key', prop: 'env.', values: fc.constantFrom('sk-abcdefghijklmnop', 'AKIAABCDEFGHIJKLMNOP', 'Bearer abcdefghijklmnop'),
+    apply: (p, v) => ({ ...p, env: { APP_MODE: v } }) },
+  { label: 'env named like a credential', prop: 'env.', values: fc.constantFrom('OPENAI_API_KEY', 'HF_TOKEN', 'DB_PASSWORD', 'CLIENT_SECRET'),
+    apply: (p, v) => ({ ...p, env: { [v]: 'hunter2' } }) },
+  { label: 'key in a model string', prop: 'models[0]', values: fc.constantFrom({ name: 'sk-abcdefghijklmnop' }, { apiBase: 'https://x.example.com/v1?key=sk-abcdefghijklmnop' }),
+    apply: (p, v) => withModel(p, v) },
+];
+
+/** Single-field mutations of LiteLLMProxy props; each MUST be rejected with LiteLLMConfigError naming `prop`. */
+export const proxyPoisons: Poison<LiteLLMProxyProps>[] = [
+  { label: 'cpu', prop: 'cpu', values: invalidCpu, apply: (p, v) => ({ ...p, cpu: v }) },
+  { label: 'memory', prop: 'memory', values: invalidMemory, apply: (p, v) => ({ ...p, memory: v }) },
+  { label: 'memoryLimit', prop: 'memoryLimit', values: fc.oneof(invalidMemory, fc.constant('1Mi')), apply: (p, v) => ({ ...p, memoryLimit: v }) },
+  { label: 'cpuLimit below request', prop: 'cpuLimit', values: fc.constant(undefined), apply: p => ({ ...p, cpu: '2', cpuLimit: '1500m', workers: undefined, memory: undefined, memoryLimit: undefined }) },
+  { label: 'workers', prop: 'workers', values: fc.constantFrom(0, -1, 1.5, NaN, 99), apply: (p, v) => ({ ...p, workers: WorkerSizing.fixed(v) }) },
+  { label: 'replicas', prop: 'replicas', values: invalidPositiveInt, apply: (p, v) => ({ ...p, autoscaling: undefined, replicas: v }) },
+  { label: 'replicas with autoscaling', prop: 'replicas', values: fc.integer({ min: 1, max: 5 }),
+    apply: (p, v) => ({ ...p, replicas: v, autoscaling: { maxReplicas: 3 }, acceptPerReplicaLimits: true }) },
+  { label: 'autoscaling min above max', prop: 'autoscaling.minReplicas', values: fc.integer({ min: 2, max: 9 }),
+    apply: (p, v) => ({ ...p, replicas: undefined, autoscaling: { minReplicas: v + 1, maxReplicas: v }, acceptPerReplicaLimits: true }) },
+  { label: 'autoscaling.maxReplicas', prop: 'autoscaling.maxReplicas', values: invalidPositiveInt,
+    apply: (p, v) => ({ ...p, replicas: undefined, autoscaling: { minReplicas: 1, maxReplicas: v }, acceptPerReplicaLimits: true }) },
+  { label: 'autoscaling.cpuUtilization', prop: 'autoscaling.cpuUtilization', values: fc.constantFrom(0, 101, 50.5, NaN, -1),
+    apply: (p, v) => ({ ...p, replicas: undefined, autoscaling: { maxReplicas: 3, cpuUtilization: v }, acceptPerReplicaLimits: true }) },
+  { label: 'replicated without redis or consent', prop: '', values: fc.integer({ min: 2, max: 6 }),
+    apply: (p, v) => ({ ...p, replicas: v, autoscaling: undefined, redis: undefined, cache: undefined, acceptPerReplicaLimits: undefined }) },
+  { label: 'requestTimeoutSeconds', prop: 'requestTimeoutSeconds', values: fc.constantFrom(0, -1, 1.5, 86401, NaN, '600'),
+    apply: (p, v) => ({ ...p, requestTimeoutSeconds: v }) },
+  { label: 'drainTimeoutSeconds', prop: 'drainTimeoutSeconds', values: fc.constantFrom(0, -5, 2.5, 100000, NaN),
+    apply: (p, v) => ({ ...p, drainTimeoutSeconds: v }) },
+  { label: 'preStopSeconds', prop: 'preStopSeconds', values: fc.constantFrom(-1, 301, 0.5, NaN), apply: (p, v) => ({ ...p, preStopSeconds: v }) },
+  { label: 'grace period too short', prop: 'terminationGracePeriodSeconds', values: fc.integer({ min: 0, max: 10 }),
+    apply: (p, v) => ({ ...p, preStopSeconds: 10, drainTimeoutSeconds: 30, terminationGracePeriodSeconds: 30 + v }) },
+  { label: 'no models', prop: 'models', values: fc.constantFrom([], undefined, 'openai/gpt-4o'), apply: (p, v) => ({ ...p, models: v }) },
+  { label: 'model name', prop: 'models[0].name', values: fc.constantFrom('', '   ', undefined, 5), apply: (p, v) => withModel(p, { name: v }) },
+  { label: 'model without provider', prop: 'models[0].model', values: fc.constantFrom('gpt-4o', '', undefined), apply: (p, v) => withModel(p, { model: v }) },
+  { label: 'apiBase', prop: 'models[0].apiBase', values: fc.constantFrom('vllm:8000', 'ftp://x.example.com', 'https://user:pw@x.example.com', 'not a url'),
+    apply: (p, v) => withModel(p, { apiBase: v }) },
+  { label: 'apiKey', prop: 'models[0].apiKey', values: invalidSecretRef, apply: (p, v) => withModel(p, { apiKey: v }) },
+  { label: 'rpm', prop: 'models[0].rpm', values: invalidPositiveInt, apply: (p, v) => withModel(p, { rpm: v }) },
+  { label: 'tpm', prop: 'models[0].tpm', values: invalidPositiveInt, apply: (p, v) => withModel(p, { tpm: v }) },
+  { label: 'model timeout', prop: 'models[0].timeoutSeconds', values: fc.constantFrom(0, -1, NaN, Infinity, '30'), apply: (p, v) => withModel(p, { timeoutSeconds: v }) },
+  { label: 'params set a typed key', prop: 'models[0].params', values: fc.constantFrom({ rpm: 5 }, { api_key: 'os.environ/X' }, { model: 'x/y' }),
+    apply: (p, v) => withModel(p, { params: v }) },
+  { label: 'params literal secret', prop: 'models[0].params', values: fc.constantFrom({ aws_secret_access_key: 'abc' }, { extra: 'sk-abcdefghijklmnop' }),
+    apply: (p, v) => withModel(p, { params: v }) },
+  { label: 'name', prop: 'name', values: invalidDnsLabel, apply: (p, v) => ({ ...p, name: v }) },
+  { label: 'image', prop: 'image', values: invalidImage, apply: (p, v) => ({ ...p, image: v }) },
+  { label: 'masterKey', prop: 'masterKey', values: fc.oneof(invalidSecretRef, fc.constant(undefined)), apply: (p, v) => ({ ...p, masterKey: v }) },
+  { label: 'env name', prop: 'env.', values: fc.constantFrom('my-var', '1ABC', 'A B', ''), apply: (p, v) => ({ ...p, env: { [v]: 'x' } }) },
+  { label: 'env reserved', prop: 'env.', values: fc.constantFrom(...RESERVED_ENV), apply: (p, v) => ({ ...p, env: { [v]: 'x' } }) },
+  { label: 'env value not a string', prop: 'env.', values: fc.constantFrom(5, true, null), apply: (p, v) => ({ ...p, env: { APP_MODE: v } }) },
+  { label: 'env duplicated in secretEnv', prop: 'secretEnv.', values: fc.constantFrom('APP_MODE', 'TZ'),
+    apply: (p, v) => ({ ...p, env: { [v]: 'x' }, secretEnv: { [v]: { name: 's', key: 'k' } } }) },
+  { label: 'secretEnv literal', prop: 'secretEnv.', values: invalidSecretRef, apply: (p, v) => ({ ...p, secretEnv: { MY_TOKEN: v } }) },
+  { label: 'port', prop: 'port', values: fc.constantFrom(0, 70000, 1.5, -80, NaN), apply: (p, v) => ({ ...p, port: v }) },
+  { label: 'metrics.interval', prop: 'metrics.interval', values: fc.constantFrom('30 seconds', '30', '1d', ''), apply: (p, v) => ({ ...p, metrics: { interval: v } }) },
+  { label: 'metrics.prometheusNamespace', prop: 'metrics.prometheusNamespace', values: invalidDnsLabel, apply: (p, v) => ({ ...p, metrics: { prometheusNamespace: v } }) },
+  { label: 'logLevel', prop: 'logLevel', values: fc.constantFrom('TRACE', 'error', ''), apply: (p, v) => ({ ...p, logLevel: v }) },
+  { label: 'serviceType', prop: 'serviceType', values: fc.constantFrom('ExternalName', 'clusterip'), apply: (p, v) => ({ ...p, serviceType: v }) },
+  { label: 'spread', prop: 'spread', values: fc.constantFrom('always', ''), apply: (p, v) => ({ ...p, spread: v }) },
+  { label: 'allowFrom', prop: 'allowFrom[0]', values: fc.constantFrom({ cidr: '10.0.0.0' }, { cidr: '10.0.0.0/8', namespace: 'x' }, { namespace: 'Bad_NS' }),
+    apply: (p, v) => ({ ...p, allowFrom: [v] }) },
+  { label: 'routingStrategy', prop: 'router.routingStrategy', values: fc.constantFrom('random', ''), apply: (p, v) => ({ ...p, router: { routingStrategy: v } }) },
+  { label: 'numRetries', prop: 'router.numRetries', values: fc.constantFrom(-1, 11, 1.5), apply: (p, v) => ({ ...p, router: { numRetries: v } }) },
+  { label: 'enforce without limits', prop: 'router.enforceModelRateLimits', values: fc.constant(true),
+    apply: (p, v) => ({ ...p, models: p.models.map(m => ({ ...m, rpm: undefined, tpm: undefined })), router: { enforceModelRateLimits: v } }) },
+  { label: 'cache without redis', prop: 'cache', values: fc.constant({}),
+    apply: (p, v) => ({ ...p, replicas: undefined, autoscaling: undefined, cpu: '1', cpuLimit: undefined, workers: undefined, redis: undefined, cache: v }) },
+  { label: 'extraConfig', prop: 'extraConfig', values: fc.constantFrom<any>(
+    { model_list: [] }, { general_settings: { slack_webhook_token: 'abc123' } }, { litellm_settings: { request_timeout: 30 } },
+    { general_settings: { master_key: 'sk-abcdefghijkl' } }),
+  apply: (p, v) => ({ ...p, extraConfig: v }) },
+  { label: 'imagePullSecrets', prop: 'imagePullSecrets[0]', values: fc.constantFrom('Bad_Name', ''), apply: (p, v) => ({ ...p, imagePullSecrets: [v] }) },
+  { label: 'database too small for the pools', prop: 'databaseConnectionPoolLimit', values: fc.integer({ min: 1, max: 10 }),
+    apply: (p, v) => ({ ...p, database: fakeDatabase(v) }) },
+  { label: 'maxRequestsBeforeRestart', prop: 'maxRequestsBeforeRestart', values: fc.constantFrom(0, -1, 2.5), apply: (p, v) => ({ ...p, maxRequestsBeforeRestart: v }) },
+  ...(gapOpen('literalSecrets') ? [] : LITERAL_SECRET_POISONS),
+];
+
+/** A poison and the value it applies: pick one, or none. */
+export interface Poisoned<P> {
+  readonly props: P;
+  /** The poison label, or undefined for a clean input. */
+  readonly poison?: Poison<P>;
+  readonly value?: unknown;
+}
+
+/** A valid input, clean about a third of the time, else with one poison applied. */
+export function poisoned<P>(valid: fc.Arbitrary<P>, poisons: readonly Poison<P>[]): fc.Arbitrary<Poisoned<P>> {
+  const withPoison = fc.constantFrom(...poisons).chain(poison => fc.tuple(fc.constant(poison), poison.values));
+  return fc.tuple(valid, fc.option(withPoison, { freq: 3, nil: undefined })).map(([props, pv]) =>
+    pv === undefined ? { props } : { props: pv[0].apply(props, pv[1]), poison: pv[0], value: pv[1] });
+}
+
+/** Props that may receive a value of the wrong type (plain JavaScript callers) and must still end in LiteLLMConfigError. */
+export const UNTYPED_PROXY_PROPS: readonly string[] = [
+  'name', 'image', 'cpu', 'memory', 'memoryLimit', 'cpuLimit', 'replicas', 'acceptPerReplicaLimits', 'models', 'masterKey', 'saltKey',
+  'env', 'secretEnv', 'port', 'requestTimeoutSeconds', 'drainTimeoutSeconds', 'preStopSeconds', 'terminationGracePeriodSeconds',
+  'maxRequestsBeforeRestart', 'router', 'logLevel', 'serviceType', 'spread', 'redis', 'cache',
+  ...(gapOpen('untypedProps') ? [] : ['workers', 'autoscaling', 'metrics', 'database', 'extraConfig', 'allowFrom', 'extraEgress', 'imagePullSecrets']),
+];
+
+/** Any value for one of UNTYPED_PROXY_PROPS, on top of valid props. */
+export const untypedProxyProps: fc.Arbitrary<{ props: LiteLLMProxyProps; key: string; value: unknown }> = fc.tuple(
+  validProxyProps, fc.constantFrom(...UNTYPED_PROXY_PROPS), fc.anything({ maxDepth: 2 }),
+).map(([props, key, value]) => ({ props: { ...props, [key]: value } as LiteLLMProxyProps, key, value }));
+
+/** Drops undefined members, as a hand-written props object would. */
+function strip<T extends Record<string, unknown>>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
