@@ -11,3 +11,6 @@ export * from './proxy/litellm-proxy';
 export * from './redis/redis-endpoint';
 export * from './governance/database-endpoint';
 export * from './redis/redis-wiring';
+export * from './edge';
+export * from './redis/redis-instance';
+export * from './redis/external-redis';

@@ -1,0 +1,293 @@
+import { LiteLLMConfigError } from '../errors';
+import { LiteLLMProxy } from '../proxy/litellm-proxy';
+import { boolean, dns1123Label, dns1123Subdomain, integer } from '../validate';
+
+/**
+ * The edge props every controller shares, their validation, and the rules
+ * that keep the edge from cutting or holding back a Server-Sent Events stream.
+ * Controller constructs render the resolved values in their own dialect; no
+ * rule lives anywhere else.
+ */
+
+/** The ingress controllers and gateways an edge can be rendered for. */
+export type EdgeController = 'ingress-nginx' | 'nginx-inc' | 'traefik' | 'gateway-api';
+
+/** TLS at the edge: an existing Secret, or one that cert-manager issues. */
+export interface EdgeTls {
+  /**
+   * Secret holding the certificate (`kubernetes.io/tls`). With an issuer,
+   * cert-manager writes it; without one, it must already exist.
+   * @default `<name>-tls` when an issuer is given; required otherwise
+   */
+  readonly secretName?: string;
+  /** A cert-manager ClusterIssuer that issues the certificate. @default none */
+  readonly clusterIssuer?: string;
+  /** A cert-manager Issuer (in the edge's namespace) that issues the certificate. @default none */
+  readonly issuer?: string;
+}
+
+/** What a user states once; each controller construct renders it. */
+export interface EdgeProps {
+  /** Base name of the edge objects. @default the proxy's name */
+  readonly name?: string;
+  /** Host names clients use (DNS names, no wildcards). At least one. */
+  readonly hosts: readonly string[];
+  /** Path prefix routed to the proxy. @default '/' */
+  readonly path?: string;
+  /** TLS termination at the edge. @default none (plain HTTP) */
+  readonly tls?: EdgeTls;
+  /**
+   * Longest silence the edge tolerates while waiting for the next bytes of a
+   * response. A non-streaming completion sends nothing until it is done, so
+   * this must be at least the proxy's `requestTimeoutSeconds`.
+   * @default the proxy's requestTimeoutSeconds + 30 s, so LiteLLM's own timeout
+   * error (JSON a client SDK understands) arrives before the edge's 504
+   */
+  readonly streamIdleTimeoutSeconds?: number;
+  /**
+   * Largest request body, as an nginx size: digits with an optional `k`, `m`
+   * or `g` (`"10m"`); `"0"` means no limit.
+   * @default '10m' where the controller has a limit of its own (nginx's is 1m,
+   * which rejects long prompts and images); none elsewhere
+   */
+  readonly maxRequestBodySize?: string;
+  /** Seconds to establish a connection to a proxy pod. @default 5 (ingress-nginx's default) */
+  readonly connectTimeoutSeconds?: number;
+  /** Client CIDRs allowed through the edge. @default everyone */
+  readonly allowSourceRanges?: readonly string[];
+  /** Redirect plain HTTP to HTTPS. @default true when `tls` is set */
+  readonly redirectHttpToHttps?: boolean;
+  /** IngressClass (or Traefik ingress class) that picks the controller. @default the controller's usual class */
+  readonly ingressClassName?: string;
+  /**
+   * Namespace of the controller's proxy pods (the data plane), admitted to
+   * the proxy port by the proxy's NetworkPolicy.
+   * @default the controller's usual install namespace
+   */
+  readonly controllerNamespace?: string;
+  /** Labels of the controller's proxy pods, to admit only them. @default every pod of controllerNamespace */
+  readonly controllerPodLabels?: Record<string, string>;
+}
+
+/** How a controller supports the shared props. */
+export interface EdgeControllerTraits {
+  readonly controller: EdgeController;
+  readonly defaultIngressClassName?: string;
+  readonly defaultControllerNamespace?: string;
+  readonly defaultMaxRequestBodySize?: string;
+  /** Props this controller cannot honour, with the reason given to the user. */
+  readonly unsupported: Partial<Record<'tls' | 'maxRequestBodySize' | 'allowSourceRanges' | 'connectTimeoutSeconds' | 'ingressClassName', string>>;
+  /** When false, `redirectHttpToHttps` does not default to true with TLS (the controller has no TLS of its own here). */
+  readonly redirectDefaultsToTls: boolean;
+}
+
+/** The edge, validated and with defaults applied. */
+export interface ResolvedEdge {
+  readonly controller: EdgeController;
+  readonly name: string;
+  readonly hosts: readonly string[];
+  readonly path: string;
+  readonly tls?: ResolvedTls;
+  readonly streamIdleTimeoutSeconds: number;
+  /** Whether the user set streamIdleTimeoutSeconds (Gateway API uses it as a total cap only then). */
+  readonly streamIdleTimeoutExplicit: boolean;
+  readonly connectTimeoutSeconds: number;
+  readonly maxRequestBody?: RequestBodySize;
+  readonly allowSourceRanges: readonly string[];
+  readonly redirectHttpToHttps: boolean;
+  readonly ingressClassName?: string;
+  readonly controllerNamespace?: string;
+  readonly controllerPodLabels?: Record<string, string>;
+  /** The proxy Service and port. */
+  readonly serviceName: string;
+  readonly servicePort: number;
+}
+
+export interface ResolvedTls {
+  readonly secretName: string;
+  readonly issuer?: { readonly kind: 'ClusterIssuer' | 'Issuer'; readonly name: string };
+}
+
+export interface RequestBodySize {
+  /** As written, e.g. `10m`: nginx accepts it verbatim. */
+  readonly text: string;
+  readonly bytes: number;
+}
+
+export const EDGE_DEFAULTS = {
+  path: '/',
+  streamMarginSeconds: 30,
+  connectTimeoutSeconds: 5,
+} as const;
+
+// nginx `proxy_connect_timeout`: "usually cannot exceed 75 seconds"
+// (nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_connect_timeout).
+const MAX_CONNECT_TIMEOUT_SECONDS = 75;
+const MAX_STREAM_TIMEOUT_SECONDS = 86400;
+// nginx sizes (nginx.org/en/docs/syntax.html); ingress-nginx validates
+// proxy-body-size against ^\d+[bkmg]?$ (REFERENCE §2). Lower-case only, so one form fits every controller.
+const BODY_SIZE = /^(0|[1-9]\d*)([kmg]?)$/;
+const BODY_FACTORS: Record<string, number> = { '': 1, 'k': 1024, 'm': 1024 ** 2, 'g': 1024 ** 3 };
+// Path prefix: an absolute URL path without characters that need escaping in
+// Traefik rules, nginx locations or Gateway API matches.
+const PATH = /^\/[A-Za-z0-9\-._~/%]*$/;
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+const IPV6_CIDR = /^[0-9a-fA-F:]+(:\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})?\/(\d{1,3})$/;
+
+/** Validates the shared props for one controller and applies its defaults. */
+export function resolveEdge(proxy: LiteLLMProxy, props: EdgeProps, traits: EdgeControllerTraits): ResolvedEdge {
+  if (typeof props !== 'object' || props === null) {
+    throw new LiteLLMConfigError('props', props, 'an edge needs props with at least `hosts`');
+  }
+  for (const [prop, reason] of Object.entries(traits.unsupported)) {
+    const value = (props as unknown as Record<string, unknown>)[prop];
+    // "0" asks for no body limit, which every controller can honour.
+    if (value === undefined || (prop === 'maxRequestBodySize' && value === '0')) continue;
+    throw new LiteLLMConfigError(prop, value, `not supported on ${traits.controller}: ${reason}`);
+  }
+
+  const name = dns1123Label('name', props.name ?? proxy.name, 50);
+  const hosts = resolveHosts(props.hosts);
+  const path = props.path ?? EDGE_DEFAULTS.path;
+  if (typeof path !== 'string' || !PATH.test(path)) {
+    throw new LiteLLMConfigError('path', path, 'must be an absolute URL path such as "/" or "/v1", using letters, digits and -._~/%');
+  }
+
+  const tls = props.tls === undefined ? undefined : resolveTls(name, props.tls);
+  const redirectHttpToHttps = props.redirectHttpToHttps === undefined
+    ? tls !== undefined && traits.redirectDefaultsToTls
+    : boolean('redirectHttpToHttps', props.redirectHttpToHttps);
+  if (redirectHttpToHttps && tls === undefined && traits.controller !== 'gateway-api') {
+    throw new LiteLLMConfigError('redirectHttpToHttps', true, 'needs `tls`: redirecting to HTTPS that this edge does not serve would break every request');
+  }
+
+  const { seconds: streamIdleTimeoutSeconds, explicit } = resolveStreamTimeout(proxy, props.streamIdleTimeoutSeconds);
+  // The third party to the agreement: a pod being replaced lets in-flight requests run for
+  // its drain time only, so a drain shorter than the request timeout ends, on every
+  // rollout, streams this edge promises to keep open.
+  if (proxy.drainTimeoutSeconds < proxy.requestTimeoutSeconds) {
+    throw new LiteLLMConfigError('drainTimeoutSeconds', proxy.drainTimeoutSeconds,
+      `the proxy's drainTimeoutSeconds must be at least its requestTimeoutSeconds (${proxy.requestTimeoutSeconds}) behind a stream-safe edge: `
+      + 'otherwise every rollout cuts the longest streams; raise drainTimeoutSeconds or lower requestTimeoutSeconds');
+  }
+  const connectTimeoutSeconds = integer('connectTimeoutSeconds', props.connectTimeoutSeconds ?? EDGE_DEFAULTS.connectTimeoutSeconds,
+    1, MAX_CONNECT_TIMEOUT_SECONDS);
+
+  const sizeText = props.maxRequestBodySize ?? traits.defaultMaxRequestBodySize;
+  const maxRequestBody = sizeText === undefined ? undefined : parseBodySize('maxRequestBodySize', sizeText);
+
+  const allowSourceRanges = (props.allowSourceRanges ?? []).map((c, i) => cidr(`allowSourceRanges[${i}]`, c));
+  if (props.allowSourceRanges !== undefined && allowSourceRanges.length === 0) {
+    throw new LiteLLMConfigError('allowSourceRanges', props.allowSourceRanges, 'must list at least one CIDR, or be left unset to admit everyone');
+  }
+
+  const ingressClassName = props.ingressClassName ?? traits.defaultIngressClassName;
+  if (ingressClassName !== undefined) dns1123Subdomain('ingressClassName', ingressClassName);
+
+  const controllerNamespace = props.controllerNamespace ?? traits.defaultControllerNamespace;
+  if (controllerNamespace === undefined) {
+    throw new LiteLLMConfigError('controllerNamespace', undefined,
+      `required on ${traits.controller}: the namespace of the pods that proxy traffic, so the proxy's NetworkPolicy admits them`);
+  }
+  dns1123Label('controllerNamespace', controllerNamespace);
+
+  return {
+    controller: traits.controller,
+    name,
+    hosts,
+    path,
+    tls,
+    streamIdleTimeoutSeconds,
+    streamIdleTimeoutExplicit: explicit,
+    connectTimeoutSeconds,
+    maxRequestBody,
+    allowSourceRanges,
+    redirectHttpToHttps,
+    ingressClassName,
+    controllerNamespace,
+    controllerPodLabels: props.controllerPodLabels,
+    serviceName: proxy.serviceName,
+    servicePort: proxy.port,
+  };
+}
+
+/**
+ * The timeout agreement: the edge may wait longer than the proxy, never less,
+ * or it cuts a response the proxy is still producing.
+ */
+function resolveStreamTimeout(proxy: LiteLLMProxy, value: number | undefined): { seconds: number; explicit: boolean } {
+  if (value === undefined) {
+    return { seconds: proxy.requestTimeoutSeconds + EDGE_DEFAULTS.streamMarginSeconds, explicit: false };
+  }
+  const seconds = integer('streamIdleTimeoutSeconds', value, 1, MAX_STREAM_TIMEOUT_SECONDS);
+  if (seconds < proxy.requestTimeoutSeconds) {
+    throw new LiteLLMConfigError('streamIdleTimeoutSeconds', seconds,
+      `must be at least the proxy's requestTimeoutSeconds (${proxy.requestTimeoutSeconds}): `
+      + `a shorter edge timeout cuts responses the proxy is still serving`);
+  }
+  return { seconds, explicit: true };
+}
+
+function resolveHosts(hosts: unknown): string[] {
+  if (!Array.isArray(hosts) || hosts.length === 0) {
+    throw new LiteLLMConfigError('hosts', hosts, 'must list at least one DNS host name, e.g. ["llm.example.com"]');
+  }
+  const seen = new Set<string>();
+  return hosts.map((h, i) => {
+    const host = dns1123Subdomain(`hosts[${i}]`, h);
+    if (!host.includes('.')) {
+      throw new LiteLLMConfigError(`hosts[${i}]`, h, 'must be a fully qualified host name such as "llm.example.com"');
+    }
+    if (seen.has(host)) throw new LiteLLMConfigError(`hosts[${i}]`, h, 'host names must be unique; this one appears more than once');
+    seen.add(host);
+    return host;
+  });
+}
+
+function resolveTls(name: string, tls: EdgeTls): ResolvedTls {
+  if (typeof tls !== 'object' || tls === null) {
+    throw new LiteLLMConfigError('tls', tls, 'must be { secretName } or { clusterIssuer } or { issuer }');
+  }
+  if (tls.clusterIssuer !== undefined && tls.issuer !== undefined) {
+    throw new LiteLLMConfigError('tls', tls, 'give either clusterIssuer or issuer, not both');
+  }
+  let issuer: ResolvedTls['issuer'];
+  if (tls.clusterIssuer !== undefined) issuer = { kind: 'ClusterIssuer', name: dns1123Subdomain('tls.clusterIssuer', tls.clusterIssuer) };
+  if (tls.issuer !== undefined) issuer = { kind: 'Issuer', name: dns1123Subdomain('tls.issuer', tls.issuer) };
+  if (issuer === undefined && tls.secretName === undefined) {
+    throw new LiteLLMConfigError('tls.secretName', undefined, 'required when no clusterIssuer or issuer is given: name the existing TLS Secret');
+  }
+  return { secretName: dns1123Subdomain('tls.secretName', tls.secretName ?? `${name}-tls`), issuer };
+}
+
+/** Parses an nginx size (`10m`) into bytes. */
+export function parseBodySize(prop: string, value: unknown): RequestBodySize {
+  const match = typeof value === 'string' ? BODY_SIZE.exec(value) : null;
+  if (!match) {
+    throw new LiteLLMConfigError(prop, value, 'must be a size such as "10m", "512k" or "1g" (digits, then k, m or g; "0" for no limit)');
+  }
+  return { text: value as string, bytes: Number(match[1]) * BODY_FACTORS[match[2]] };
+}
+
+function cidr(prop: string, value: unknown): string {
+  const v4 = typeof value === 'string' ? IPV4_CIDR.exec(value) : null;
+  const v6 = typeof value === 'string' && !v4 ? IPV6_CIDR.exec(value) : null;
+  const ok = v4 !== null
+    ? v4.slice(1, 5).every(o => Number(o) <= 255) && Number(v4[5]) <= 32
+    : v6 !== null && Number(v6[2]) <= 128 && (value as string).includes(':');
+  if (!ok) throw new LiteLLMConfigError(prop, value, 'must be an IPv4 or IPv6 CIDR such as "203.0.113.0/24" or "2001:db8::/32"');
+  return value as string;
+}
+
+/** Admits the controller's proxy pods to the LiteLLM port. */
+export function admitController(proxy: LiteLLMProxy, edge: ResolvedEdge): void {
+  proxy.allowFrom({
+    namespace: edge.controllerNamespace,
+    ...(edge.controllerPodLabels !== undefined ? { podLabels: edge.controllerPodLabels } : {}),
+  }, 'controllerNamespace');
+}
+
+/** `3600` -> `3600s`: the Go/Gateway API duration form. */
+export function seconds(n: number): string {
+  return `${n}s`;
+}

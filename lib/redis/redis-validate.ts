@@ -1,0 +1,40 @@
+import { LiteLLMConfigError } from '../errors';
+import { nonEmptyString, port as checkPort } from '../validate';
+import { RedisNode } from './redis-endpoint';
+
+// A DNS name (RFC 1123, upper case tolerated: DNS is case-insensitive), an IPv4 or a bare IPv6 address.
+const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const IPV6 = /^[0-9A-Fa-f:.]+$/;
+
+/**
+ * A Redis host as redis-py takes it: a name or an address, never a URL
+ * (`redis://…` would be looked up as a host name and fail at run time).
+ */
+export function redisHost(prop: string, value: unknown): string {
+  const host = nonEmptyString(prop, value);
+  if (host.length > 253 || !(HOSTNAME.test(host) || (host.includes(':') && IPV6.test(host)))) {
+    throw new LiteLLMConfigError(prop, value,
+      'must be a host name or IP address such as "redis.example.com" or "10.0.0.5" (no scheme, port or path: give the port separately)');
+  }
+  return host;
+}
+
+/** Validates a list of nodes: at least one, each a host and port, no repeats. */
+export function redisNodes(prop: string, value: unknown, defaultPort: number): RedisNode[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new LiteLLMConfigError(prop, value, 'must list at least one node { host, port }');
+  }
+  const seen = new Set<string>();
+  return value.map((n: unknown, i: number) => {
+    if (typeof n !== 'object' || n === null) {
+      throw new LiteLLMConfigError(`${prop}[${i}]`, n, 'must be a node { host, port }');
+    }
+    const node = n as { host?: unknown; port?: unknown };
+    const host = redisHost(`${prop}[${i}].host`, node.host);
+    const port = checkPort(`${prop}[${i}].port`, node.port ?? defaultPort);
+    const key = `${host.toLowerCase()}:${port}`;
+    if (seen.has(key)) throw new LiteLLMConfigError(`${prop}[${i}]`, key, 'nodes must be unique; this one appears more than once');
+    seen.add(key);
+    return { host, port };
+  });
+}
