@@ -61,7 +61,7 @@ if [ "$(pkg_version prisma)" != "$PRISMA_VERSION" ]; then
   run_quiet "$VENV/bin/python" -m pip install --disable-pip-version-check -q "prisma==$PRISMA_VERSION"
 fi
 
-# Sanity check: the proxy entry point imports.
+# Sanity check: the pinned version is what ended up installed.
 got="$(pkg_version litellm)"
 if [ "$got" != "$LITELLM_VERSION" ]; then
   echo "e2e-install: expected litellm $LITELLM_VERSION, found $got" >&2

@@ -118,8 +118,12 @@ export interface LiteLLMProxyProps {
   /** Longest request the proxy serves, in seconds (`litellm_settings.request_timeout`). @default 600 (the production guide's value) */
   readonly requestTimeoutSeconds?: number;
   /**
-   * How long a terminating pod lets in-flight requests finish
-   * (`GRACEFUL_SHUTDOWN_TIMEOUT`). @default requestTimeoutSeconds, so a rollout never cuts a stream
+   * How long a terminating pod lets in-flight requests (streams) finish. The
+   * pod's grace period is derived from it, and that is the real bound: in
+   * 1.89.4 uvicorn waits for open connections without a limit of its own
+   * (proxy_cli.py passes no timeout_graceful_shutdown), then LiteLLM drains for
+   * up to `GRACEFUL_SHUTDOWN_TIMEOUT`, which is set to this value too.
+   * @default requestTimeoutSeconds, so a rollout never cuts a stream
    */
   readonly drainTimeoutSeconds?: number;
   /** Pause before SIGTERM so endpoints stop routing to the pod first. @default 10 */
@@ -181,7 +185,8 @@ const CONTAINER_NAME = 'litellm';
 /** Env names the construct sets itself; `env`/`secretEnv` may not reuse them. */
 const RESERVED_ENV = new Set(['LITELLM_MASTER_KEY', 'LITELLM_SALT_KEY', 'LITELLM_MODE', 'LITELLM_LOG', 'GRACEFUL_SHUTDOWN_TIMEOUT',
   'REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD', 'REDIS_SSL', 'REDIS_USERNAME', 'REDIS_URL', 'REDIS_DB',
-  'REDIS_CLUSTER_NODES', 'REDIS_SENTINEL_NODES', 'REDIS_SERVICE_NAME', 'REDIS_SENTINEL_PASSWORD', 'DATABASE_URL', 'DISABLE_SCHEMA_UPDATE', 'LITELLM_NON_ROOT', 'HOME',
+  'REDIS_CLUSTER_NODES', 'REDIS_SENTINEL_NODES', 'REDIS_SERVICE_NAME', 'REDIS_SENTINEL_PASSWORD',
+  'DATABASE_HOST', 'DATABASE_NAME', 'DATABASE_USERNAME', 'DATABASE_PASSWORD', 'ENFORCE_PRISMA_MIGRATION_CHECK', 'DATABASE_URL', 'DISABLE_SCHEMA_UPDATE', 'LITELLM_NON_ROOT', 'HOME',
   'XDG_CACHE_HOME', 'NPM_CONFIG_CACHE', 'LITELLM_LOCAL_MODEL_COST_MAP', 'LITELLM_UI_PATH', 'LITELLM_ASSETS_PATH', 'LITELLM_MIGRATION_DIR', 'PORT', 'NUM_WORKERS']);
 
 /**
@@ -218,6 +223,12 @@ export class LiteLLMProxy extends Construct {
   public readonly maxReplicas: number;
   /** The image reference. */
   public readonly image: ImageReference;
+  /** Names of the image pull Secrets. */
+  public readonly imagePullSecrets: readonly string[];
+  /** The database, when one is wired. */
+  public readonly database?: IDatabaseEndpoint;
+  /** The Redis, when one is wired. */
+  public readonly redis?: IRedisEndpoint;
   /** Labels that select the proxy pods. */
   public readonly podSelector: Record<string, string>;
   /** In-cluster DNS name of the Service (relative to the namespace). */
@@ -243,6 +254,9 @@ export class LiteLLMProxy extends Construct {
     const allowFrom = list('allowFrom', props.allowFrom, true);
     const extraEgress = list('extraEgress', props.extraEgress, true);
     const imagePullSecrets = list('imagePullSecrets', props.imagePullSecrets);
+    this.imagePullSecrets = imagePullSecrets.map((n, i) => dns1123Label(`imagePullSecrets[${i}]`, n, 253));
+    this.redis = props.redis;
+    this.database = props.database;
     this.name = dns1123Label('name', props.name ?? id.toLowerCase(), 47);
     this.image = parseImage('image', props.image ?? DEFAULT_PROXY_IMAGE);
     this.port = checkPort('port', props.port ?? DEFAULTS.port);
@@ -326,11 +340,13 @@ export class LiteLLMProxy extends Construct {
     // Drain on SIGTERM (litellm/proxy/shutdown/graceful_shutdown_manager.py, default 30 s).
     this.addEnv('GRACEFUL_SHUTDOWN_TIMEOUT', String(this.drainTimeoutSeconds));
     // Writable paths of the non-root image, so the root filesystem can be read-only
-    // (docker/Dockerfile.non_root sets HOME=/app, XDG_CACHE_HOME=/app/.cache; the UI is
+    // (docker/Dockerfile.non_root sets HOME=/app; the UI is
     // copied into LITELLM_UI_PATH at start-up, proxy_server.py).
     this.addEnv('LITELLM_NON_ROOT', 'true');
-    this.addEnv('XDG_CACHE_HOME', '/app/.cache');
-    this.addEnv('NPM_CONFIG_CACHE', '/app/.cache/npm');
+    // Not /app/.cache: the image keeps its Prisma engines there (PRISMA_BINARY_CACHE_DIR,
+    // docker/Dockerfile.non_root) and an emptyDir over it would hide them.
+    this.addEnv('XDG_CACHE_HOME', '/var/cache/litellm');
+    this.addEnv('NPM_CONFIG_CACHE', '/var/cache/litellm/npm');
     this.addEnv('LITELLM_UI_PATH', '/var/lib/litellm/ui');
     this.addEnv('LITELLM_ASSETS_PATH', '/var/lib/litellm/assets');
     // Use the model price map bundled with the pinned release instead of downloading it at
@@ -417,8 +433,8 @@ export class LiteLLMProxy extends Construct {
             enableServiceLinks: false,
             terminationGracePeriodSeconds: this.terminationGracePeriodSeconds,
             securityContext: restrictedPodSecurityContext(PROXY_UID, PROXY_UID),
-            ...(imagePullSecrets.length
-              ? { imagePullSecrets: imagePullSecrets.map((n, i) => ({ name: dns1123Label(`imagePullSecrets[${i}]`, n, 253) })) }
+            ...(this.imagePullSecrets.length
+              ? { imagePullSecrets: this.imagePullSecrets.map(name => ({ name })) }
               : {}),
             topologySpreadConstraints: [
               {
@@ -467,7 +483,7 @@ export class LiteLLMProxy extends Construct {
               volumeMounts: [
                 { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
                 { name: 'tmp', mountPath: '/tmp' },
-                { name: 'cache', mountPath: '/app/.cache' },
+                { name: 'cache', mountPath: '/var/cache/litellm' },
                 { name: 'ui', mountPath: '/var/lib/litellm/ui' },
                 { name: 'assets', mountPath: '/var/lib/litellm/assets' },
               ],

@@ -144,7 +144,7 @@ describe('LiteLLMProxy', () => {
       expect(pod.automountServiceAccountToken).toBe(false);
       const c = pod.containers[0];
       expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
-      expect(c.volumeMounts.map((m: any) => m.mountPath).sort()).toEqual(['/app/.cache', '/etc/litellm', '/tmp', '/var/lib/litellm/assets', '/var/lib/litellm/ui']);
+      expect(c.volumeMounts.map((m: any) => m.mountPath).sort()).toEqual(['/etc/litellm', '/tmp', '/var/cache/litellm', '/var/lib/litellm/assets', '/var/lib/litellm/ui']);
       expect(pod.volumes.every((v: any) => v.configMap || v.emptyDir)).toBe(true);
     });
 

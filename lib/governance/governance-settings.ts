@@ -1,0 +1,278 @@
+import { LiteLLMConfigError } from '../errors';
+import type { LiteLLMProxy } from '../proxy/litellm-proxy';
+import { SecretKeyRef, secretKeyRef } from '../secret';
+import { boolean, integer, nonEmptyString, nonNegativeNumber, oneOf, plainObject, unique } from '../validate';
+
+/** Limits for virtual keys generated through `/key/generate`. */
+export interface KeyGenerateParams {
+  /** Budget in USD (`max_budget`). @default no budget */
+  readonly maxBudget?: number;
+  /** How often the budget resets (`budget_duration`), e.g. "30d". @default never */
+  readonly budgetDuration?: string;
+  /** How long a key lives (`duration`), e.g. "90d". @default forever */
+  readonly duration?: string;
+  /** Concurrent requests per key (`max_parallel_requests`). @default no limit */
+  readonly maxParallelRequests?: number;
+  /** Tokens per minute per key (`tpm_limit`). @default no limit */
+  readonly tpmLimit?: number;
+  /** Requests per minute per key (`rpm_limit`). @default no limit */
+  readonly rpmLimit?: number;
+}
+
+/** Defaults filled into keys generated without them (`default_key_generate_params`). */
+export interface DefaultKeyGenerateParams extends KeyGenerateParams {
+  /** Models a new key may call (`models`). @default all models */
+  readonly models?: readonly string[];
+}
+
+/** A priority's share of each model's capacity: a fraction (0–1], or `{ type, value }`. */
+export type PriorityShare = number | { readonly type: 'percent' | 'rpm' | 'tpm'; readonly value: number };
+
+/**
+ * Capacity reserved per priority (`litellm_settings.priority_reservation`,
+ * enforced by the `dynamic_rate_limiter_v3` callback). A key or team gets its
+ * priority from `metadata.priority`. An enterprise feature: LiteLLM ignores the
+ * reservation without `LITELLM_LICENSE` (litellm/proxy/hooks/dynamic_rate_limiter_v3.py).
+ */
+export interface PriorityReservation {
+  /** Share per priority name, e.g. `{ prod: 0.75, dev: 0.25 }`. Fractions may add up to at most 1. */
+  readonly shares: Record<string, PriorityShare>;
+  /** Share for keys without a priority (`priority_reservation_settings.default_priority`). @default LiteLLM's 0.25 */
+  readonly defaultPriority?: number;
+  /** Saturation (0–1) above which shares are enforced strictly (`saturation_threshold`). @default LiteLLM's 0.5 */
+  readonly saturationThreshold?: number;
+  /** The LiteLLM enterprise licence key, from a Secret. @default none: required unless the proxy already sets LITELLM_LICENSE */
+  readonly license?: SecretKeyRef;
+}
+
+/** Typed governance settings, written into config.yaml. */
+export interface GovernanceSettings {
+  /** Most parallel requests per deployment (`general_settings.max_parallel_requests`). @default no limit */
+  readonly maxParallelRequests?: number;
+  /**
+   * Most parallel requests through the proxy (`general_settings.global_max_parallel_requests`).
+   * Counted per pod unless the proxy has Redis. @default no limit
+   */
+  readonly globalMaxParallelRequests?: number;
+  /** Defaults for generated keys. @default none */
+  readonly defaultKeyParams?: DefaultKeyGenerateParams;
+  /** Caps for generated keys (`upperbound_key_generate_params`); requests above them get 400. @default none */
+  readonly keyParamLimits?: KeyGenerateParams;
+  /** A budget for the whole proxy (`litellm_settings.max_budget` + `budget_duration`; LiteLLM needs both). @default none */
+  readonly proxyBudget?: { readonly maxBudget: number; readonly budgetDuration: string };
+  /** Capacity reserved per priority. @default none */
+  readonly priorityReservation?: PriorityReservation;
+  /**
+   * Serve requests when the database is unreachable, skipping virtual-key checks
+   * (`general_settings.allow_requests_on_db_unavailable`; "only inside your VPC").
+   * `/health/readiness` still reports 503 while the database is down, so the
+   * pods leave the Service all the same: pair this with a readiness policy you accept.
+   * @default false
+   */
+  readonly allowRequestsWhenDatabaseUnavailable?: boolean;
+  /** Do not write per-request spend logs (`general_settings.disable_spend_logs`); spend totals are still kept. @default false */
+  readonly disableSpendLogs?: boolean;
+  /** Seconds between batched spend writes (`general_settings.proxy_batch_write_at`). @default LiteLLM's 10 */
+  readonly batchWriteIntervalSeconds?: number;
+  /**
+   * Database connections per worker process (`general_settings.database_connection_pool_limit`);
+   * × workers × pods must fit the database. @default LiteLLM's 10
+   */
+  readonly databaseConnectionPoolLimit?: number;
+  /** Seconds to wait for a pooled connection (`general_settings.database_connection_timeout`). @default LiteLLM's 60 */
+  readonly databaseConnectionTimeoutSeconds?: number;
+}
+
+/** LiteLLM's duration syntax (litellm/litellm_core_utils/duration_parser.py): a number and s, m, h, d, w or mo. */
+const DURATION = /^([1-9]\d*)(s|m|h|d|w|mo)$/;
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+const NEEDS_DATABASE: readonly (keyof GovernanceSettings)[] = [
+  'defaultKeyParams', 'keyParamLimits', 'proxyBudget', 'priorityReservation', 'allowRequestsWhenDatabaseUnavailable',
+  'disableSpendLogs', 'batchWriteIntervalSeconds', 'databaseConnectionPoolLimit', 'databaseConnectionTimeoutSeconds',
+];
+
+function duration(prop: string, value: unknown): string {
+  if (typeof value !== 'string' || !DURATION.test(value)) {
+    throw new LiteLLMConfigError(prop, value, 'must be a LiteLLM duration: a positive whole number and s, m, h, d, w or mo, e.g. "30d" or "1mo"');
+  }
+  return value;
+}
+
+/** Seconds range of a duration: months are 28–31 days long, so "1mo" is a range. */
+function durationRange(value: string): [number, number] {
+  const [, n, unit] = DURATION.exec(value)!;
+  if (unit === 'mo') return [Number(n) * 28 * 86400, Number(n) * 31 * 86400];
+  const s = Number(n) * UNIT_SECONDS[unit];
+  return [s, s];
+}
+
+/** True when `a` may be longer than `b` on some calendar day. */
+function mayExceed(a: string, b: string): boolean {
+  const ua = DURATION.exec(a)![2];
+  const ub = DURATION.exec(b)![2];
+  if (ua === ub) return Number(DURATION.exec(a)![1]) > Number(DURATION.exec(b)![1]);
+  return durationRange(a)[1] > durationRange(b)[0];
+}
+
+function keyParams(prop: string, p: KeyGenerateParams, allowModels: boolean): Record<string, unknown> {
+  plainObject(prop, p);
+  const known = ['maxBudget', 'budgetDuration', 'duration', 'maxParallelRequests', 'tpmLimit', 'rpmLimit', ...(allowModels ? ['models'] : [])];
+  for (const k of Object.keys(p)) {
+    if (!known.includes(k)) throw new LiteLLMConfigError(`${prop}.${k}`, k, `is not a key parameter; use one of ${known.join(', ')}`);
+  }
+  const out: Record<string, unknown> = {};
+  if (p.maxBudget !== undefined) out.max_budget = nonNegativeNumber(`${prop}.maxBudget`, p.maxBudget);
+  if (p.budgetDuration !== undefined) {
+    if (p.maxBudget === undefined) throw new LiteLLMConfigError(`${prop}.budgetDuration`, p.budgetDuration, 'resets a budget: set maxBudget too');
+    out.budget_duration = duration(`${prop}.budgetDuration`, p.budgetDuration);
+  }
+  if (p.duration !== undefined) out.duration = duration(`${prop}.duration`, p.duration);
+  if (p.maxParallelRequests !== undefined) out.max_parallel_requests = integer(`${prop}.maxParallelRequests`, p.maxParallelRequests, 1);
+  if (p.tpmLimit !== undefined) out.tpm_limit = integer(`${prop}.tpmLimit`, p.tpmLimit, 1);
+  if (p.rpmLimit !== undefined) out.rpm_limit = integer(`${prop}.rpmLimit`, p.rpmLimit, 1);
+  const models = (p as DefaultKeyGenerateParams).models;
+  if (models !== undefined) {
+    if (!Array.isArray(models) || models.length === 0) throw new LiteLLMConfigError(`${prop}.models`, models, 'must list at least one model name (leave it unset for all models)');
+    models.forEach((m, i) => nonEmptyString(`${prop}.models[${i}]`, m));
+    unique(`${prop}.models`, models, 'model names');
+    out.models = [...models];
+  }
+  return out;
+}
+
+function fraction(prop: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new LiteLLMConfigError(prop, value, 'must be a number from 0 to 1');
+  }
+  return value;
+}
+
+function priorityShares(prop: string, shares: Record<string, PriorityShare>): Record<string, unknown> {
+  plainObject(prop, shares);
+  const names = Object.keys(shares);
+  if (names.length === 0) throw new LiteLLMConfigError(prop, shares, 'must name at least one priority, e.g. { prod: 0.75, dev: 0.25 }');
+  const out: Record<string, unknown> = {};
+  let fractions = 0;
+  for (const name of names) {
+    const share = shares[name];
+    const p = `${prop}.${name}`;
+    if (typeof share === 'number') {
+      if (!Number.isFinite(share) || share <= 0 || share > 1) throw new LiteLLMConfigError(p, share, 'a share is a fraction of capacity greater than 0 and at most 1');
+      fractions += share;
+      out[name] = share;
+    } else {
+      plainObject(p, share);
+      const type = oneOf(`${p}.type`, share.type, ['percent', 'rpm', 'tpm'] as const);
+      if (type === 'percent') {
+        if (typeof share.value !== 'number' || !Number.isFinite(share.value) || share.value <= 0 || share.value > 1) {
+          throw new LiteLLMConfigError(`${p}.value`, share.value, 'a percent share is a fraction greater than 0 and at most 1');
+        }
+        fractions += share.value;
+      } else {
+        integer(`${p}.value`, share.value, 1);
+      }
+      out[name] = { type, value: share.value };
+    }
+  }
+  // LiteLLM silently scales over-allocated shares down; refuse instead, so the numbers mean what they say.
+  if (fractions > 1 + 1e-9) {
+    throw new LiteLLMConfigError(prop, shares, `fractional shares add up to ${Number(fractions.toFixed(6))}; they must add up to at most 1`);
+  }
+  return out;
+}
+
+/**
+ * Writes governance settings into the proxy's config.yaml, after validating
+ * each one. Settings that act on virtual keys, budgets or spend need the
+ * proxy to have a database.
+ */
+export function applyGovernance(proxy: LiteLLMProxy, settings: GovernanceSettings): void {
+  plainObject('governance', settings);
+  const owner = (prop: string): string => `governance.${prop}`;
+  const hasDatabase = proxy.environment.some(e => e.name === 'DATABASE_URL' || e.name === 'DATABASE_HOST');
+  for (const key of NEEDS_DATABASE) {
+    if (settings[key] !== undefined && !hasDatabase) {
+      throw new LiteLLMConfigError(owner(key), settings[key], 'needs a database: virtual keys, budgets and spend live in Postgres; give the proxy `database`');
+    }
+  }
+
+  if (settings.maxParallelRequests !== undefined) {
+    proxy.setConfig('general_settings', 'max_parallel_requests', integer(owner('maxParallelRequests'), settings.maxParallelRequests, 1), owner('maxParallelRequests'));
+  }
+  if (settings.globalMaxParallelRequests !== undefined) {
+    const global = integer(owner('globalMaxParallelRequests'), settings.globalMaxParallelRequests, 1);
+    if (settings.maxParallelRequests !== undefined && settings.maxParallelRequests > global) {
+      throw new LiteLLMConfigError(owner('maxParallelRequests'), settings.maxParallelRequests, `must not exceed globalMaxParallelRequests (${global})`);
+    }
+    proxy.setConfig('general_settings', 'global_max_parallel_requests', global, owner('globalMaxParallelRequests'));
+  }
+
+  const defaults = settings.defaultKeyParams !== undefined ? keyParams(owner('defaultKeyParams'), settings.defaultKeyParams, true) : undefined;
+  const limits = settings.keyParamLimits !== undefined ? keyParams(owner('keyParamLimits'), settings.keyParamLimits, false) : undefined;
+  if (defaults && limits) {
+    const pairs: [keyof KeyGenerateParams, string][] = [['maxBudget', 'max_budget'], ['maxParallelRequests', 'max_parallel_requests'], ['tpmLimit', 'tpm_limit'], ['rpmLimit', 'rpm_limit']];
+    for (const [prop, key] of pairs) {
+      if (defaults[key] !== undefined && limits[key] !== undefined && (defaults[key] as number) > (limits[key] as number)) {
+        throw new LiteLLMConfigError(owner(`defaultKeyParams.${prop}`), defaults[key], `must not exceed keyParamLimits.${prop} (${limits[key]}): LiteLLM would refuse every key generated with the default`);
+      }
+    }
+    for (const [prop, key] of [['budgetDuration', 'budget_duration'], ['duration', 'duration']] as const) {
+      if (defaults[key] !== undefined && limits[key] !== undefined && mayExceed(defaults[key] as string, limits[key] as string)) {
+        throw new LiteLLMConfigError(owner(`defaultKeyParams.${prop}`), defaults[key],
+          `must not be longer than keyParamLimits.${prop} (${JSON.stringify(limits[key])}); months count as 28 to 31 days`);
+      }
+    }
+  }
+  if (defaults) proxy.setConfig('litellm_settings', 'default_key_generate_params', defaults, owner('defaultKeyParams'));
+  if (limits) proxy.setConfig('litellm_settings', 'upperbound_key_generate_params', limits, owner('keyParamLimits'));
+
+  if (settings.proxyBudget !== undefined) {
+    const b = plainObject(owner('proxyBudget'), settings.proxyBudget);
+    if (typeof b.maxBudget !== 'number' || !Number.isFinite(b.maxBudget) || b.maxBudget <= 0) {
+      throw new LiteLLMConfigError(owner('proxyBudget.maxBudget'), b.maxBudget, 'must be a budget in USD greater than 0');
+    }
+    // proxy_server.py: "budget_duration is required to use max_budget".
+    const period = duration(owner('proxyBudget.budgetDuration'), b.budgetDuration);
+    proxy.setConfig('litellm_settings', 'max_budget', b.maxBudget, owner('proxyBudget'));
+    proxy.setConfig('litellm_settings', 'budget_duration', period, owner('proxyBudget'));
+  }
+
+  if (settings.priorityReservation !== undefined) {
+    const r = settings.priorityReservation;
+    plainObject(owner('priorityReservation'), r);
+    const shares = priorityShares(owner('priorityReservation.shares'), r.shares);
+    const hasLicense = proxy.environment.some(e => e.name === 'LITELLM_LICENSE');
+    if (r.license !== undefined) {
+      proxy.addSecretEnv('LITELLM_LICENSE', secretKeyRef(owner('priorityReservation.license'), r.license), owner('priorityReservation.license'));
+    } else if (!hasLicense) {
+      throw new LiteLLMConfigError(owner('priorityReservation.license'), undefined,
+        'priority reservation is a LiteLLM enterprise feature and is ignored without LITELLM_LICENSE: give the licence key as a Secret reference');
+    }
+    proxy.setConfig('litellm_settings', 'priority_reservation', shares, owner('priorityReservation'));
+    const rs: Record<string, number> = {};
+    if (r.defaultPriority !== undefined) rs.default_priority = fraction(owner('priorityReservation.defaultPriority'), r.defaultPriority);
+    if (r.saturationThreshold !== undefined) rs.saturation_threshold = fraction(owner('priorityReservation.saturationThreshold'), r.saturationThreshold);
+    if (Object.keys(rs).length > 0) proxy.setConfig('litellm_settings', 'priority_reservation_settings', rs, owner('priorityReservation'));
+    proxy.config.append('litellm_settings', 'callbacks', 'dynamic_rate_limiter_v3', owner('priorityReservation'));
+  }
+
+  if (settings.allowRequestsWhenDatabaseUnavailable !== undefined) {
+    proxy.setConfig('general_settings', 'allow_requests_on_db_unavailable',
+      boolean(owner('allowRequestsWhenDatabaseUnavailable'), settings.allowRequestsWhenDatabaseUnavailable), owner('allowRequestsWhenDatabaseUnavailable'));
+  }
+  if (settings.disableSpendLogs !== undefined) {
+    proxy.setConfig('general_settings', 'disable_spend_logs', boolean(owner('disableSpendLogs'), settings.disableSpendLogs), owner('disableSpendLogs'));
+  }
+  if (settings.batchWriteIntervalSeconds !== undefined) {
+    proxy.setConfig('general_settings', 'proxy_batch_write_at',
+      integer(owner('batchWriteIntervalSeconds'), settings.batchWriteIntervalSeconds, 1, 3600), owner('batchWriteIntervalSeconds'));
+  }
+  if (settings.databaseConnectionPoolLimit !== undefined) {
+    proxy.setConfig('general_settings', 'database_connection_pool_limit',
+      integer(owner('databaseConnectionPoolLimit'), settings.databaseConnectionPoolLimit, 1, 1000), owner('databaseConnectionPoolLimit'));
+  }
+  if (settings.databaseConnectionTimeoutSeconds !== undefined) {
+    proxy.setConfig('general_settings', 'database_connection_timeout',
+      integer(owner('databaseConnectionTimeoutSeconds'), settings.databaseConnectionTimeoutSeconds, 1, 3600), owner('databaseConnectionTimeoutSeconds'));
+  }
+}

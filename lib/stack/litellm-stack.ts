@@ -1,0 +1,233 @@
+import { Chart, ChartProps } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { Edge, EdgeOptions } from '../edge/edge-factory';
+import { IEdge } from '../edge/edge';
+import { LiteLLMConfigError } from '../errors';
+import { CloudNativePgDatabase, CloudNativePgDatabaseProps } from '../governance/cloudnative-pg';
+import { IDatabaseEndpoint } from '../governance/database-endpoint';
+import { ExternalPostgres, ExternalPostgresProps } from '../governance/external-postgres';
+import { GovernanceSettings, applyGovernance } from '../governance/governance-settings';
+import { MigrationJob } from '../governance/migration-job';
+import { DEFAULT_POOL_LIMIT, MIGRATION_CONNECTIONS, ROLLOUT_SURGE_PODS } from '../governance/connection-budget';
+import { standardLabels } from '../labels';
+import { ExtraConfig } from '../proxy/config';
+import { LiteLLMProxy, LiteLLMProxyProps, ProxyMetrics, RouterOptions } from '../proxy/litellm-proxy';
+import { ModelDeployment } from '../proxy/model';
+import { WorkerSizing } from '../proxy/workers';
+import { ExternalRedis, ExternalRedisProps } from '../redis/external-redis';
+import { IRedisEndpoint } from '../redis/redis-endpoint';
+import { RedisInstance, RedisInstanceProps } from '../redis/redis-instance';
+import { ProxyCache } from '../redis/redis-wiring';
+import { SecretKeyRef } from '../secret';
+import { dns1123Label, list, optionalObject, plainObject } from '../validate';
+import { Presets, StackPreset } from './presets';
+import { SYNC_WAVES, applySyncWave } from './sync-waves';
+
+/** Redis for the stack: in-cluster (the presets' default) or external. */
+export interface StackRedisOptions {
+  /** Use this managed/external Redis instead of running one. @default run one in-cluster when the preset says so */
+  readonly external?: ExternalRedisProps;
+  /** Password Secret of the in-cluster Redis (required when it runs). */
+  readonly password?: SecretKeyRef;
+  /** Further in-cluster Redis settings (memory, persistence, image). @default the preset's memory, no persistence */
+  readonly inCluster?: Omit<RedisInstanceProps, 'password' | 'name'>;
+}
+
+/** The database for governance: external Postgres or a CloudNativePG cluster. */
+export interface StackDatabaseOptions {
+  /** An existing PostgreSQL. */
+  readonly external?: ExternalPostgresProps;
+  /** An in-cluster PostgreSQL run by the CloudNativePG operator. */
+  readonly cloudNativePg?: CloudNativePgDatabaseProps;
+}
+
+/** Proxy settings a stack passes through; the stack wires Redis, the database and the edge itself. */
+export type StackProxyOptions = Omit<LiteLLMProxyProps, 'models' | 'masterKey' | 'saltKey' | 'redis' | 'database' | 'cache' | 'metrics'>;
+
+export interface LiteLLMStackProps extends Omit<ChartProps, 'namespace'> {
+  /** Namespace of every object. */
+  readonly namespace: string;
+  /** Emit the Namespace itself, labelled to enforce Pod Security `restricted`. @default true */
+  readonly createNamespace?: boolean;
+  /** The starting point; every field can be overridden by the props below. @default Presets.production */
+  readonly preset?: StackPreset;
+  /** The model deployments. */
+  readonly models: readonly ModelDeployment[];
+  /** The admin master key, from an existing Secret. */
+  readonly masterKey: SecretKeyRef;
+  /** The salt key that encrypts stored credentials; never change it once set. @default none */
+  readonly saltKey?: SecretKeyRef;
+  /** Proxy overrides (CPU, replicas, timeouts, ...). @default the preset's */
+  readonly proxy?: StackProxyOptions;
+  /** Router settings (shortcut for proxy.router). @default simple-shuffle */
+  readonly router?: RouterOptions;
+  /** Redis. @default in-cluster when the preset says so (then `redis.password` is required) */
+  readonly redis?: StackRedisOptions;
+  /** Response caching in Redis. @default off */
+  readonly cache?: ProxyCache;
+  /** The edge (ingress or route), for one controller. @default none */
+  readonly edge?: EdgeOptions;
+  /** A database for virtual keys, teams and budgets; adds the migration Job. @default none */
+  readonly database?: StackDatabaseOptions;
+  /** Governance settings (limits, key defaults, budgets); most need `database`. @default none */
+  readonly governance?: GovernanceSettings;
+  /** Prometheus metrics. @default on in the production preset, off in edge */
+  readonly metrics?: ProxyMetrics | false;
+  /** config.yaml keys not modelled yet. @default none */
+  readonly extraConfig?: ExtraConfig;
+  /** Annotate objects with Argo CD sync waves (state, migrations, proxy, edge). @default true */
+  readonly syncWaves?: boolean;
+}
+
+/**
+ * The whole gateway in one chart and one namespace: the proxy, Redis, the
+ * database and its migrations, the edge and monitoring, wired together, with
+ * Argo CD sync waves so a GitOps sync brings them up in order.
+ */
+export class LiteLLMStack extends Chart {
+  public readonly preset: StackPreset;
+  public readonly namespaceObject?: k8s.KubeNamespace;
+  public readonly proxy: LiteLLMProxy;
+  public readonly redis?: IRedisEndpoint;
+  /** The in-cluster Redis, when the stack runs one. */
+  public readonly redisInstance?: RedisInstance;
+  public readonly database?: IDatabaseEndpoint;
+  public readonly migrations?: MigrationJob;
+  public readonly edge?: IEdge;
+
+  constructor(scope: Construct, id: string, props: LiteLLMStackProps) {
+    if (typeof props !== 'object' || props === null) {
+      throw new LiteLLMConfigError(id, props, 'LiteLLMStack needs props with namespace, models and masterKey');
+    }
+    const namespace = dns1123Label('namespace', props.namespace);
+    super(scope, id, { ...props, namespace, disableResourceNameHashes: props.disableResourceNameHashes ?? true });
+
+    this.preset = plainObject('preset', props.preset ?? Presets.production) as unknown as StackPreset;
+    const preset = this.preset;
+    for (const key of ['proxy', 'router', 'redis', 'cache', 'edge', 'database', 'governance', 'extraConfig'] as const) {
+      optionalObject(key, props[key]);
+    }
+    const proxyOptions: StackProxyOptions = props.proxy ?? {};
+
+    if (props.createNamespace ?? true) {
+      this.namespaceObject = new k8s.KubeNamespace(this, 'Namespace', {
+        metadata: {
+          name: namespace,
+          labels: {
+            ...standardLabels(namespace, 'namespace'),
+            // Pod Security admission: every pod here must meet `restricted` (they all do).
+            'pod-security.kubernetes.io/enforce': 'restricted',
+            'pod-security.kubernetes.io/enforce-version': 'latest',
+          },
+        },
+      });
+      // A Namespace is cluster-scoped: cdk8s must not stamp the chart's namespace on it.
+      this.namespaceObject.metadata.add('namespace', undefined);
+    }
+
+    // --- Redis ---------------------------------------------------------------
+    const redisOptions = props.redis ?? {};
+    if (redisOptions.external !== undefined) {
+      if (redisOptions.inCluster !== undefined || redisOptions.password !== undefined) {
+        throw new LiteLLMConfigError('redis', Object.keys(redisOptions), 'give either redis.external, or redis.password/inCluster for an in-cluster Redis, not both');
+      }
+      this.redis = new ExternalRedis(this, 'Redis', redisOptions.external);
+    } else if (preset.inClusterRedis || redisOptions.password !== undefined || redisOptions.inCluster !== undefined) {
+      if (redisOptions.password === undefined) {
+        throw new LiteLLMConfigError('redis.password', undefined,
+          'the in-cluster Redis needs a password Secret reference { name, key } (or give redis.external)');
+      }
+      this.redisInstance = new RedisInstance(this, 'Redis', {
+        memory: preset.redisMemory,
+        ...(redisOptions.inCluster ?? {}),
+        name: `${proxyOptions.name ?? 'litellm'}-redis`,
+        password: redisOptions.password,
+      });
+      this.redis = this.redisInstance;
+    }
+
+    // --- database ----------------------------------------------------------------
+    if (props.database !== undefined) {
+      const db = props.database;
+      if ((db.external === undefined) === (db.cloudNativePg === undefined)) {
+        throw new LiteLLMConfigError('database', Object.keys(db), 'give exactly one of database.external or database.cloudNativePg');
+      }
+      this.database = db.external !== undefined
+        ? new ExternalPostgres(db.external)
+        : new CloudNativePgDatabase(this, 'Database', { name: `${proxyOptions.name ?? 'litellm'}-db`, ...db.cloudNativePg });
+    }
+
+    // --- proxy ---------------------------------------------------------------------
+    const metrics = props.metrics === false ? undefined : props.metrics ?? (preset.metrics ? {} : undefined);
+    const usesPresetScaling = proxyOptions.replicas === undefined && proxyOptions.autoscaling === undefined;
+    this.proxy = new LiteLLMProxy(this, 'Proxy', {
+      name: 'litellm',
+      cpu: preset.cpu,
+      workers: preset.workers === 'onePerPod' ? WorkerSizing.onePerPod() : WorkerSizing.perCpu(),
+      serviceType: preset.serviceType,
+      spread: preset.spread,
+      ...(usesPresetScaling ? { replicas: preset.replicas, autoscaling: preset.autoscaling } : {}),
+      ...proxyOptions,
+      allowFrom: [
+        ...list('proxy.allowFrom', proxyOptions.allowFrom, true),
+        ...list('preset.allowCidrs', preset.allowCidrs).map(cidr => ({ cidr })),
+        ...(proxyOptions.allowFrom === undefined && preset.allowCidrs.length === 0 && props.edge === undefined ? [{}] : []),
+      ],
+      router: props.router ?? proxyOptions.router,
+      models: props.models,
+      masterKey: props.masterKey,
+      saltKey: props.saltKey,
+      redis: this.redis,
+      cache: props.cache,
+      database: this.database,
+      metrics,
+      extraConfig: props.extraConfig ?? proxyOptions.extraConfig,
+    });
+
+    if (props.governance !== undefined && this.database === undefined) {
+      throw new LiteLLMConfigError('governance', Object.keys(props.governance),
+        'governance (virtual keys, teams, budgets) needs `database`: LiteLLM keeps keys and spend in Postgres');
+    }
+    if (this.database !== undefined) {
+      applyGovernance(this.proxy, {
+        // Unless set, size each worker's pool so every pod of a full rollout fits the database
+        // (LiteLLM's default of 10 per worker overruns a 100-connection Postgres at 2 workers x 7 pods).
+        databaseConnectionPoolLimit: fittingPoolLimit(this.proxy, this.database),
+        ...(props.governance ?? {}),
+      });
+    }
+    if (this.database !== undefined) {
+      this.migrations = new MigrationJob(this, 'Migrations', { proxy: this.proxy, database: this.database });
+    }
+
+    // --- edge ----------------------------------------------------------------------
+    if (props.edge !== undefined) {
+      if (preset.requireTls && props.edge.controller !== 'gateway-api' && props.edge.tls === undefined) {
+        throw new LiteLLMConfigError('edge.tls', undefined,
+          `the "${preset.description}" preset serves over TLS: give tls { secretName } or { clusterIssuer }, or use a preset with requireTls: false`);
+      }
+      this.edge = Edge.forController(this, 'Edge', this.proxy, props.edge);
+    }
+
+    // --- Argo CD ordering ------------------------------------------------------------
+    if (props.syncWaves ?? true) {
+      if (this.namespaceObject) applySyncWave(this.namespaceObject, SYNC_WAVES.namespace);
+      if (this.redisInstance) applySyncWave(this.redisInstance, SYNC_WAVES.state);
+      if (this.database instanceof CloudNativePgDatabase) applySyncWave(this.database, SYNC_WAVES.state);
+      applySyncWave(this.proxy, SYNC_WAVES.proxy);
+      if (this.edge) applySyncWave(this.node.findChild('Edge'), SYNC_WAVES.edge);
+    }
+  }
+}
+
+/**
+ * The largest per-worker pool (at most LiteLLM's default) with which every
+ * worker of every pod, a rollout's surge pod and the migration fit the
+ * database. At least 1: when even that does not fit, the connection-budget
+ * check explains the numbers.
+ */
+function fittingPoolLimit(proxy: LiteLLMProxy, database: IDatabaseEndpoint): number {
+  const processes = proxy.workers * (proxy.maxReplicas + ROLLOUT_SURGE_PODS);
+  return Math.max(1, Math.min(DEFAULT_POOL_LIMIT, Math.floor((database.maxConnections - MIGRATION_CONNECTIONS) / processes)));
+}

@@ -1,0 +1,253 @@
+import { execFileSync } from 'child_process';
+import { randomBytes } from 'crypto';
+import * as path from 'path';
+import { parse } from 'yaml';
+import { LITELLM_VERSION } from '../../lib';
+import { Harness, ProxyInstance, VENV_BIN } from './support/harness';
+import { canConnect, contentChunks, request, sleep, stream, waitFor, within } from './support/http';
+import { withoutRedis } from './support/manifests';
+import { killAll } from './support/processes';
+import { MODELS, PACE, RPM_LIMIT, synthesizeStack } from './support/stack';
+
+/**
+ * End to end: the synthesized stack (two proxy replicas, in-cluster Redis,
+ * rpm limits, caching) runs as real processes — redis-server and two
+ * `litellm` — started from the manifests, against a fake provider.
+ * Everything listens on 127.0.0.1. Order matters: the Redis-down test runs
+ * after the others and before the termination test, which ends one replica.
+ */
+
+/** Sequential traffic: a limit may let through at most this many extra requests. */
+const RPM_TOLERANCE = 1;
+
+const measured: Array<[string, string]> = [];
+const note = (what: string, value: string): void => {
+  measured.push([what, value]);
+};
+const ms = (v: number): string => `${Math.round(v)} ms`;
+const nonce = (): string => randomBytes(6).toString('hex');
+
+let h: Harness;
+let a: ProxyInstance;
+let b: ProxyInstance;
+
+/**
+ * rpm counters are per UTC minute (`{id}:{model}:rpm:%H-%M`, litellm router):
+ * a burst must not straddle a minute boundary, so wait for a fresh minute when
+ * fewer than 15 s are left.
+ */
+async function withinOneMinute(): Promise<void> {
+  const s = new Date().getUTCSeconds() + new Date().getUTCMilliseconds() / 1000;
+  if (s >= 45) await sleep((60 - s) * 1000 + 300);
+}
+
+/** `n` requests, one at a time, alternating between the instances. */
+async function burst(instances: readonly ProxyInstance[], model: string, n: number): Promise<{ accepted: number; statuses: number[]; maxMs: number }> {
+  await withinOneMinute();
+  const statuses: number[] = [];
+  let maxMs = 0;
+  for (let i = 0; i < n; i++) {
+    const r = await h.chat(instances[i % instances.length].port, model, `burst ${i} ${nonce()}`, 20000);
+    statuses.push(r.status);
+    maxMs = Math.max(maxMs, r.ms);
+  }
+  return { accepted: statuses.filter(s => s === 200).length, statuses, maxMs };
+}
+
+beforeAll(async () => {
+  const t0 = performance.now();
+  h = new Harness(synthesizeStack());
+  await h.startFakeProvider();
+  await h.startRedis();
+  // Two replicas start side by side, as a rollout would.
+  [a, b] = await Promise.all([h.startProxy('proxy-a'), h.startProxy('proxy-b')]);
+  note('proxy start -> startup probe 200 (a / b)', `${ms(a.startMs)} / ${ms(b.startMs)}`);
+  note('setup (provider + redis + 2 proxies)', ms(performance.now() - t0));
+}, 240000);
+
+afterAll(async () => {
+  await killAll();
+  const width = Math.max(...measured.map(([k]) => k.length));
+  console.log(['e2e measurements (litellm ' + LITELLM_VERSION + ')', ...measured.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n'));
+});
+
+test('0. the installed LiteLLM is the release the library pins (image tag and PyPI version)', () => {
+  const installed = execFileSync(path.join(VENV_BIN, 'python'), ['-c', 'from importlib.metadata import version; print(version("litellm"))'], { encoding: 'utf8' }).trim();
+  const image: string = h.proxyWorkload.spec.template.spec.containers[0].image;
+  expect(installed).toBe(LITELLM_VERSION);
+  expect(image.endsWith(`:v${LITELLM_VERSION}`)).toBe(true);
+  note('litellm (PyPI) / image tag', `${installed} / ${image.split(':').pop()}`);
+});
+
+test('1. every probe taken from the manifests passes on both proxies and on Redis', async () => {
+  const httpProbes = a.plan.probes.filter(p => p.httpPath !== undefined);
+  expect(httpProbes.map(p => p.kind).sort()).toEqual(['liveness', 'readiness', 'startup']);
+  for (const inst of [a, b]) {
+    for (const p of inst.plan.probes) {
+      const r = await request(p.port!, 'GET', p.httpPath!, { timeoutMs: 10000 });
+      expect({ instance: inst.name, probe: p.kind, path: p.httpPath, status: r.status }).toEqual({ instance: inst.name, probe: p.kind, path: p.httpPath, status: 200 });
+    }
+  }
+  note('proxy probe paths (200 on a and b)', [...new Set(httpProbes.map(p => p.httpPath))].join(', '));
+
+  const redisPlan = h.redis!.plan;
+  const readiness = redisPlan.probes.find(p => p.kind === 'readiness')!;
+  const liveness = redisPlan.probes.find(p => p.kind === 'liveness')!;
+  expect(await h.runExecProbe(redisPlan, readiness)).toBe(0);
+  expect(await canConnect(liveness.port!)).toBe(true);
+  // The readiness probe authenticates with REDISCLI_AUTH: without it Redis refuses.
+  expect(await h.runExecProbe({ ...redisPlan, env: {} }, readiness)).not.toBe(0);
+  note('redis probes', 'readiness (authenticated PING) ok, liveness (tcp) ok, PING without password refused');
+
+  // The master key from the Secret guards the API.
+  const noKey = await request(a.port, 'POST', '/v1/chat/completions', { body: { model: MODELS.chat, messages: [{ role: 'user', content: 'x' }] } });
+  expect(noKey.status).toBe(401);
+});
+
+test('2. a streamed completion arrives chunk by chunk at the provider\'s pace', async () => {
+  const body = (model: string): unknown => ({ model, stream: true, messages: [{ role: 'user', content: `stream ${nonce()}` }] });
+  const auth = { headers: { authorization: `Bearer ${h.masterKey}` } };
+  const direct = await stream(h.fakePort, '/v1/chat/completions', body(h.providerModel(MODELS.stream)));
+  // The first request through a fresh replica pays one-off set-up; the second shows the steady state.
+  const first = await stream(a.port, '/v1/chat/completions', body(MODELS.stream), auth);
+  const warm = await stream(a.port, '/v1/chat/completions', body(MODELS.stream), auth);
+  const expectedSpan = (PACE.stream.chunks - 1) * PACE.stream.intervalMs;
+  for (const r of [direct, first, warm]) {
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toMatch(/text\/event-stream/);
+    expect(r.done).toBe(true);
+    const chunks = contentChunks(r.events);
+    expect(chunks).toHaveLength(PACE.stream.chunks);
+    // Spread over the provider's pace, not delivered in one buffered lump at the end.
+    expect(chunks[chunks.length - 1].t - chunks[0].t).toBeGreaterThanOrEqual(expectedSpan * 0.8);
+  }
+  const ttfc = (r: typeof direct): number => contentChunks(r.events)[0].t;
+  const span = (r: typeof direct): number => { const c = contentChunks(r.events); return c[c.length - 1].t - c[0].t; };
+  note('stream: content chunks (direct / proxy)', `${contentChunks(direct.events).length} / ${contentChunks(warm.events).length} (provider: ${PACE.stream.chunks} x ${PACE.stream.intervalMs} ms)`);
+  note('stream: time to first chunk (direct / proxy first / proxy warm)', `${ms(ttfc(direct))} / ${ms(ttfc(first))} / ${ms(ttfc(warm))}`);
+  note('stream: first->last chunk (direct / proxy warm)', `${ms(span(direct))} / ${ms(span(warm))} (expected ${expectedSpan} ms)`);
+});
+
+test(`3. the rpm limit (${RPM_LIMIT}) holds across both replicas through Redis, and doubles without it`, async () => {
+  const n = 2 * RPM_LIMIT;
+  const shared = await burst([a, b], MODELS.limited, n);
+  expect(shared.statuses.every(s => s === 200 || s === 429)).toBe(true);
+  expect(shared.accepted).toBeLessThanOrEqual(RPM_LIMIT + RPM_TOLERANCE);
+  expect(shared.accepted).toBeGreaterThanOrEqual(RPM_LIMIT);
+
+  // The same two replicas without the Redis wiring (only the redis keys removed from config.yaml).
+  const { removed } = withoutRedis(h.proxyConfigYaml);
+  const [c, d] = await Promise.all([h.startProxy('proxy-c-no-redis', y => withoutRedis(y).yaml), h.startProxy('proxy-d-no-redis', y => withoutRedis(y).yaml)]);
+  let separate: Awaited<ReturnType<typeof burst>>;
+  try {
+    separate = await burst([c, d], MODELS.limited, n);
+  } finally {
+    await Promise.all([c.proc.stop(), d.proc.stop()]);
+  }
+  expect(separate.statuses.every(s => s === 200 || s === 429)).toBe(true);
+  expect(separate.accepted).toBeGreaterThanOrEqual(2 * RPM_LIMIT - RPM_TOLERANCE);
+  note(`rpm ${RPM_LIMIT}, ${n} requests alternating: accepted with Redis`, `${shared.accepted} (limit ${RPM_LIMIT}, tolerance +${RPM_TOLERANCE}; rest 429)`);
+  note(`rpm ${RPM_LIMIT}, ${n} requests alternating: accepted without Redis`, `${separate.accepted} (removed ${removed.join(', ')})`);
+});
+
+test('4. a repeated identical request is answered from the Redis cache, also by the other replica', async () => {
+  const content = `cache ${nonce()}`;
+  const first = await h.chat(a.port, MODELS.chat, content);
+  expect(first.status).toBe(200);
+  // The cache write happens after the response; give it a moment (bounded).
+  await sleep(1000);
+  const fromB = await h.chat(b.port, MODELS.chat, content);
+  const againA = await h.chat(a.port, MODELS.chat, content);
+  for (const r of [fromB, againA]) {
+    expect(r.status).toBe(200);
+    expect(r.headers['x-litellm-cache-key']).toBeTruthy();
+    expect(JSON.parse(r.body).choices[0].message.content).toBe(JSON.parse(first.body).choices[0].message.content);
+  }
+  expect(await h.providerCalls(content)).toBe(1);
+  // The key is in Redis (replica b never saw the first request, so its hit came from there).
+  const key = String(fromB.headers['x-litellm-cache-key']);
+  const exists = execFileSync('redis-cli', ['-p', String(h.redis!.port), 'EXISTS', key], { env: { ...h.redis!.plan.env, PATH: process.env.PATH ?? '' }, encoding: 'utf8', timeout: 5000 }).trim();
+  expect(exists).toBe('1');
+  note('cache: provider calls for 3 identical requests (a, b, a)', `${await h.providerCalls(content)} (latency miss ${ms(first.ms)}, hit on b ${ms(fromB.ms)})`);
+});
+
+test('6. with Redis stopped the stack fails open: requests still succeed, limits fall back to each replica', async () => {
+  const exit = await h.redis!.proc.stop();
+  expect(exit.code === 0 || exit.signal === 'SIGTERM').toBe(true);
+  expect(await h.redisListening()).toBe(false);
+
+  for (const inst of [a, b]) {
+    const ready = a.plan.probes.find(p => p.kind === 'readiness')!;
+    expect((await request(inst.port, 'GET', ready.httpPath!, { timeoutMs: 10000 })).status).toBe(200);
+  }
+  const plain = await h.chat(a.port, MODELS.chat, `redis down ${nonce()}`);
+  expect(plain.status).toBe(200);
+
+  const n = 4 * RPM_LIMIT;
+  const r = await burst([a, b], MODELS.limitedRedisDown, n);
+  // Never an error: the library documents fail-open (LiteLLM 1.89.4 has no fail-closed switch).
+  expect(r.statuses.every(s => s === 200 || s === 429)).toBe(true);
+  // No longer shared: more than one limit gets through ...
+  expect(r.accepted).toBeGreaterThan(RPM_LIMIT + RPM_TOLERANCE);
+  // ... but each replica still counts its own.
+  expect(r.accepted).toBeLessThanOrEqual(2 * RPM_LIMIT + 2 * RPM_TOLERANCE);
+  note('redis down: readiness / plain request', `200 / ${plain.status} (${ms(plain.ms)})`);
+  note(`redis down: rpm ${RPM_LIMIT}, ${n} requests alternating: accepted`, `${r.accepted} (per-replica limits; slowest request ${ms(r.maxMs)})`);
+});
+
+test('5. SIGTERM in the middle of a stream: the stream completes, new connections are refused, the process exits within the grace period', async () => {
+  const pod = h.proxyWorkload.spec.template.spec;
+  const grace: number = pod.terminationGracePeriodSeconds;
+  const drain = Number(a.plan.env.GRACEFUL_SHUTDOWN_TIMEOUT);
+  const preStop = a.plan.preStop;
+  expect(grace).toBe(b.plan.terminationGracePeriodSeconds);
+  expect(Number.isFinite(drain)).toBe(true);
+
+  let firstChunk!: () => void;
+  const gotFirst = new Promise<void>(r => { firstChunk = r; });
+  const streaming = stream(b.port, '/v1/chat/completions',
+    { model: MODELS.long, stream: true, messages: [{ role: 'user', content: `long ${nonce()}` }] },
+    {
+      headers: { authorization: `Bearer ${h.masterKey}` },
+      timeoutMs: (PACE.long.chunks * PACE.long.intervalMs) + 30000,
+      onEvent: e => { if (contentChunks([e]).length > 0) firstChunk(); },
+    });
+  if ((await within(gotFirst.then(() => true), 15000)) !== true) throw new Error('no first chunk within 15 s');
+
+  // What the kubelet does: run the preStop hook from the manifest, then SIGTERM; the grace period counts from the start.
+  const terminationStarted = performance.now();
+  if (preStop) execFileSync(preStop[0], preStop.slice(1), { timeout: 60000 });
+  const sigtermAt = performance.now();
+  b.proc.signal('SIGTERM');
+
+  const refusedAfter = await waitFor('new connections to be refused', async () => ((await canConnect(b.port, 500)) ? undefined : performance.now() - sigtermAt), 10000, 50);
+  const result = await streaming;
+  // Bounded wait for the exit: the grace period, but never longer than a minute here.
+  const exit = await within(b.proc.exited, Math.min(grace, 60) * 1000);
+
+  expect(result.status).toBe(200);
+  expect(result.done).toBe(true);
+  expect(contentChunks(result.events)).toHaveLength(PACE.long.chunks);
+  expect(exit).toBeDefined();
+  const exitAfterStart = (exit!.at - terminationStarted) / 1000;
+  expect(exitAfterStart).toBeLessThan(grace);
+  // It waited for the stream: no exit before the last chunk was delivered.
+  expect(exit!.at).toBeGreaterThanOrEqual(result.endedAt - 50);
+  // The other replica keeps serving.
+  expect((await h.chat(a.port, MODELS.chat, `after ${nonce()}`)).status).toBe(200);
+
+  note('manifest: preStop / GRACEFUL_SHUTDOWN_TIMEOUT / grace', `${preStop ? preStop.join(' ') : 'none'} / ${drain} s / ${grace} s`);
+  note('SIGTERM -> new connections refused', ms(refusedAfter));
+  note('SIGTERM: stream', `${contentChunks(result.events).length}/${PACE.long.chunks} chunks, [DONE] ${result.done}`);
+  note('termination start -> exit (grace period)', `${exitAfterStart.toFixed(1)} s (< ${grace} s), ${ms(exit!.at - result.endedAt)} after the stream ended`);
+  // uvicorn re-raises the caught SIGTERM after its graceful shutdown, so a clean drain ends "killed by SIGTERM".
+  note('exit status after drain', exit!.code !== null ? `code ${exit!.code}` : `signal ${exit!.signal} (re-raised by uvicorn after shutdown)`);
+});
+
+// Reading config.yaml back from the manifests is part of the contract: fail loudly if its shape changes.
+test('the synthesized config.yaml carries the wiring the suite relies on', () => {
+  const doc = parse(h.proxyConfigYaml);
+  expect(doc.router_settings.optional_pre_call_checks).toContain('enforce_model_rate_limits');
+  expect(doc.litellm_settings.cache_params.type).toBe('redis');
+  expect(doc.model_list.find((m: any) => m.model_name === MODELS.limited).litellm_params.rpm).toBe(RPM_LIMIT);
+});
