@@ -23,3 +23,4 @@ export * from './governance/migration-job';
 export * from './governance/governance-settings';
 export * from './governance/connection-budget';
 export * from './governance/database-wiring';
+export * from './stack/argocd-application';

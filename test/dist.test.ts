@@ -2,6 +2,9 @@ import { execFileSync } from 'child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { policyViolations } from './support/policy';
+import { strictSchemaErrors } from './support/schema';
 
 // dist/ is what Argo CD deploys: it must be exactly what the app synthesizes, every time.
 const root = path.resolve(__dirname, '..');
@@ -14,8 +17,15 @@ function synthTo(): string {
   return out;
 }
 
-function readTree(dir: string): Record<string, string> {
-  return Object.fromEntries(readdirSync(dir).sort().map(f => [f, readFileSync(path.join(dir, f), 'utf8')]));
+/** Every file below `dir`, by relative path. */
+function readTree(dir: string, prefix = ''): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of readdirSync(path.join(dir, prefix), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const rel = path.join(prefix, entry.name);
+    if (entry.isDirectory()) Object.assign(out, readTree(dir, rel));
+    else out[rel] = readFileSync(path.join(dir, rel), 'utf8');
+  }
+  return out;
 }
 
 describe('dist/', () => {
@@ -31,5 +41,21 @@ describe('dist/', () => {
       rmSync(a, { recursive: true, force: true });
       rmSync(b, { recursive: true, force: true });
     }
+  });
+});
+
+describe('what dist/ holds', () => {
+  const objects = Object.values(readTree(path.join(root, 'dist'))).flatMap(text => parseAllDocuments(text).map(d => d.toJSON()));
+
+  test('every example stack is there: both presets, four edge controllers, Argo CD Applications', () => {
+    const kinds = new Set(objects.map(o => o.kind));
+    for (const kind of ['Deployment', 'StatefulSet', 'Ingress', 'IngressRoute', 'HTTPRoute', 'Policy', 'Cluster', 'Job', 'Application', 'HorizontalPodAutoscaler']) {
+      expect(kinds).toContain(kind);
+    }
+  });
+
+  test('passes the upstream schemas and the policy gate (no secret values, restricted pods, ...)', () => {
+    expect(strictSchemaErrors(objects)).toEqual([]);
+    expect(policyViolations(objects)).toEqual([]);
   });
 });
