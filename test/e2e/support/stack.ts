@@ -1,9 +1,5 @@
-import { Chart, Testing } from 'cdk8s';
+import { Testing } from 'cdk8s';
 import * as lib from '../../../lib';
-// Not yet re-exported from lib/index.ts (requested); preferred from the public entry when it is.
-import { RedisInstance as RedisInstanceModule } from '../../../lib/redis/redis-instance';
-
-const RedisInstance: typeof RedisInstanceModule = (lib as unknown as Record<string, unknown>).RedisInstance as typeof RedisInstanceModule ?? RedisInstanceModule;
 
 /** The namespace the stack is synthesized into. */
 export const NAMESPACE = 'litellm';
@@ -45,22 +41,22 @@ export const SECRET_REFS = {
 } as const;
 
 /**
- * The replicated stack under test, synthesized through the public API: two
- * proxy replicas, an in-cluster Redis, per-deployment rpm limits, response
- * caching on. Everything the harness runs is read back from what this returns.
- *
- * The only function to change when `LiteLLMStack` (lib/stack) lands: build it
- * here with the same models, secrets, two replicas, in-cluster Redis and cache.
+ * The replicated stack under test, synthesized through the public API: a
+ * `LiteLLMStack` on the production preset with two fixed proxy replicas
+ * (one worker each), an in-cluster Redis, per-deployment rpm limits and
+ * response caching. Everything the harness runs is read back from what this
+ * returns.
  */
 export function synthesizeStack(): any[] {
-  const chart = new Chart(Testing.app(), 'e2e', { namespace: NAMESPACE, disableResourceNameHashes: true });
-  const redis = new RedisInstance(chart, 'Redis', { name: 'litellm-redis', password: SECRET_REFS.redisPassword });
   const model = (name: string, providerModel: string, rpm?: number): lib.ModelDeployment => ({
     name, model: `openai/${providerModel}`, apiBase: PROVIDER_API_BASE, apiKey: SECRET_REFS.providerKey, ...(rpm ? { rpm } : {}),
   });
-  new lib.LiteLLMProxy(chart, 'Proxy', {
-    name: 'litellm',
-    replicas: 2,
+  const stack = new lib.LiteLLMStack(Testing.app(), 'e2e', {
+    namespace: NAMESPACE,
+    preset: lib.Presets.production,
+    createNamespace: false,
+    metrics: false,
+    proxy: { name: 'litellm', replicas: 2, workers: lib.WorkerSizing.onePerPod() },
     models: [
       model(MODELS.chat, 'fake-chat'),
       model(MODELS.stream, `fake-chunks-${PACE.stream.chunks}-ms-${PACE.stream.intervalMs}`),
@@ -69,8 +65,8 @@ export function synthesizeStack(): any[] {
       model(MODELS.limitedRedisDown, 'fake-limited-redis-down', RPM_LIMIT),
     ],
     masterKey: SECRET_REFS.masterKey,
-    redis,
+    redis: { password: SECRET_REFS.redisPassword },
     cache: {},
   });
-  return Testing.synth(chart);
+  return Testing.synth(stack);
 }
