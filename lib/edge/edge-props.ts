@@ -41,7 +41,8 @@ export interface EdgeProps {
    * response. A non-streaming completion sends nothing until it is done, so
    * this must be at least the proxy's `requestTimeoutSeconds`.
    * @default the proxy's requestTimeoutSeconds + 30 s, so LiteLLM's own timeout
-   * error (JSON a client SDK understands) arrives before the edge's 504
+   * error (JSON a client SDK understands) arrives before the edge's 504; on
+   * Gateway API, where the only timeout caps a whole response, no cap ("0s")
    */
   readonly streamIdleTimeoutSeconds?: number;
   /**
@@ -57,12 +58,15 @@ export interface EdgeProps {
   readonly allowSourceRanges?: readonly string[];
   /** Redirect plain HTTP to HTTPS. @default true when `tls` is set */
   readonly redirectHttpToHttps?: boolean;
-  /** IngressClass (or Traefik ingress class) that picks the controller. @default the controller's usual class */
+  /**
+   * IngressClass that picks the controller (not on Gateway API, which attaches to a Gateway).
+   * @default 'nginx' on ingress-nginx and F5 NGINX; none on Traefik (its IngressRoute CRD is watched regardless)
+   */
   readonly ingressClassName?: string;
   /**
    * Namespace of the controller's proxy pods (the data plane), admitted to
    * the proxy port by the proxy's NetworkPolicy.
-   * @default the controller's usual install namespace
+   * @default 'ingress-nginx', 'nginx-ingress' or 'traefik'; required on Gateway API (implementations differ)
    */
   readonly controllerNamespace?: string;
   /** Labels of the controller's proxy pods, to admit only them. @default every pod of controllerNamespace */

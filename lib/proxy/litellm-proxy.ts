@@ -32,7 +32,7 @@ export interface ProxyAutoscaling {
   /**
    * How long the autoscaler waits before removing pods. Long enough that a
    * quiet minute between long streams does not flap the pool.
-   * @default the larger of 300 s and requestTimeoutSeconds
+   * @default the larger of 300 s and requestTimeoutSeconds, at most 3600 s (the API's maximum)
    */
   readonly scaleDownStabilizationSeconds?: number;
 }
@@ -66,7 +66,7 @@ export interface ProxyMetrics {
 }
 
 export interface LiteLLMProxyProps {
-  /** Base name of every object. @default the construct id */
+  /** Base name of every object. @default the construct id, lower-cased */
   readonly name?: string;
   /** Image, pinned by tag or digest. @default `ghcr.io/berriai/litellm-non_root:v1.89.4` */
   readonly image?: string;
@@ -74,7 +74,7 @@ export interface LiteLLMProxyProps {
   readonly imagePullSecrets?: readonly string[];
   /** The model deployments (`model_list`). At least one. */
   readonly models: readonly ModelDeployment[];
-  /** The admin master key (`general_settings.master_key`), from an existing Secret. Must start with `sk-`. */
+  /** The admin master key (`general_settings.master_key`), from an existing Secret. LiteLLM requires the value to start with `sk-` (the library never sees it). */
   readonly masterKey: SecretKeyRef;
   /**
    * Key that encrypts provider credentials stored in the database
@@ -128,7 +128,7 @@ export interface LiteLLMProxyProps {
   readonly drainTimeoutSeconds?: number;
   /** Pause before SIGTERM so endpoints stop routing to the pod first. @default 10 */
   readonly preStopSeconds?: number;
-  /** Pod grace period. Must cover preStop + drain. @default preStop + drain + 15 s */
+  /** Pod grace period. Must exceed preStop + drain. @default preStop + drain + 15 s */
   readonly terminationGracePeriodSeconds?: number;
 
   /** Router settings. @default LiteLLM's defaults, simple-shuffle */
@@ -192,7 +192,8 @@ const RESERVED_ENV = new Set(['LITELLM_MASTER_KEY', 'LITELLM_SALT_KEY', 'LITELLM
 /**
  * A set of LiteLLM proxy replicas: config.yaml from typed props, workers sized
  * from CPU, secrets by reference, probes, a rollout that lets streams finish,
- * Service, optional HPA, PDB, NetworkPolicy and ServiceMonitor.
+ * Service, NetworkPolicy, and optionally an HPA, a PDB (when more than one replica
+ * can run) and a ServiceMonitor.
  */
 export class LiteLLMProxy extends Construct {
   /** Base name of the objects. */

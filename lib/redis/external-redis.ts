@@ -64,7 +64,7 @@ export interface ExternalRedisProps {
  * master it discovers). The key-level limiter groups its keys by hash slot
  * for cluster use (parallel_request_limiter_v3).
  *
- * Only emits nothing into the chart: it is an address book the proxy wiring reads.
+ * Emits nothing into the chart: it is an address book the proxy wiring reads.
  */
 export class ExternalRedis extends Construct implements IRedisEndpoint {
   public readonly host: string;

@@ -70,7 +70,12 @@ export interface LiteLLMStackProps extends Omit<ChartProps, 'namespace'> {
   readonly edge?: EdgeOptions;
   /** A database for virtual keys, teams and budgets; adds the migration Job. @default none */
   readonly database?: StackDatabaseOptions;
-  /** Governance settings (limits, key defaults, budgets); most need `database`. @default none */
+  /**
+   * Governance settings (limits, key defaults, budgets); need `database`.
+   * With a database the stack always sets `databaseConnectionPoolLimit` to the largest
+   * pool (at most LiteLLM's 10) that fits the database, unless given here.
+   * @default none
+   */
   readonly governance?: GovernanceSettings;
   /** Prometheus metrics. @default on in the production preset, off in edge */
   readonly metrics?: ProxyMetrics | false;

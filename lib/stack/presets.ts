@@ -28,7 +28,7 @@ export interface StackPreset {
    * node addresses in private ranges.
    */
   readonly allowCidrs: readonly string[];
-  /** The edge must terminate TLS (an ingress/route without `tls` is an error). */
+  /** The edge must terminate TLS (an ingress/route without `tls` is an error; Gateway API terminates TLS on the Gateway, so it is exempt). */
   readonly requireTls: boolean;
   /** Replicas across nodes: 'preferred' still schedules on one node; 'required' leaves extra replicas pending. */
   readonly spread: 'preferred' | 'required';
