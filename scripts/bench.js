@@ -10,7 +10,7 @@ const path = require('path');
 const root = path.resolve(__dirname, '..');
 const runs = Number(process.env.BENCH_RUNS || 5);
 const cdk8s = path.join(root, 'node_modules', '.bin', 'cdk8s');
-const tsx = `node ${path.join('node_modules', 'tsx', 'dist', 'cli.mjs')}`;
+const tsx = 'node --import tsx';
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);

@@ -11,7 +11,7 @@ const root = path.resolve(__dirname, '..');
 
 function synthTo(): string {
   const out = mkdtempSync(path.join(tmpdir(), 'synth-'));
-  execFileSync(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'main.ts'], {
+  execFileSync(process.execPath, ['--import', 'tsx', 'main.ts'], {
     cwd: root, env: { ...process.env, CDK8S_OUTDIR: out }, stdio: 'pipe',
   });
   return out;

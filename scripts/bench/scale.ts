@@ -1,0 +1,53 @@
+// Scale bench, run by scripts/bench.js:
+//   node node_modules/tsx/dist/cli.mjs scripts/bench/scale.ts <stacks> <runs>
+// Builds <stacks> production LiteLLMStack charts in one App and synthesizes the
+// whole app to YAML in memory; prints one JSON line {"ms": <median of runs>}.
+// Each run uses a fresh App, so runs measure the same work.
+import { App } from 'cdk8s';
+import { LiteLLMStack, Presets } from '../../lib';
+
+const [stacks, runs] = process.argv.slice(2, 4).map(Number);
+if (!Number.isInteger(stacks) || stacks < 1 || !Number.isInteger(runs) || runs < 1) {
+  process.stderr.write('usage: scale.ts <stacks >= 1> <runs >= 1>\n');
+  process.exit(2);
+}
+
+/** One team's gateway: what a production user of the library writes. */
+function addStack(app: App, i: number): void {
+  const namespace = `team-${String(i).padStart(3, '0')}`;
+  new LiteLLMStack(app, namespace, {
+    namespace,
+    preset: Presets.production,
+    models: [
+      { name: 'gpt-4o', model: 'openai/gpt-4o', apiKey: { name: 'llm-provider-keys', key: 'openai' }, rpm: 600, tpm: 200000 },
+      { name: 'gpt-4o-mini', model: 'openai/gpt-4o-mini', apiKey: { name: 'llm-provider-keys', key: 'openai' }, rpm: 3000, tpm: 1000000 },
+      { name: 'claude-sonnet', model: 'anthropic/claude-sonnet-4-5', apiKey: { name: 'llm-provider-keys', key: 'anthropic' }, rpm: 400, tpm: 400000 },
+    ],
+    masterKey: { name: 'litellm-master-key', key: 'master-key' },
+    saltKey: { name: 'litellm-salt-key', key: 'salt-key' },
+    redis: { password: { name: 'litellm-redis', key: 'password' } },
+    edge: {
+      controller: 'ingress-nginx',
+      hosts: [`${namespace}.llm.example.com`],
+      tls: { clusterIssuer: 'letsencrypt-prod' },
+    },
+    metrics: { serviceMonitor: true },
+  });
+}
+
+function once(): number {
+  const start = process.hrtime.bigint();
+  const app = new App({ outdir: '/nonexistent' }); // synthYaml never writes
+  for (let i = 0; i < stacks; i++) addStack(app, i);
+  const yaml = app.synthYaml();
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (yaml.length === 0) throw new Error('empty synthesis');
+  return ms;
+}
+
+const times: number[] = [];
+for (let r = 0; r < runs; r++) times.push(once());
+times.sort((a, b) => a - b);
+const mid = times.length >> 1;
+const ms = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+process.stdout.write(`${JSON.stringify({ ms: Math.round(ms * 10) / 10 })}\n`);
