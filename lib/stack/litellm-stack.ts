@@ -1,7 +1,7 @@
-import { Chart, ChartProps } from 'cdk8s';
+import { Chart, ChartProps, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { Edge, EdgeOptions } from '../edge/edge-factory';
+import { EDGE_CONTROLLERS, Edge, EdgeOptions } from '../edge/edge-factory';
 import { IEdge } from '../edge/edge';
 import { LiteLLMConfigError } from '../errors';
 import { CloudNativePgDatabase, CloudNativePgDatabaseProps } from '../governance/cloudnative-pg';
@@ -20,7 +20,7 @@ import { IRedisEndpoint } from '../redis/redis-endpoint';
 import { RedisInstance, RedisInstanceProps } from '../redis/redis-instance';
 import { ProxyCache } from '../redis/redis-wiring';
 import { SecretKeyRef } from '../secret';
-import { dns1123Label, list, optionalObject, plainObject } from '../validate';
+import { boolean, dns1123Label, list, nonEmptyString, oneOf, optionalObject, plainObject } from '../validate';
 import { Presets, StackPreset } from './presets';
 import { SYNC_WAVES, applySyncWave } from './sync-waves';
 
@@ -81,7 +81,12 @@ export interface LiteLLMStackProps extends Omit<ChartProps, 'namespace'> {
   readonly metrics?: ProxyMetrics | false;
   /** config.yaml keys not modelled yet. @default none */
   readonly extraConfig?: ExtraConfig;
-  /** Annotate objects with Argo CD sync waves (state, migrations, proxy, edge). @default true */
+  /**
+   * Annotate objects with Argo CD sync waves (state, migrations, proxy, edge). The migration Job's
+   * hook and wave annotations, and the CloudNativePG Cluster's wave, are set by those constructs
+   * and stay either way: they keep migrations ordered after the database under Argo CD.
+   * @default true
+   */
   readonly syncWaves?: boolean;
 }
 
@@ -110,6 +115,7 @@ export class LiteLLMStack extends Chart {
 
     this.preset = plainObject('preset', props.preset ?? Presets.production) as unknown as StackPreset;
     const preset = this.preset;
+    validatePreset(preset);
     for (const key of ['proxy', 'router', 'redis', 'cache', 'edge', 'database', 'governance', 'extraConfig'] as const) {
       optionalObject(key, props[key]);
     }
@@ -128,14 +134,14 @@ export class LiteLLMStack extends Chart {
         },
       });
       // A Namespace is cluster-scoped: cdk8s must not stamp the chart's namespace on it.
-      this.namespaceObject.metadata.add('namespace', undefined);
+      this.namespaceObject.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     }
 
     // --- Redis ---------------------------------------------------------------
     const redisOptions = props.redis ?? {};
     if (redisOptions.external !== undefined) {
       if (redisOptions.inCluster !== undefined || redisOptions.password !== undefined) {
-        throw new LiteLLMConfigError('redis', Object.keys(redisOptions), 'give either redis.external, or redis.password/inCluster for an in-cluster Redis, not both');
+        throw new LiteLLMConfigError('redis', Object.keys(redisOptions).join(', '), 'give either redis.external, or redis.password/inCluster for an in-cluster Redis, not both');
       }
       this.redis = new ExternalRedis(this, 'Redis', redisOptions.external);
     } else if (preset.inClusterRedis || redisOptions.password !== undefined || redisOptions.inCluster !== undefined) {
@@ -156,7 +162,7 @@ export class LiteLLMStack extends Chart {
     if (props.database !== undefined) {
       const db = props.database;
       if ((db.external === undefined) === (db.cloudNativePg === undefined)) {
-        throw new LiteLLMConfigError('database', Object.keys(db), 'give exactly one of database.external or database.cloudNativePg');
+        throw new LiteLLMConfigError('database', Object.keys(db).join(', ') || '{}', 'give exactly one of database.external or database.cloudNativePg');
       }
       this.database = db.external !== undefined
         ? new ExternalPostgres(db.external)
@@ -191,7 +197,7 @@ export class LiteLLMStack extends Chart {
     });
 
     if (props.governance !== undefined && this.database === undefined) {
-      throw new LiteLLMConfigError('governance', Object.keys(props.governance),
+      throw new LiteLLMConfigError('governance', Object.keys(props.governance).join(', '),
         'governance (virtual keys, teams, budgets) needs `database`: LiteLLM keeps keys and spend in Postgres');
     }
     if (this.database !== undefined) {
@@ -208,6 +214,7 @@ export class LiteLLMStack extends Chart {
 
     // --- edge ----------------------------------------------------------------------
     if (props.edge !== undefined) {
+      oneOf('edge.controller', props.edge.controller, EDGE_CONTROLLERS);
       if (preset.requireTls && props.edge.controller !== 'gateway-api' && props.edge.tls === undefined) {
         throw new LiteLLMConfigError('edge.tls', undefined,
           `the "${preset.description}" preset serves over TLS: give tls { secretName } or { clusterIssuer }, or use a preset with requireTls: false`);
@@ -235,4 +242,14 @@ export class LiteLLMStack extends Chart {
 function fittingPoolLimit(proxy: LiteLLMProxy, database: IDatabaseEndpoint): number {
   const processes = proxy.workers * (proxy.maxReplicas + ROLLOUT_SURGE_PODS);
   return Math.max(1, Math.min(DEFAULT_POOL_LIMIT, Math.floor((database.maxConnections - MIGRATION_CONNECTIONS) / processes)));
+}
+
+/** The preset's fields, checked: a preset is data a user may write (or load from YAML) by hand. */
+function validatePreset(p: StackPreset): void {
+  nonEmptyString('preset.description', p.description);
+  oneOf('preset.workers', p.workers, ['perCpu', 'onePerPod'] as const);
+  for (const key of ['inClusterRedis', 'requireTls', 'metrics'] as const) boolean(`preset.${key}`, p[key]);
+  if (!Array.isArray(p.allowCidrs)) throw new LiteLLMConfigError('preset.allowCidrs', p.allowCidrs, 'must be a list of CIDRs (empty to admit none)');
+  oneOf('preset.serviceType', p.serviceType, ['ClusterIP', 'LoadBalancer'] as const);
+  oneOf('preset.spread', p.spread, ['preferred', 'required'] as const);
 }

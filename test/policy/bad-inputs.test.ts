@@ -1,0 +1,297 @@
+import { Chart, Testing } from 'cdk8s';
+import {
+  CloudNativePgDatabase, CloudNativePgDatabaseProps, Edge, EdgeOptions, ExternalPostgres, ExternalPostgresProps, ExternalRedis, ExternalRedisProps,
+  GovernanceSettings, LiteLLMConfigError, LiteLLMProxy, LiteLLMProxyProps, LiteLLMStack, LiteLLMStackProps, MigrationJob, MigrationJobProps,
+  Presets, RedisInstance, RedisInstanceProps, WorkerSizing, applyGovernance,
+} from '../../lib';
+
+/**
+ * The bad-input catalogue (issue 8): one row per invalid configuration, across
+ * every construct. Each must end in LiteLLMConfigError at synth time naming
+ * the prop, the value received and what is allowed; never a TypeError, never
+ * a manifest the cluster rejects later. Values differ from the per-construct
+ * tests on purpose: the catalogue widens what is checked.
+ */
+
+interface BadInput {
+  /** The construct the input is given to. */
+  readonly construct: 'LiteLLMStack' | 'LiteLLMProxy' | 'RedisInstance' | 'ExternalRedis' | 'ingress-nginx' | 'nginx-inc' | 'traefik' | 'gateway-api'
+    | 'ExternalPostgres' | 'CloudNativePgDatabase' | 'MigrationJob' | 'governance';
+  /** What is wrong, as a user would put it. */
+  readonly mistake: string;
+  /** Builds and synthesizes the configuration. */
+  readonly build: () => unknown;
+  /** LiteLLMConfigError.prop. */
+  readonly prop: string;
+  /** The whole message: prop, value received, what is allowed. */
+  readonly message: RegExp;
+}
+
+const secret = (name: string, key: string) => ({ name, key });
+const models = [{ name: 'gpt-4o', model: 'openai/gpt-4o', apiKey: secret('provider-keys', 'openai'), rpm: 100 }];
+const masterKey = secret('litellm-master', 'master-key');
+const chart = (): Chart => new Chart(Testing.app(), 'test', { namespace: 'llm', disableResourceNameHashes: true });
+const synthAll = (c: Chart): unknown => Testing.synth(c);
+
+const stack = (props: Partial<LiteLLMStackProps>) => () =>
+  Testing.synth(new LiteLLMStack(Testing.app(), 'stack', {
+    namespace: 'llm', models, masterKey, redis: { password: secret('redis-auth', 'password') }, ...props,
+  } as LiteLLMStackProps));
+const proxy = (props: Partial<LiteLLMProxyProps>) => () => {
+  const c = chart();
+  new LiteLLMProxy(c, 'litellm', { models, masterKey, ...props } as LiteLLMProxyProps);
+  return synthAll(c);
+};
+const redisInstance = (props: Partial<RedisInstanceProps>) => () => {
+  const c = chart();
+  new RedisInstance(c, 'redis', { password: secret('redis-auth', 'password'), ...props } as RedisInstanceProps);
+  return synthAll(c);
+};
+const externalRedis = (props: ExternalRedisProps | Record<string, unknown>) => () => {
+  const c = chart();
+  new ExternalRedis(c, 'redis', props as ExternalRedisProps);
+  return synthAll(c);
+};
+/** An edge for one controller in front of a default proxy (request timeout 600 s), or the proxy given. */
+const edge = (options: Partial<EdgeOptions> & { controller: string }, proxyProps: Partial<LiteLLMProxyProps> = {}) => () => {
+  const c = chart();
+  const p = new LiteLLMProxy(c, 'litellm', { models, masterKey, ...proxyProps } as LiteLLMProxyProps);
+  Edge.forController(c, 'edge', p, { hosts: ['llm.example.com'], ...options } as EdgeOptions);
+  return synthAll(c);
+};
+const gateway = { name: 'public', namespace: 'gateway' };
+const externalPostgres = (props: ExternalPostgresProps | Record<string, unknown>) => () => new ExternalPostgres(props as ExternalPostgresProps);
+const cnpg = (props: CloudNativePgDatabaseProps | Record<string, unknown>) => () => {
+  const c = chart();
+  new CloudNativePgDatabase(c, 'db', props as CloudNativePgDatabaseProps);
+  return synthAll(c);
+};
+const migration = (job: Partial<MigrationJobProps>, mismatched = false) => () => {
+  const c = chart();
+  const database = new ExternalPostgres({ url: secret('litellm-db', 'url') });
+  const p = new LiteLLMProxy(c, 'litellm', { models, masterKey, database });
+  new MigrationJob(c, 'migrations', { proxy: p, database: mismatched ? new ExternalPostgres({ url: secret('other-db', 'url') }) : database, ...job });
+  return synthAll(c);
+};
+/** Governance settings on a proxy with a database (maxConnections 5000), or without one. */
+const governance = (settings: GovernanceSettings | Record<string, unknown>, withDatabase = true, maxConnections = 5000) => () => {
+  const c = chart();
+  const database = withDatabase ? new ExternalPostgres({ url: secret('litellm-db', 'url'), maxConnections }) : undefined;
+  const p = new LiteLLMProxy(c, 'litellm', { models, masterKey, database, cpu: '2', replicas: 3, acceptPerReplicaLimits: true });
+  applyGovernance(p, settings as GovernanceSettings);
+  return synthAll(c);
+};
+
+const BAD_INPUTS: readonly BadInput[] = [
+  // --- LiteLLMStack -------------------------------------------------------------------------------------------
+  { construct: 'LiteLLMStack', mistake: 'namespace with a dot', build: stack({ namespace: 'team.llm' }), prop: 'namespace',
+    message: /^namespace: received "team\.llm"; must be a DNS-1123 label: lower-case letters, digits and '-'.*at most 63 characters$/ },
+  { construct: 'LiteLLMStack', mistake: 'namespace missing', build: stack({ namespace: undefined }), prop: 'namespace',
+    message: /^namespace: received undefined; must be a DNS-1123 label/ },
+  { construct: 'LiteLLMStack', mistake: 'external Redis and in-cluster Redis settings together',
+    build: stack({ redis: { external: { host: 'cache.example.com' }, password: secret('redis-auth', 'password'), inCluster: { memory: '1Gi' } } }), prop: 'redis',
+    message: /^redis: received .*; give either redis\.external, or redis\.password\/inCluster for an in-cluster Redis, not both$/ },
+  { construct: 'LiteLLMStack', mistake: 'in-cluster Redis memory below the floor', build: stack({ redis: { password: secret('redis-auth', 'password'), inCluster: { memory: '48Mi' } } }),
+    prop: 'memory', message: /^memory: received "48Mi"; must be at least 64Mi: maxmemory is 75% of it/ },
+  { construct: 'LiteLLMStack', mistake: 'database of both kinds', build: stack({ database: { external: { url: secret('db', 'url') }, cloudNativePg: { instances: 3 } } }),
+    prop: 'database', message: /^database: received .*; give exactly one of database\.external or database\.cloudNativePg$/ },
+  { construct: 'LiteLLMStack', mistake: 'budgets without a database', build: stack({ governance: { proxyBudget: { maxBudget: 500, budgetDuration: '30d' } } }),
+    prop: 'governance', message: /^governance: received .*; governance \(virtual keys, teams, budgets\) needs `database`: LiteLLM keeps keys and spend in Postgres$/ },
+  { construct: 'LiteLLMStack', mistake: 'production preset, plain-HTTP nginx-inc edge', build: stack({ edge: { controller: 'nginx-inc', hosts: ['llm.example.com'] } }),
+    prop: 'edge.tls', message: /^edge\.tls: received undefined; the "cluster: .*" preset serves over TLS: give tls \{ secretName \} or \{ clusterIssuer \}, or use a preset with requireTls: false$/ },
+  { construct: 'LiteLLMStack', mistake: 'preset given by name', build: stack({ preset: 'edge' as any }), prop: 'preset',
+    message: /^preset: received "edge"; must be a plain object$/ },
+  { construct: 'LiteLLMStack', mistake: 'preset cpu not a quantity', build: stack({ preset: { ...Presets.edge, cpu: '2 cores' } }), prop: 'cpu',
+    message: /^cpu: received "2 cores"; must be a CPU quantity such as "500m", "1" or "2\.5"$/ },
+  { construct: 'LiteLLMStack', mistake: 'production preset without Redis, no consent', build: stack({ preset: { ...Presets.production, inClusterRedis: false }, redis: undefined }),
+    prop: 'autoscaling.maxReplicas', message: /^autoscaling\.maxReplicas: received 6; 6 replica\(s\) x 2 worker\(s\) = 12 processes need `redis`.*acceptPerReplicaLimits: true/ },
+  { construct: 'LiteLLMStack', mistake: 'proxy.replicas and proxy.autoscaling together', build: stack({ proxy: { replicas: 2, autoscaling: { maxReplicas: 4 } } }),
+    prop: 'replicas', message: /^replicas: received 2; leave replicas unset when autoscaling is given: the autoscaler owns the count$/ },
+
+  // --- LiteLLMProxy -------------------------------------------------------------------------------------------
+  { construct: 'LiteLLMProxy', mistake: 'cpu with a space before the unit', build: proxy({ cpu: '250 m' }), prop: 'cpu',
+    message: /^cpu: received "250 m"; must be a CPU quantity/ },
+  { construct: 'LiteLLMProxy', mistake: 'more fixed workers than CPUs', build: proxy({ cpu: '2', workers: WorkerSizing.fixed(3), acceptPerReplicaLimits: true }), prop: 'workers',
+    message: /^workers: received 3; at most 2 worker\(s\) for a CPU request of 2: a worker is one busy process/ },
+  { construct: 'LiteLLMProxy', mistake: 'request timeout longer than a day', build: proxy({ requestTimeoutSeconds: 90000 }), prop: 'requestTimeoutSeconds',
+    message: /^requestTimeoutSeconds: received 90000; must be an integer from 1 to 86400$/ },
+  { construct: 'LiteLLMProxy', mistake: 'grace period equal to preStop + drain', build: proxy({ requestTimeoutSeconds: 120, preStopSeconds: 5, terminationGracePeriodSeconds: 125 }),
+    prop: 'terminationGracePeriodSeconds', message: /^terminationGracePeriodSeconds: received 125; must exceed preStopSeconds \+ drainTimeoutSeconds \(5 \+ 120 = 125\)/ },
+  { construct: 'LiteLLMProxy', mistake: 'master key as a literal', build: proxy({ masterKey: 'sk-1234567890abcdef' as any }), prop: 'masterKey',
+    message: /^masterKey: received "sk-… \(a literal string\)"/ },
+  { construct: 'LiteLLMProxy', mistake: 'env variable the construct owns', build: proxy({ env: { DATABASE_URL: 'postgresql://db' } }), prop: 'env.DATABASE_URL',
+    message: /^env\.DATABASE_URL: received .*/ },
+  { construct: 'LiteLLMProxy', mistake: 'response cache without Redis', build: proxy({ cache: { ttlSeconds: 60 } }), prop: 'cache',
+    message: /^cache: received \{"ttlSeconds":60\}; response caching needs `redis`/ },
+  { construct: 'LiteLLMProxy', mistake: 'model without a provider prefix', build: proxy({ models: [{ name: 'mistral', model: 'mistral-large' }] }), prop: 'models[0].model',
+    message: /^models\[0\]\.model: received "mistral-large"; / },
+  { construct: 'LiteLLMProxy', mistake: 'metrics interval in words', build: proxy({ metrics: { interval: 'every 30s' } }), prop: 'metrics.interval',
+    message: /^metrics\.interval: received "every 30s"; must be a Prometheus duration such as "30s" or "1m"$/ },
+
+  // --- RedisInstance ------------------------------------------------------------------------------------------
+  { construct: 'RedisInstance', mistake: 'Redis 6', build: redisInstance({ image: 'docker.io/library/redis:6.2.14-alpine' }), prop: 'image',
+    message: /^image: received "docker\.io\/library\/redis:6\.2\.14-alpine"; must be Redis 7\.0 or newer/ },
+  { construct: 'RedisInstance', mistake: 'rolling major tag', build: redisInstance({ image: 'redis:7-alpine' }), prop: 'image',
+    message: /^image: received "redis:7-alpine"; must be pinned to a Redis release tag "X\.Y\.Z" or "X\.Y\.Z-variant".*"7-alpine" moves between releases$/ },
+  { construct: 'RedisInstance', mistake: 'privileged port', build: redisInstance({ port: 637 }), prop: 'port',
+    message: /^port: received 637; must be an integer from 1024 to 65535$/ },
+  { construct: 'RedisInstance', mistake: 'AOF volume too small', build: redisInstance({ memory: '1Gi', persistence: { size: '2Gi' } }), prop: 'persistence.size',
+    message: /^persistence\.size: received "2Gi"; must be at least .* \(3 x maxmemory .*\)/ },
+  { construct: 'RedisInstance', mistake: 'name too long for StatefulSet revision labels', build: redisInstance({ name: 'r'.repeat(53) }), prop: 'name',
+    message: /^name: received "r{53}"; must be a DNS-1123 label.*at most 52 characters$/ },
+  { construct: 'RedisInstance', mistake: 'CPU limit below request', build: redisInstance({ cpu: '500m', cpuLimit: '250m' }), prop: 'cpuLimit',
+    message: /^cpuLimit: received "250m"; must be at least the CPU request \(500m\)$/ },
+
+  // --- ExternalRedis ------------------------------------------------------------------------------------------
+  { construct: 'ExternalRedis', mistake: 'a redis:// URL as host', build: externalRedis({ host: 'rediss://cache.example.com:6380' }), prop: 'host',
+    message: /^host: received "rediss:\/\/cache\.example\.com:6380"; must be a host name or IP address.*no scheme, port or path/ },
+  { construct: 'ExternalRedis', mistake: 'ACL user without password', build: externalRedis({ host: 'cache.example.com', username: 'litellm' }), prop: 'username',
+    message: /^username: received "litellm"; an ACL user needs a password; set password too$/ },
+  { construct: 'ExternalRedis', mistake: 'cluster and sentinel together',
+    build: externalRedis({ cluster: { nodes: [{ host: 'a.example.com' }] }, sentinel: { nodes: [{ host: 's.example.com' }], masterName: 'm' } }), prop: 'sentinel',
+    message: /^sentinel: received .*; a Redis is either a cluster or behind sentinels, not both$/ },
+  { construct: 'ExternalRedis', mistake: 'host beside cluster nodes', build: externalRedis({ host: 'cache.example.com', cluster: { nodes: [{ host: 'a.example.com' }] } }), prop: 'host',
+    message: /^host: received "cache\.example\.com"; leave host unset with cluster: the addresses come from cluster\.nodes$/ },
+  { construct: 'ExternalRedis', mistake: 'the same sentinel twice',
+    build: externalRedis({ sentinel: { nodes: [{ host: 's1.example.com' }, { host: 'S1.example.com', port: 26379 }], masterName: 'mymaster' } }), prop: 'sentinel.nodes[1]',
+    message: /^sentinel\.nodes\[1\]: received "s1\.example\.com:26379"; nodes must be unique/ },
+  { construct: 'ExternalRedis', mistake: 'sentinel without a master name', build: externalRedis({ sentinel: { nodes: [{ host: 's1.example.com' }], masterName: ' ' } }),
+    prop: 'sentinel.masterName', message: /^sentinel\.masterName: received " "; must be a non-empty string$/ },
+  { construct: 'ExternalRedis', mistake: 'cidr without prefix length', build: externalRedis({ host: 'cache.example.com', cidr: '10.40.0.0' }), prop: 'cidr.cidr',
+    message: /^cidr\.cidr: received "10\.40\.0\.0"; must be an IPv4 or IPv6 CIDR/ },
+
+  // --- edges ---------------------------------------------------------------------------------------------------
+  { construct: 'ingress-nginx', mistake: 'body size in MB', build: edge({ controller: 'ingress-nginx', maxRequestBodySize: '50MB' }), prop: 'maxRequestBodySize',
+    message: /^maxRequestBodySize: received "50MB"; must be a size such as "10m", "512k" or "1g"/ },
+  { construct: 'ingress-nginx', mistake: 'edge gives up before the proxy', build: edge({ controller: 'ingress-nginx', streamIdleTimeoutSeconds: 300 }), prop: 'streamIdleTimeoutSeconds',
+    message: /^streamIdleTimeoutSeconds: received 300; must be at least the proxy's requestTimeoutSeconds \(600\)/ },
+  { construct: 'ingress-nginx', mistake: 'connect timeout above nginx\'s 75 s', build: edge({ controller: 'ingress-nginx', connectTimeoutSeconds: 120 }), prop: 'connectTimeoutSeconds',
+    message: /^connectTimeoutSeconds: received 120; must be an integer from 1 to 75$/ },
+  { construct: 'ingress-nginx', mistake: 'drain shorter than the request timeout behind an edge',
+    build: edge({ controller: 'ingress-nginx' }, { requestTimeoutSeconds: 900, drainTimeoutSeconds: 300 }), prop: 'drainTimeoutSeconds',
+    message: /^drainTimeoutSeconds: received 300; the proxy's drainTimeoutSeconds must be at least its requestTimeoutSeconds \(900\)/ },
+  { construct: 'nginx-inc', mistake: 'redirect to HTTPS without TLS', build: edge({ controller: 'nginx-inc', redirectHttpToHttps: true }), prop: 'redirectHttpToHttps',
+    message: /^redirectHttpToHttps: received true; needs `tls`/ },
+  { construct: 'nginx-inc', mistake: 'both issuer kinds', build: edge({ controller: 'nginx-inc', tls: { clusterIssuer: 'letsencrypt', issuer: 'local-ca' } }), prop: 'tls',
+    message: /^tls: received .*; give either clusterIssuer or issuer, not both$/ },
+  { construct: 'nginx-inc', mistake: 'empty source allow-list', build: edge({ controller: 'nginx-inc', allowSourceRanges: [] }), prop: 'allowSourceRanges',
+    message: /^allowSourceRanges: received .*; must list at least one CIDR, or be left unset to admit everyone$/ },
+  { construct: 'traefik', mistake: 'body limit (only via buffering)', build: edge({ controller: 'traefik', maxRequestBodySize: '20m' }), prop: 'maxRequestBodySize',
+    message: /^maxRequestBodySize: received "20m"; not supported on traefik: / },
+  { construct: 'traefik', mistake: 'single-label host', build: edge({ controller: 'traefik', hosts: ['litellm'] }), prop: 'hosts[0]',
+    message: /^hosts\[0\]: received "litellm"; must be a fully qualified host name such as "llm\.example\.com"$/ },
+  { construct: 'traefik', mistake: 'relative path', build: edge({ controller: 'traefik', path: 'v1' }), prop: 'path',
+    message: /^path: received "v1"; must be an absolute URL path such as "\/" or "\/v1"/ },
+  { construct: 'traefik', mistake: 'the same host twice', build: edge({ controller: 'traefik', hosts: ['llm.example.com', 'llm.example.com'] }), prop: 'hosts[1]',
+    message: /^hosts\[1\]: received "llm\.example\.com"; host names must be unique/ },
+  { construct: 'gateway-api', mistake: 'TLS on the route', build: edge({ controller: 'gateway-api', gateway, controllerNamespace: 'envoy-gateway-system', tls: { secretName: 'llm-tls' } }),
+    prop: 'tls', message: /^tls: received \{"secretName":"llm-tls"\}; not supported on gateway-api: TLS terminates on the Gateway listener/ },
+  { construct: 'gateway-api', mistake: 'no data-plane namespace', build: edge({ controller: 'gateway-api', gateway }), prop: 'controllerNamespace',
+    message: /^controllerNamespace: received undefined; required on gateway-api: the namespace of the pods that proxy traffic/ },
+  { construct: 'gateway-api', mistake: 'no Gateway', build: edge({ controller: 'gateway-api', controllerNamespace: 'envoy-gateway-system' }), prop: 'gateway',
+    message: /^gateway: received undefined; must name the existing Gateway: \{ name, namespace\?, sectionName\? \}$/ },
+  { construct: 'gateway-api', mistake: 'redirect listener equal to the serving one',
+    build: edge({ controller: 'gateway-api', controllerNamespace: 'eg', redirectHttpToHttps: true, gateway: { ...gateway, sectionName: 'web', httpSectionName: 'web' } }),
+    prop: 'gateway.httpSectionName', message: /^gateway\.httpSectionName: received "web"; must differ from gateway\.sectionName/ },
+  { construct: 'gateway-api', mistake: 'an ingress class on a route', build: edge({ controller: 'gateway-api', gateway, controllerNamespace: 'eg', ingressClassName: 'nginx' }),
+    prop: 'ingressClassName', message: /^ingressClassName: received "nginx"; not supported on gateway-api: the Gateway's gatewayClassName picks the implementation/ },
+
+  // --- ExternalPostgres -------------------------------------------------------------------------------------
+  { construct: 'ExternalPostgres', mistake: 'URL and parts together', build: externalPostgres({ url: secret('db', 'url'), host: 'db.example.com' }), prop: 'database.url',
+    message: /^database\.url: received .*; give either `url` or the parts \(`host`, `database`, `username`, `password`\), not both$/ },
+  { construct: 'ExternalPostgres', mistake: 'parts without a password',
+    build: externalPostgres({ host: 'db.example.com', database: 'litellm', username: 'litellm' }), prop: 'database.password',
+    message: /^database\.password: received undefined; is required when the connection is given in parts/ },
+  { construct: 'ExternalPostgres', mistake: 'port inside the host',
+    build: externalPostgres({ host: 'db.example.com:6432', database: 'litellm', username: 'litellm', password: secret('db', 'password') }), prop: 'database.host',
+    message: /^database\.host: received "db\.example\.com:6432"; must be a bare host name or IPv4 address \(no scheme, port, user or path\)/ },
+  { construct: 'ExternalPostgres', mistake: 'room for one connection only', build: externalPostgres({ url: secret('db', 'url'), maxConnections: 1 }), prop: 'database.maxConnections',
+    message: /^database\.maxConnections: received 1; must be an integer >= 2$/ },
+  { construct: 'ExternalPostgres', mistake: 'password as a literal',
+    build: externalPostgres({ host: 'db.example.com', database: 'litellm', username: 'litellm', password: 'hunter2' }), prop: 'database.password',
+    message: /^database\.password: received .*\(a literal string\)/ },
+
+  // --- CloudNativePgDatabase ---------------------------------------------------------------------------------
+  { construct: 'CloudNativePgDatabase', mistake: 'image tag without the major version', build: cnpg({ image: 'ghcr.io/cloudnative-pg/postgresql:trixie' }), prop: 'image',
+    message: /^image: received "ghcr\.io\/cloudnative-pg\/postgresql:trixie"; CloudNativePG reads the PostgreSQL major version from the tag/ },
+  { construct: 'CloudNativePgDatabase', mistake: 'reserving every connection', build: cnpg({ maxConnections: 50, reservedConnections: 50 }), prop: 'reservedConnections',
+    message: /^reservedConnections: received 50; must be less than maxConnections \(50\)/ },
+  { construct: 'CloudNativePgDatabase', mistake: 'max_connections as a parameter', build: cnpg({ parameters: { max_connections: '300' } }), prop: 'parameters.max_connections',
+    message: /^parameters\.max_connections: received "300"; use the maxConnections prop/ },
+  { construct: 'CloudNativePgDatabase', mistake: 'numeric parameter value', build: cnpg({ parameters: { work_mem: 64 } }), prop: 'parameters.work_mem',
+    message: /^parameters\.work_mem: received 64; PostgreSQL parameters are strings, e.g\. "256MB"$/ },
+  { construct: 'CloudNativePgDatabase', mistake: 'ten instances', build: cnpg({ instances: 10 }), prop: 'instances',
+    message: /^instances: received 10; must be an integer from 1 to 9$/ },
+  { construct: 'CloudNativePgDatabase', mistake: 'name leaving no room for CNPG suffixes', build: cnpg({ name: 'p'.repeat(41) }), prop: 'name',
+    message: /^name: received "p{41}"; must be a DNS-1123 label.*at most 40 characters$/ },
+
+  // --- MigrationJob -------------------------------------------------------------------------------------------
+  { construct: 'MigrationJob', mistake: 'deadline within the wait', build: migration({ waitTimeoutSeconds: 600, activeDeadlineSeconds: 600 }), prop: 'activeDeadlineSeconds',
+    message: /^activeDeadlineSeconds: received 600; must exceed waitTimeoutSeconds \(600\) so the migration itself has time to run$/ },
+  { construct: 'MigrationJob', mistake: 'retrying forever', build: migration({ backoffLimit: 50 }), prop: 'backoffLimit',
+    message: /^backoffLimit: received 50; must be an integer from 0 to 10$/ },
+  { construct: 'MigrationJob', mistake: 'migrating another database than the proxy\'s', build: migration({}, true), prop: 'database',
+    message: /^database: received .*; must be the database passed to the proxy \(its `database` prop\)$/ },
+  { construct: 'MigrationJob', mistake: 'memory in gigabytes', build: migration({ memory: '1GB' }), prop: 'memory',
+    message: /^memory: received "1GB"; must be a memory quantity such as "512Mi" or "2Gi"/ },
+
+  // --- governance settings --------------------------------------------------------------------------------
+  { construct: 'governance', mistake: 'budget reset without a budget', build: governance({ keyParamLimits: { budgetDuration: '7d' } }), prop: 'governance.keyParamLimits.budgetDuration',
+    message: /^governance\.keyParamLimits\.budgetDuration: received "7d"; resets a budget: set maxBudget too$/ },
+  { construct: 'governance', mistake: 'duration in words', build: governance({ defaultKeyParams: { duration: '90 days' } }), prop: 'governance.defaultKeyParams.duration',
+    message: /^governance\.defaultKeyParams\.duration: received "90 days"; must be a LiteLLM duration/ },
+  { construct: 'governance', mistake: 'default key lives longer than allowed',
+    build: governance({ defaultKeyParams: { duration: '1mo' }, keyParamLimits: { duration: '30d' } }), prop: 'governance.defaultKeyParams.duration',
+    message: /^governance\.defaultKeyParams\.duration: received "1mo"; must not be longer than keyParamLimits\.duration \("30d"\); months count as 28 to 31 days$/ },
+  { construct: 'governance', mistake: 'priority shares over 100 %',
+    build: governance({ priorityReservation: { shares: { prod: 0.7, dev: { type: 'percent', value: 0.4 } }, license: secret('litellm-license', 'key') } }),
+    prop: 'governance.priorityReservation.shares', message: /^governance\.priorityReservation\.shares: received .*; fractional shares add up to 1\.1; they must add up to at most 1$/ },
+  { construct: 'governance', mistake: 'priority reservation without a licence', build: governance({ priorityReservation: { shares: { prod: 1 } } }),
+    prop: 'governance.priorityReservation.license', message: /^governance\.priorityReservation\.license: received undefined; priority reservation is a LiteLLM enterprise feature/ },
+  { construct: 'governance', mistake: 'per-deployment limit above the global one', build: governance({ maxParallelRequests: 200, globalMaxParallelRequests: 100 }),
+    prop: 'governance.maxParallelRequests', message: /^governance\.maxParallelRequests: received 200; must not exceed globalMaxParallelRequests \(100\)$/ },
+  { construct: 'governance', mistake: 'misspelt key parameter', build: governance({ keyParamLimits: { rpm: 10 } }), prop: 'governance.keyParamLimits.rpm',
+    message: /^governance\.keyParamLimits\.rpm: received "rpm"; is not a key parameter; use one of maxBudget, budgetDuration/ },
+  { construct: 'governance', mistake: 'spend logs off without a database', build: governance({ disableSpendLogs: true }, false), prop: 'governance.disableSpendLogs',
+    message: /^governance\.disableSpendLogs: received true; needs a database/ },
+  { construct: 'governance', mistake: 'pools larger than the database',
+    build: governance({ databaseConnectionPoolLimit: 20 }, true, 100), prop: 'databaseConnectionPoolLimit',
+    message: /^databaseConnectionPoolLimit: received 20; database_connection_pool_limit 20 × 2 worker\(s\) × 4 pod\(s\) .* = 161 connections, more than the database's maxConnections 100; set a pool limit of at most 12/ },
+  { construct: 'governance', mistake: 'batch writes once a day', build: governance({ batchWriteIntervalSeconds: 86400 }), prop: 'governance.batchWriteIntervalSeconds',
+    message: /^governance\.batchWriteIntervalSeconds: received 86400; must be an integer from 1 to 3600$/ },
+];
+
+/** Runs a row; returns the error it raised (or a description of what happened instead). */
+function errorOf(row: BadInput): unknown {
+  try {
+    row.build();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
+describe('bad-input catalogue', () => {
+  test.each(BAD_INPUTS.map(r => [`${r.construct}: ${r.mistake}`, r] as const))('%s', (_label, row) => {
+    const error = errorOf(row);
+    if (!(error instanceof LiteLLMConfigError)) {
+      throw new Error(`expected LiteLLMConfigError, got ${error instanceof Error ? `${error.name}: ${error.message}` : 'no error: the input was accepted'}`);
+    }
+    expect(error.prop).toBe(row.prop);
+    expect(error.message).toMatch(row.message);
+    expect(error.message.startsWith(`${row.prop}: received `)).toBe(true);
+  });
+
+  test('the catalogue has at least 40 distinct entries, across every construct', () => {
+    expect(BAD_INPUTS.length).toBeGreaterThanOrEqual(40);
+    const labels = BAD_INPUTS.map(r => `${r.construct}: ${r.mistake}`);
+    expect(new Set(labels).size).toBe(labels.length);
+    // Distinct in effect, too: no two rows raise the same message.
+    const messages = BAD_INPUTS.map(r => (errorOf(r) as Error)?.message);
+    expect(new Set(messages).size).toBe(messages.length);
+    expect(new Set(BAD_INPUTS.map(r => r.construct))).toEqual(new Set([
+      'LiteLLMStack', 'LiteLLMProxy', 'RedisInstance', 'ExternalRedis', 'ingress-nginx', 'nginx-inc', 'traefik', 'gateway-api',
+      'ExternalPostgres', 'CloudNativePgDatabase', 'MigrationJob', 'governance',
+    ]));
+  });
+});

@@ -1,0 +1,83 @@
+import { Testing } from 'cdk8s';
+import fc from 'fast-check';
+import { LiteLLMConfigError, LiteLLMStack, LiteLLMStackProps } from '../../lib';
+import { Poison, StackChoices, UNTYPED_STACK_PROPS, poisoned, stackPoisons, validStackProps } from '../support/arbitraries';
+import { policyViolations } from '../support/policy';
+import { strictSchemaErrors } from '../support/schema';
+
+/**
+ * Property-based tests over the LiteLLMStack props space (preset, edge
+ * controller, Redis and database choices, CPU, replicas, timeouts, body
+ * size, hosts):
+ *  - every valid input is accepted; its output passes the strict schema
+ *    check and the policy gate, and holds no "undefined" or "NaN";
+ *  - every poisoned input is rejected with LiteLLMConfigError naming the prop;
+ *  - a value of any type in a top-level prop ends in success or our error,
+ *    never a TypeError.
+ * The kubernetes-models check runs once over the whole stack matrix
+ * (test/policy/matrix.test.ts), which covers every kind a stack emits.
+ */
+
+const RUNS = { valid: 40, poisoned: 80, untyped: 80 };
+type StackInput = { props: LiteLLMStackProps; choices: StackChoices };
+
+function build(props: LiteLLMStackProps): any[] {
+  return Testing.synth(new LiteLLMStack(Testing.app(), 'stack', props));
+}
+
+function expectClean(objects: any[]): void {
+  const text = JSON.stringify(objects);
+  expect(text).not.toMatch(/\bundefined\b/);
+  expect(text).not.toMatch(/\bNaN\b/);
+  expect(policyViolations(objects)).toEqual([]);
+  expect(strictSchemaErrors(objects)).toEqual([]);
+}
+
+function expectOurError(attempt: () => unknown, poison?: Poison<StackInput>): void {
+  let error: unknown;
+  try {
+    attempt();
+  } catch (e) {
+    error = e;
+  }
+  if (!(error instanceof LiteLLMConfigError)) {
+    throw new Error(`expected LiteLLMConfigError${poison ? ` for ${poison.label}` : ''}, got ${error instanceof Error ? `${error.name}: ${error.message}` : 'no error: the input was accepted'}`);
+  }
+  expect(error.message.startsWith(`${error.prop}: received `)).toBe(true);
+  if (poison && !error.prop.startsWith(poison.prop)) {
+    throw new Error(`poison "${poison.label}" should be named by a prop starting with "${poison.prop}", got: ${error.message}`);
+  }
+}
+
+describe('LiteLLMStack properties', () => {
+  test('GIVEN any valid stack props THEN accepted, schema-valid, policy-clean, no undefined/NaN, and the choices show', () => {
+    fc.assert(fc.property(validStackProps, ({ props, choices }) => {
+      const objects = build(props);
+      expectClean(objects);
+      const kinds = new Set(objects.map(o => o.kind));
+      expect(kinds.has('StatefulSet')).toBe(choices.redis === 'in-cluster');
+      expect(kinds.has('Job')).toBe(choices.database !== 'none');
+      expect(objects.some(o => o.metadata?.labels?.['app.kubernetes.io/component'] === 'edge')).toBe(choices.controller !== undefined);
+    }), { numRuns: RUNS.valid });
+  });
+
+  test('GIVEN valid props with maybe one poison THEN clean when accepted, LiteLLMConfigError naming the prop when rejected', () => {
+    fc.assert(fc.property(poisoned(validStackProps, stackPoisons), ({ props, poison }) => {
+      if (poison === undefined) expectClean(build(props.props));
+      else expectOurError(() => build(props.props), poison);
+    }), { numRuns: RUNS.poisoned });
+  });
+
+  test('GIVEN a value of any type for one top-level prop THEN clean when accepted, LiteLLMConfigError when rejected', () => {
+    const arb = fc.tuple(validStackProps, fc.constantFrom(...UNTYPED_STACK_PROPS), fc.anything({ maxDepth: 2 }));
+    fc.assert(fc.property(arb, ([{ props }, key, value]) => {
+      let objects: any[] | undefined;
+      try {
+        objects = build({ ...props, [key]: value } as LiteLLMStackProps);
+      } catch (e) {
+        if (!(e instanceof LiteLLMConfigError)) throw new Error(`${key} = ${JSON.stringify(value)}: expected LiteLLMConfigError or success, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+      }
+      if (objects) expectClean(objects);
+    }), { numRuns: RUNS.untyped });
+  });
+});
