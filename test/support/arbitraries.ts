@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { EDGE_CONTROLLERS, EdgeController, EdgeOptions, LiteLLMStackProps, Presets } from '../../lib';
 import type { IDatabaseEndpoint } from '../../lib/governance/database-endpoint';
 import type { LiteLLMProxyProps } from '../../lib/proxy/litellm-proxy';
 import type { ModelDeployment } from '../../lib/proxy/model';
@@ -406,10 +407,6 @@ function strip<T extends Record<string, unknown>>(o: T): T {
 // ---------------------------------------------------------------------------------------------
 // LiteLLMStack
 // ---------------------------------------------------------------------------------------------
-// (imports for this section; ES imports are hoisted, kept here so the section stays self-contained)
-import { EDGE_CONTROLLERS, EdgeController, EdgeOptions } from '../../lib/edge/edge-factory';
-import type { LiteLLMStackProps } from '../../lib/stack/litellm-stack';
-import { Presets } from '../../lib/stack/presets';
 
 /** Fully qualified DNS host names (two or three labels). */
 export const validHost: fc.Arbitrary<string> = fc.array(fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?$/), { minLength: 2, maxLength: 3 })

@@ -133,15 +133,14 @@ export function planContainer(opts: PlanOptions): LocalContainer {
     mountPath: m.mountPath,
     localDir: ensureDir(path.join(opts.root, m.name)),
   }));
+  // One pass over all mount paths (longest first): a replaced path is never rewritten again,
+  // e.g. /etc/litellm -> /tmp/.../config must not then match the /tmp mount.
   const sorted = [...mounts].sort((a, b) => b.mountPath.length - a.mountPath.length);
-  const remap = (text: string): string => {
-    let out = text;
-    for (const m of sorted) {
-      const re = new RegExp(`(^|[\\s"'=:])${escapeRegExp(m.mountPath)}(?=/|$|[\\s"'])`, 'gm');
-      out = out.replace(re, (_all, pre: string) => pre + m.localDir);
-    }
-    return out;
-  };
+  const byPath = new Map(sorted.map(m => [m.mountPath, m.localDir]));
+  const anyMount = sorted.length === 0 ? undefined
+    : new RegExp(`(^|[\\s"'=:])(${sorted.map(m => escapeRegExp(m.mountPath)).join('|')})(?=/|$|[\\s"'])`, 'gm');
+  const remap = (text: string): string =>
+    anyMount === undefined ? text : text.replace(anyMount, (_all, pre: string, mount: string) => pre + byPath.get(mount));
   for (const m of container.volumeMounts ?? []) {
     const vol = (podSpec.volumes ?? []).find((v: any) => v.name === m.name);
     if (!vol) throw new Error(`volumeMount ${m.name} has no volume (a volumeClaimTemplate is not supported here)`);
