@@ -1,8 +1,8 @@
 import fc from 'fast-check';
+import { expectClean as expectCleanObjects, expectOurError } from '../support/expectations';
 import { LiteLLMConfigError, LiteLLMProxy, LiteLLMProxyProps } from '../../lib';
-import { Poison, poisoned, proxyPoisons, untypedProxyProps, validProxyProps } from '../support/arbitraries';
-import { policyViolations } from '../support/policy';
-import { kubernetesModelsErrors, strictSchemaErrors } from '../support/schema';
+import { poisoned, proxyPoisons, untypedProxyProps, validProxyProps } from '../support/arbitraries';
+import { kubernetesModelsErrors } from '../support/schema';
 import { synth } from '../support/synth';
 
 /**
@@ -24,29 +24,10 @@ function build(props: LiteLLMProxyProps): any[] {
   return synth(chart => new LiteLLMProxy(chart, 'litellm', props));
 }
 
-/** Everything an accepted input must satisfy. */
+/** expectClean, and a sample kept for the kubernetes-models pass. */
 function expectClean(objects: any[]): void {
-  const text = JSON.stringify(objects);
-  expect(text).not.toMatch(/\bundefined\b/);
-  expect(text).not.toMatch(/\bNaN\b/);
-  expect(policyViolations(objects)).toEqual([]);
-  expect(strictSchemaErrors(objects)).toEqual([]);
+  expectCleanObjects(objects);
   if (accepted++ % SAMPLE_EVERY === 0) sampled.push(objects);
-}
-
-/** Everything a rejection must satisfy. */
-function expectOurError(attempt: () => unknown, poison?: Poison<LiteLLMProxyProps>): void {
-  let error: unknown;
-  try {
-    attempt();
-  } catch (e) {
-    error = e;
-  }
-  if (!(error instanceof LiteLLMConfigError)) {
-    throw new Error(`expected LiteLLMConfigError${poison ? ` for ${poison.label}` : ''}, got ${error instanceof Error ? `${error.name}: ${error.message}` : `no error (${String(error)})`}`);
-  }
-  expect(error.message.startsWith(`${error.prop}: received `)).toBe(true);
-  if (poison) expect(error.prop.startsWith(poison.prop)).toBe(true);
 }
 
 /** Either no error, or LiteLLMConfigError. */

@@ -1,9 +1,8 @@
 import { Testing } from 'cdk8s';
 import fc from 'fast-check';
+import { expectClean, expectOurError } from '../support/expectations';
 import { LiteLLMConfigError, LiteLLMStack, LiteLLMStackProps } from '../../lib';
-import { Poison, StackChoices, UNTYPED_STACK_PROPS, poisoned, stackPoisons, validStackProps } from '../support/arbitraries';
-import { policyViolations } from '../support/policy';
-import { strictSchemaErrors } from '../support/schema';
+import { UNTYPED_STACK_PROPS, poisoned, stackPoisons, validStackProps } from '../support/arbitraries';
 
 /**
  * Property-based tests over the LiteLLMStack props space (preset, edge
@@ -19,34 +18,9 @@ import { strictSchemaErrors } from '../support/schema';
  */
 
 const RUNS = { valid: 40, poisoned: 80, untyped: 80 };
-type StackInput = { props: LiteLLMStackProps; choices: StackChoices };
 
 function build(props: LiteLLMStackProps): any[] {
   return Testing.synth(new LiteLLMStack(Testing.app(), 'stack', props));
-}
-
-function expectClean(objects: any[]): void {
-  const text = JSON.stringify(objects);
-  expect(text).not.toMatch(/\bundefined\b/);
-  expect(text).not.toMatch(/\bNaN\b/);
-  expect(policyViolations(objects)).toEqual([]);
-  expect(strictSchemaErrors(objects)).toEqual([]);
-}
-
-function expectOurError(attempt: () => unknown, poison?: Poison<StackInput>): void {
-  let error: unknown;
-  try {
-    attempt();
-  } catch (e) {
-    error = e;
-  }
-  if (!(error instanceof LiteLLMConfigError)) {
-    throw new Error(`expected LiteLLMConfigError${poison ? ` for ${poison.label}` : ''}, got ${error instanceof Error ? `${error.name}: ${error.message}` : 'no error: the input was accepted'}`);
-  }
-  expect(error.message.startsWith(`${error.prop}: received `)).toBe(true);
-  if (poison && !error.prop.startsWith(poison.prop)) {
-    throw new Error(`poison "${poison.label}" should be named by a prop starting with "${poison.prop}", got: ${error.message}`);
-  }
 }
 
 describe('LiteLLMStack properties', () => {
