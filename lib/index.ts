@@ -15,7 +15,7 @@ export * from './edge';
 export * from './redis/redis-instance';
 export * from './redis/external-redis';
 export * from './stack/presets';
-export * from './stack/sync-waves';
+export * from './argocd';
 export * from './stack/litellm-stack';
 export * from './governance/external-postgres';
 export * from './governance/cloudnative-pg';

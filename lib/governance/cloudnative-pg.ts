@@ -8,7 +8,7 @@ import { EgressRule, NetworkPeer, renderPeer, renderPorts, validatePeer } from '
 import { parseImage } from '../proxy/image';
 import { formatCpu, formatMemory, parseCpuMillis, parseMemoryBytes } from '../quantity';
 import { dns1123Label, integer, nonEmptyString } from '../validate';
-import { ARGO_SYNC_WAVE, DATABASE_WAVE } from './argo-cd';
+import { ARGO_SYNC_WAVE, SYNC_WAVES } from '../argocd';
 import { DatabaseCredentials, IDatabaseEndpoint } from './database-endpoint';
 
 /**
@@ -116,7 +116,7 @@ export class CloudNativePgDatabase extends Construct implements IDatabaseEndpoin
     this.egress = { peers: [{ podLabels: this.podSelector }], ports: [POSTGRES_PORT], reason: `PostgreSQL (CloudNativePG cluster ${this.name})` };
 
     const labels = standardLabels(this.name, 'database');
-    const annotations = { [ARGO_SYNC_WAVE]: String(DATABASE_WAVE) };
+    const annotations = { [ARGO_SYNC_WAVE]: String(SYNC_WAVES.state) };
 
     this.cluster = new Cluster(this, 'Resource', {
       metadata: { name: this.name, labels, annotations },

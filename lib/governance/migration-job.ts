@@ -10,7 +10,7 @@ import { PROXY_UID } from '../proxy/image';
 import type { LiteLLMProxy } from '../proxy/litellm-proxy';
 import { formatCpu, formatMemory, parseCpuMillis, parseMemoryBytes } from '../quantity';
 import { integer } from '../validate';
-import { ARGO_HOOK, ARGO_HOOK_DELETE_POLICY, ARGO_SYNC_WAVE, MIGRATION_PREREQUISITES_WAVE, MIGRATION_WAVE } from './argo-cd';
+import { ARGO_HOOK, ARGO_HOOK_DELETE_POLICY, ARGO_SYNC_WAVE, SYNC_WAVES } from '../argocd';
 import { IDatabaseEndpoint, databaseEnv, validateCredentials } from './database-endpoint';
 import { WAIT_FOR_POSTGRES_SCRIPT } from './wait-for-postgres';
 
@@ -97,18 +97,18 @@ export class MigrationJob extends Construct {
       [ARGO_HOOK]: phase,
       // Replace the previous run's object at the next sync; keep it until then to read its logs.
       [ARGO_HOOK_DELETE_POLICY]: 'BeforeHookCreation',
-      [ARGO_SYNC_WAVE]: String(database.deployedWithChart ? wave : wave - MIGRATION_WAVE),
+      [ARGO_SYNC_WAVE]: String(database.deployedWithChart ? wave : wave - SYNC_WAVES.migrations),
     });
 
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { name: baseName, labels, annotations: hook(MIGRATION_PREREQUISITES_WAVE) },
+      metadata: { name: baseName, labels, annotations: hook(SYNC_WAVES.migrationPrerequisites) },
       // The migration never calls the Kubernetes API.
       automountServiceAccountToken: false,
     });
 
     database.admitClient({ podLabels: podSelector });
     this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
-      metadata: { name: baseName, labels, annotations: hook(MIGRATION_PREREQUISITES_WAVE) },
+      metadata: { name: baseName, labels, annotations: hook(SYNC_WAVES.migrationPrerequisites) },
       spec: {
         podSelector: { matchLabels: podSelector },
         // Nothing connects to the Job; it reaches DNS and the database only.
@@ -171,7 +171,7 @@ export class MigrationJob extends Construct {
     this.jobName = `${baseName.slice(0, 63 - 9)}-${hash}`;
 
     this.job = new k8s.KubeJob(this, 'Resource', {
-      metadata: { name: this.jobName, labels, annotations: hook(MIGRATION_WAVE) },
+      metadata: { name: this.jobName, labels, annotations: hook(SYNC_WAVES.migrations) },
       spec: {
         backoffLimit,
         activeDeadlineSeconds: deadline,

@@ -22,7 +22,7 @@ import { ProxyCache } from '../redis/redis-wiring';
 import { SecretKeyRef } from '../secret';
 import { boolean, dns1123Label, list, nonEmptyString, oneOf, optionalObject, plainObject } from '../validate';
 import { Presets, StackPreset } from './presets';
-import { SYNC_WAVES, applySyncWave } from './sync-waves';
+import { SYNC_WAVES, applySyncWave } from '../argocd';
 
 /** Redis for the stack: in-cluster (the presets' default) or external. */
 export interface StackRedisOptions {

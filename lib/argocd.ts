@@ -1,17 +1,22 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { ARGO_HOOK, ARGO_SYNC_WAVE } from '../governance/argo-cd';
 
 /**
- * Argo CD sync waves of a stack (argo-cd docs, user-guide/sync-waves.md):
- * lower waves are applied, and must be healthy, before higher ones.
- * State comes first, then migrations, then the proxy, then the edge.
+ * Argo CD ordering, in one place (argo-cd docs: user-guide/sync-waves.md,
+ * user-guide/resource_hooks.md). Lower waves are applied, and must be healthy,
+ * before higher ones; state comes first, then migrations, the proxy, the edge.
  */
+export const ARGO_HOOK = 'argocd.argoproj.io/hook';
+export const ARGO_HOOK_DELETE_POLICY = 'argocd.argoproj.io/hook-delete-policy';
+export const ARGO_SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
+
 export const SYNC_WAVES = {
   namespace: -4,
-  /** Redis and an in-cluster database: the proxy's dependencies. */
+  /** Redis and an in-chart database (CNPG Cluster, waited on through Argo CD's built-in health check). */
   state: -3,
-  /** The migration Job (and its ServiceAccount/NetworkPolicy, one wave earlier). */
+  /** The migration Job's ServiceAccount and NetworkPolicy: before the Job that uses them. */
+  migrationPrerequisites: -2,
+  /** The migration Job itself: before the proxy when it runs in the Sync phase. */
   migrations: -1,
   proxy: 0,
   edge: 1,
