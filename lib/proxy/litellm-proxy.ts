@@ -100,7 +100,7 @@ export interface LiteLLMProxyProps {
   readonly cpu?: string;
   /** CPU limit. @default none: throttling a streaming proxy stalls every open stream */
   readonly cpuLimit?: string;
-  /** Memory request. @default 256Mi + 768Mi per worker */
+  /** Memory request. @default 256Mi + 512Mi per worker (see MEMORY_PER_WORKER_BYTES) */
   readonly memory?: string;
   /** Memory limit. @default twice the memory request */
   readonly memoryLimit?: string;

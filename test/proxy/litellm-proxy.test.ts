@@ -41,13 +41,13 @@ describe('LiteLLMProxy', () => {
       expect(argValue(containerOf(proxyObjects({ cpu: '4', workers: WorkerSizing.fixed(3) })), '--num_workers')).toBe('3');
     });
 
-    test('memory request grows with workers: 256Mi + 768Mi each, limit twice that', () => {
+    test('memory request grows with workers: 256Mi + 512Mi each, limit twice that', () => {
       const one1 = containerOf(proxyObjects({ cpu: '1' })).resources;
       const four = containerOf(proxyObjects({ cpu: '4' })).resources;
-      expect(one1.requests.memory).toBe('1Gi');
-      expect(one1.limits.memory).toBe('2Gi');
-      expect(four.requests.memory).toBe('3328Mi');
-      expect(four.limits.memory).toBe('6656Mi');
+      expect(one1.requests.memory).toBe('768Mi');
+      expect(one1.limits.memory).toBe('1536Mi');
+      expect(four.requests.memory).toBe('2304Mi');
+      expect(four.limits.memory).toBe('4608Mi');
       expect(four.requests.cpu).toBe('4');
       expect(four.limits.cpu).toBeUndefined();
     });
