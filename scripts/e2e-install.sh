@@ -9,6 +9,9 @@ LITELLM_VERSION="${LITELLM_VERSION:-1.89.4}"
 # "proxy". Without it, any auth failure surfaces as HTTP 500 (ModuleNotFoundError
 # in litellm/proxy/db/exception_handler.py) instead of 401.
 PRISMA_VERSION="${PRISMA_VERSION:-0.15.0}"
+# prometheus-client serves /metrics/ (the `prometheus` callback). The image carries it
+# (litellm's "proxy-runtime" extra: prometheus-client>=0.20.0,<1.0); the "proxy" extra does not.
+PROMETHEUS_CLIENT_VERSION="${PROMETHEUS_CLIENT_VERSION:-0.26.0}"
 case "$LITELLM_VERSION" in
   1.82.7|1.82.8) echo "refusing to install litellm $LITELLM_VERSION" >&2; exit 1 ;;
 esac
@@ -59,6 +62,10 @@ if [ "$(pkg_version litellm)" != "$LITELLM_VERSION" ] || [ ! -x "$VENV/bin/litel
 fi
 if [ "$(pkg_version prisma)" != "$PRISMA_VERSION" ]; then
   run_quiet "$VENV/bin/python" -m pip install --disable-pip-version-check -q "prisma==$PRISMA_VERSION"
+fi
+
+if [ "$(pkg_version prometheus-client)" != "$PROMETHEUS_CLIENT_VERSION" ]; then
+  run_quiet "$VENV/bin/python" -m pip install --disable-pip-version-check -q "prometheus-client==$PROMETHEUS_CLIENT_VERSION"
 fi
 
 # Sanity check: the pinned version is what ended up installed.

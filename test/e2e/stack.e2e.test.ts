@@ -171,6 +171,16 @@ test('4. a repeated identical request is answered from the Redis cache, also by 
   note('cache: provider calls for 3 identical requests (a, b, a)', `${await h.providerCalls(content)} (latency miss ${ms(first.ms)}, hit on b ${ms(fromB.ms)})`);
 });
 
+test('metrics: /metrics/ answers Prometheus text without the master key (the NetworkPolicy, not auth, guards it)', async () => {
+  const sm = h.objects.find(o => o.kind === 'ServiceMonitor');
+  const path = sm.spec.endpoints[0].path as string;
+  await h.chat(a.port, MODELS.chat, `metrics ${nonce()}`);
+  const r = await request(a.port, 'GET', path, { timeoutMs: 10000 });
+  expect(r.status).toBe(200);
+  expect(r.body).toMatch(/^# (HELP|TYPE) litellm_/m);
+  note('metrics: GET ' + path + ' without a key', `${r.status}, ${r.body.split('\n').filter(l => l.startsWith('# TYPE litellm_')).length} litellm metric families`);
+});
+
 test('6. with Redis stopped the stack fails open: requests still succeed, limits fall back to each replica', async () => {
   const exit = await h.redis!.proc.stop();
   expect(exit.code === 0 || exit.signal === 'SIGTERM').toBe(true);

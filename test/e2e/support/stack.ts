@@ -43,8 +43,8 @@ export const SECRET_REFS = {
 /**
  * The replicated stack under test, synthesized through the public API: a
  * `LiteLLMStack` on the production preset with two fixed proxy replicas
- * (one worker each), an in-cluster Redis, per-deployment rpm limits and
- * response caching. Everything the harness runs is read back from what this
+ * (one worker each), an in-cluster Redis, per-deployment rpm limits,
+ * response caching and Prometheus metrics. Everything the harness runs is read back from what this
  * returns.
  */
 export function synthesizeStack(): any[] {
@@ -55,7 +55,8 @@ export function synthesizeStack(): any[] {
     namespace: NAMESPACE,
     preset: lib.Presets.production,
     createNamespace: false,
-    metrics: false,
+    // Prometheus metrics on, as in production: the suite checks /metrics/ answers without the master key.
+    metrics: {},
     proxy: { name: 'litellm', replicas: 2, workers: lib.WorkerSizing.onePerPod() },
     models: [
       model(MODELS.chat, 'fake-chat'),
