@@ -3,6 +3,7 @@ export * from './errors';
 export * from './secret';
 export * from './network';
 export * from './quantity';
+export * from './image';
 export * from './proxy/config';
 export * from './proxy/image';
 export * from './proxy/model';

@@ -5,7 +5,7 @@ import { Cluster, ClusterSpecPrimaryUpdateStrategy, ClusterSpecResourcesLimits, 
 import { LiteLLMConfigError } from '../errors';
 import { standardLabels } from '../labels';
 import { EgressRule, NetworkPeer, renderPeer, renderPorts, validatePeer } from '../network';
-import { parseImage } from '../proxy/image';
+import { parseImage } from '../image';
 import { formatCpu, formatMemory, parseCpuMillis, parseMemoryBytes } from '../quantity';
 import { dns1123Label, integer, nonEmptyString } from '../validate';
 import { ARGO_SYNC_WAVE, SYNC_WAVES } from '../argocd';
@@ -86,7 +86,7 @@ export class CloudNativePgDatabase extends Construct implements IDatabaseEndpoin
     // Room for the suffixes CNPG appends (`-rw`, `-app`, `-1`, `-1-initdb-xxxxx`).
     this.name = dns1123Label('name', props.name ?? id.toLowerCase(), 40);
     const instances = integer('instances', props.instances ?? 2, 1, 9);
-    const image = parseImage('image', props.image ?? DEFAULT_CNPG_IMAGE);
+    const image = parseImage('image', props.image ?? DEFAULT_CNPG_IMAGE, { example: DEFAULT_CNPG_IMAGE });
     const tag = image.tag ?? '';
     if (image.digest === undefined && !/^\d+(\.\d+)*([._-].*)?$/.test(tag)) {
       throw new LiteLLMConfigError('image', props.image, 'CloudNativePG reads the PostgreSQL major version from the tag: it must start with it, e.g. "18.4-system-trixie"');

@@ -15,7 +15,8 @@ import { connectDatabase } from '../governance/database-wiring';
 import { SECRET_ENV_NAME, SecretKeyRef, looksLikeSecret, secretKeyRef } from '../secret';
 import { boolean, dns1123Label, envName, integer, list, oneOf, optionalObject, port as checkPort } from '../validate';
 import { ConfigSection, ExtraConfig, LiteLLMConfigDocument, envRef } from './config';
-import { DEFAULT_PROXY_IMAGE, ImageReference, PROXY_UID, parseImage } from './image';
+import { ImageReference, parseImage } from '../image';
+import { DEFAULT_PROXY_IMAGE, PROXY_UID } from './image';
 import { ModelDeployment, renderModel, secretEnvName } from './model';
 import { WorkerSizing, memoryRequestBytes } from './workers';
 
@@ -236,8 +237,9 @@ export class LiteLLMProxy extends Construct {
   public readonly serviceName: string;
 
   private readonly env: k8s.EnvVar[] = [];
+  /** Sources admitted to the proxy port: `allowFrom` first, then Prometheus (its own rule, for readability). */
   private readonly ingressPeers: NetworkPeer[] = [];
-  private readonly ingressPorts = new Map<string, { peers: NetworkPeer[]; reason: string }>();
+  private readonly metricsPeers: NetworkPeer[] = [];
   private readonly egressRules: EgressRule[] = [];
 
   constructor(scope: Construct, id: string, props: LiteLLMProxyProps) {
@@ -259,7 +261,7 @@ export class LiteLLMProxy extends Construct {
     this.redis = props.redis;
     this.database = props.database;
     this.name = dns1123Label('name', props.name ?? id.toLowerCase(), 47);
-    this.image = parseImage('image', props.image ?? DEFAULT_PROXY_IMAGE);
+    this.image = parseImage('image', props.image ?? DEFAULT_PROXY_IMAGE, { example: DEFAULT_PROXY_IMAGE });
     this.port = checkPort('port', props.port ?? DEFAULTS.port);
     this.podSelector = selectorLabels(this.name, 'proxy');
     this.serviceName = this.name;
@@ -620,7 +622,7 @@ export class LiteLLMProxy extends Construct {
     // Prometheus has no key, so the endpoint is opened and the NetworkPolicy admits only
     // Prometheus's namespace to it instead.
     this.config.set('litellm_settings', 'require_auth_for_metrics_endpoint', false, 'metrics');
-    this.ingressPorts.set('metrics', { peers: [{ namespace: ns }], reason: 'Prometheus scrapes /metrics/' });
+    this.metricsPeers.push({ namespace: ns });
     if (metrics.serviceMonitor === false) return undefined;
     const interval = metrics.interval ?? '30s';
     if (!/^\d+(ms|s|m|h)$/.test(interval)) {
@@ -661,14 +663,9 @@ export class LiteLLMProxy extends Construct {
   }
 
   private renderIngress(): k8s.NetworkPolicyIngressRule[] {
-    const rules: k8s.NetworkPolicyIngressRule[] = [];
-    if (this.ingressPeers.length > 0) {
-      rules.push({ from: this.ingressPeers.map(renderPeer), ports: renderPorts('port', [this.port]) });
-    }
-    for (const { peers } of this.ingressPorts.values()) {
-      rules.push({ from: peers.map(renderPeer), ports: renderPorts('port', [this.port]) });
-    }
-    return rules;
+    return [this.ingressPeers, this.metricsPeers]
+      .filter(peers => peers.length > 0)
+      .map(peers => ({ from: peers.map(renderPeer), ports: renderPorts('port', [this.port]) }));
   }
 
   /** Egress rules, deduplicated (two models on one port need one rule). */

@@ -6,7 +6,7 @@ import { LiteLLMConfigError } from '../errors';
 import { selectorLabels, standardLabels } from '../labels';
 import { EgressRule, NetworkPeer, dnsEgress, renderPeer, renderPorts, validatePeer } from '../network';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
-import { ImageReference, parseImage } from '../proxy/image';
+import { ImageReference, parseImage } from '../image';
 import { MiB, formatCpu, formatMemory, parseCpuMillis, parseMemoryBytes } from '../quantity';
 import { SecretKeyRef, secretKeyRef } from '../secret';
 import { dns1123Label, dns1123Subdomain, integer } from '../validate';
@@ -373,23 +373,12 @@ const REDIS_TAG = /^(\d+)\.(\d+)\.(\d+)(-[a-z0-9][a-z0-9.]*)?$/;
 
 /** An image pinned to a Redis release (>= 7.0) or a digest. */
 export function parseRedisImage(prop: string, value: unknown): ImageReference {
-  // The Redis tag rules first: parseImage's own message for rolling tags names LiteLLM releases.
-  if (typeof value === 'string' && !value.includes('@')) {
-    const colon = value.lastIndexOf(':');
-    const tag = colon > value.lastIndexOf('/') ? value.slice(colon + 1) : undefined;
-    if (tag !== undefined && !REDIS_TAG.test(tag)) {
-      throw new LiteLLMConfigError(prop, value,
-        `must be pinned to a Redis release tag "X.Y.Z" or "X.Y.Z-variant" (e.g. "${DEFAULT_REDIS_IMAGE}") or a digest; "${tag}" moves between releases`);
-    }
-  }
-  const image = parseImage(prop, value);
-  if (image.digest !== undefined) return image;
-  const m = REDIS_TAG.exec(image.tag ?? '');
-  if (!m) {
-    throw new LiteLLMConfigError(prop, value,
-      `must be pinned to a Redis release tag "X.Y.Z" or "X.Y.Z-variant" (e.g. "${DEFAULT_REDIS_IMAGE}") or a digest; "${image.tag}" moves between releases`);
-  }
-  if (Number(m[1]) < 7) {
+  const image = parseImage(prop, value, {
+    example: DEFAULT_REDIS_IMAGE,
+    releaseTag: { pattern: REDIS_TAG, description: `a Redis release tag "X.Y.Z" or "X.Y.Z-variant" (e.g. "${DEFAULT_REDIS_IMAGE}")` },
+  });
+  const major = REDIS_TAG.exec(image.tag ?? '')?.[1];
+  if (major !== undefined && Number(major) < 7) {
     throw new LiteLLMConfigError(prop, value, 'must be Redis 7.0 or newer (LiteLLM uses LPOP with a count and Redis 7 ACL rules)');
   }
   return image;
