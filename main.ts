@@ -1,9 +1,11 @@
-import { App, Chart, YamlOutputType } from 'cdk8s';
-import { LiteLLMApplication, LiteLLMStack, LiteLLMStackProps, Presets } from './lib';
+import { GitOpsApp, LiteLLMFleet, LiteLLMStack, LiteLLMStackProps, Presets } from './lib';
 
-// The default app: `npm run synth` writes one folder per stack into dist/,
-// one file per object, so each Argo CD Application syncs exactly one folder.
-const app = new App({ yamlOutputType: YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE });
+// The default app: `npm run synth` writes dist/ with one folder per stack (named by its
+// namespace), one file per object, and an Argo CD Application per stack folder in
+// dist/argocd-applications/ (apply that folder once, or sync it from a root Application).
+const app = new GitOpsApp({
+  argoCd: { repoURL: 'https://git.example.com/platform/llm-gateway.git', path: 'dist' },
+});
 
 // Secrets are referenced, never created: provision them with External Secrets,
 // Sealed Secrets or `kubectl create secret` (see README, "Secrets you supply").
@@ -18,7 +20,6 @@ const common = {
 } satisfies Partial<LiteLLMStackProps>;
 
 const tls = { clusterIssuer: 'letsencrypt-prod' };
-const hosts = ['llm.example.com'];
 
 // One box (OrbStack on a Mac mini): one replica, workers from CPU, LoadBalancer, no TLS.
 new LiteLLMStack(app, 'litellm-edge', {
@@ -33,52 +34,77 @@ new LiteLLMStack(app, 'litellm-production', {
   namespace: 'litellm',
   preset: Presets.production,
   cache: { ttlSeconds: 600 },
-  edge: { controller: 'ingress-nginx', hosts, tls, allowSourceRanges: ['203.0.113.0/24'], maxRequestBodySize: '20m' },
+  edge: { controller: 'ingress-nginx', hosts: ['llm.example.com'], tls, allowSourceRanges: ['203.0.113.0/24'], maxRequestBodySize: '20m' },
   database: { cloudNativePg: { storageSize: '20Gi' } },
+  // A worker holds at most 200 requests (streams included); beyond, 503 with Retry-After.
+  proxy: { maxInFlightRequestsPerWorker: 200 },
   governance: {
-    maxParallelRequests: 200,
     defaultKeyParams: { rpmLimit: 60, tpmLimit: 100000, maxBudget: 50, budgetDuration: '30d' },
     keyParamLimits: { rpmLimit: 600, tpmLimit: 1000000, maxBudget: 500, budgetDuration: '30d' },
   },
+  // Governance as code: teams, a budget tier and keys, reconciled after each sync. Key values
+  // come from the Secret litellm-virtual-keys (see README, "Governance as code").
+  access: {
+    teams: [
+      { id: 'analytics', alias: 'Analytics', models: ['gpt-4o', 'claude-sonnet'], maxBudget: 400, budgetDuration: '30d', rpmLimit: 300 },
+      { id: 'support-bot', alias: 'Support bot', models: ['claude-sonnet'], maxBudget: 200, budgetDuration: '30d' },
+    ],
+    budgets: [{ id: 'ci', maxBudget: 20, budgetDuration: '7d', rpmLimit: 60 }],
+    keys: [
+      { alias: 'analytics-ci', value: { name: 'litellm-virtual-keys', key: 'analytics-ci' }, team: 'analytics', budget: 'ci' },
+      { alias: 'support-bot-prod', value: { name: 'litellm-virtual-keys', key: 'support-bot-prod' }, team: 'support-bot', rpmLimit: 120 },
+    ],
+  },
 });
 
-// The same gateway behind each other controller.
+// The same gateway behind the other ingress controllers (hosts of their own: one host per
+// ingress class, and both nginx controllers default to the class "nginx").
 new LiteLLMStack(app, 'litellm-nginx-inc', {
   ...common,
   namespace: 'litellm-nginx-inc',
-  edge: { controller: 'nginx-inc', hosts, tls, allowSourceRanges: ['203.0.113.0/24'] },
+  edge: { controller: 'nginx-inc', hosts: ['llm-nginx-inc.example.com'], tls, allowSourceRanges: ['203.0.113.0/24'] },
   database: { external: { url: { name: 'litellm-database', key: 'url' }, maxConnections: 200 } },
 });
 
 new LiteLLMStack(app, 'litellm-traefik', {
   ...common,
   namespace: 'litellm-traefik',
-  edge: { controller: 'traefik', hosts, tls, allowSourceRanges: ['203.0.113.0/24'] },
+  edge: { controller: 'traefik', hosts: ['llm-traefik.example.com'], tls, allowSourceRanges: ['203.0.113.0/24'] },
 });
 
-new LiteLLMStack(app, 'litellm-gateway-api', {
-  ...common,
-  namespace: 'litellm-gateway-api',
+// A platform team's fleet: three tenant gateways on shared parts (one managed Redis, one
+// PostgreSQL server with a database per tenant, one Gateway), each in its own namespace
+// with its own models, limits and governance.
+new LiteLLMFleet(app, 'tenants', {
+  namespacePrefix: 'llm-',
+  preset: Presets.production,
+  models: common.models,
+  masterKey: common.masterKey,
+  saltKey: common.saltKey,
+  // Each tenant keeps its keys under its own prefix (`<namespace>/<tenant>`).
+  redis: { external: { host: 'redis.platform.example.com', password: { name: 'litellm-redis', key: 'password' }, cidr: '10.20.1.0/24' } },
+  // A database per tenant (team_a, team_b, team_c), each tenant's URL in a Secret
+  // `litellm-database` in its own namespace; the server's 180 connections are split among them.
+  database: { server: { name: 'platform-pg', host: 'pg.platform.example.com', maxConnections: 180, peers: [{ cidr: '10.20.2.0/24' }] } },
   edge: {
     controller: 'gateway-api',
-    hosts,
     gateway: { name: 'public', namespace: 'gateways', sectionName: 'https', httpSectionName: 'http' },
     redirectHttpToHttps: true,
     controllerNamespace: 'envoy-gateway-system',
+    domain: 'llm.example.com',
   },
+  governance: { defaultKeyParams: { rpmLimit: 60, maxBudget: 20, budgetDuration: '30d' } },
+  tenants: [
+    { name: 'team-a' },
+    {
+      name: 'team-b',
+      models: [{ name: 'claude-sonnet', model: 'anthropic/claude-sonnet-4-5', apiKey: { name: 'llm-provider-keys', key: 'anthropic' }, rpm: 600 }],
+      // A worker of team-b's gateway holds at most 100 requests at once (503 with Retry-After beyond).
+      proxy: { maxInFlightRequestsPerWorker: 100 },
+      argoCd: { project: 'team-b' },
+    },
+    { name: 'team-c', proxy: { autoscaling: { minReplicas: 2, maxReplicas: 10 } }, database: { maxConnections: 80 } },
+  ],
 });
-
-// Argo CD Applications, one per stack folder, in a chart of their own (apply once, or app-of-apps).
-const argocd = new Chart(app, 'argocd-applications', { disableResourceNameHashes: true });
-for (const [stack, namespace] of [
-  ['litellm-edge', 'litellm-edge'], ['litellm-production', 'litellm'], ['litellm-nginx-inc', 'litellm-nginx-inc'],
-  ['litellm-traefik', 'litellm-traefik'], ['litellm-gateway-api', 'litellm-gateway-api'],
-] as const) {
-  new LiteLLMApplication(argocd, stack, {
-    namespace,
-    repoURL: 'https://git.example.com/platform/llm-gateway.git',
-    path: `dist/${stack}`,
-  });
-}
 
 app.synth();

@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { LiteLLMConfigError } from './errors';
-import { dns1123Label, port as checkPort } from './validate';
+import { isCidr } from './k8s-names';
+import { dns1123Label, labelMap, port as checkPort } from './validate';
 
 /**
  * Who may talk to whom. A peer with both a namespace and pod labels means
@@ -25,12 +26,12 @@ export interface EgressRule {
   readonly reason: string;
 }
 
-const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$|^[0-9a-fA-F:]+\/\d{1,3}$/;
-
 export function validatePeer(prop: string, peer: NetworkPeer): void {
   if (peer.namespace !== undefined) dns1123Label(`${prop}.namespace`, peer.namespace);
+  // The labels become a NetworkPolicy selector: the API server validates them like any label.
+  if (peer.podLabels !== undefined) labelMap(`${prop}.podLabels`, peer.podLabels);
   if (peer.cidr !== undefined) {
-    if (!CIDR.test(peer.cidr)) throw new LiteLLMConfigError(`${prop}.cidr`, peer.cidr, 'must be an IPv4 or IPv6 CIDR such as "10.0.0.0/16"');
+    if (!isCidr(peer.cidr)) throw new LiteLLMConfigError(`${prop}.cidr`, peer.cidr, 'must be an IPv4 or IPv6 CIDR such as "10.0.0.0/16"');
     if (peer.namespace !== undefined || peer.podLabels !== undefined) {
       throw new LiteLLMConfigError(prop, peer, 'a peer is either a CIDR or pods/namespaces, not both');
     }

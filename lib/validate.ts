@@ -1,41 +1,15 @@
 import { LiteLLMConfigError } from './errors';
 
+// The API server's naming rules live in k8s-names.ts; re-exported so every check is imported from one module.
+export { configKey, dns1035Label, dns1123Label, dns1123Subdomain, labelMap, routeHost } from './k8s-names';
+
 /**
  * Shared input checks. Each throws {@link LiteLLMConfigError} naming the prop,
  * the value and what is allowed; callers pass the prop path they validate.
  */
 
-// RFC 1123 label, as Kubernetes checks names of Services, namespaces, ports' owners.
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-// RFC 1123 subdomain: Secret, ConfigMap and most object names.
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-// Secret data keys: k8s.io/apimachinery IsConfigMapKey.
-const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
 // C identifier, as POSIX shells and LiteLLM's os.environ/ lookups expect.
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-export function dns1123Label(prop: string, value: unknown, maxLength = 63): string {
-  if (typeof value !== 'string' || value.length > maxLength || !DNS1123_LABEL.test(value)) {
-    throw new LiteLLMConfigError(prop, value,
-      `must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit, at most ${maxLength} characters`);
-  }
-  return value;
-}
-
-export function dns1123Subdomain(prop: string, value: unknown): string {
-  if (typeof value !== 'string' || value.length > 253 || !DNS1123_SUBDOMAIN.test(value)) {
-    throw new LiteLLMConfigError(prop, value,
-      'must be a DNS-1123 subdomain: lower-case letters, digits, \'-\' and \'.\', at most 253 characters');
-  }
-  return value;
-}
-
-export function configKey(prop: string, value: unknown): string {
-  if (typeof value !== 'string' || value.length > 253 || !CONFIG_KEY.test(value)) {
-    throw new LiteLLMConfigError(prop, value, 'must be a Secret key: letters, digits, \'-\', \'_\' and \'.\'');
-  }
-  return value;
-}
 
 export function envName(prop: string, value: unknown): string {
   if (typeof value !== 'string' || !ENV_NAME.test(value)) {
@@ -124,5 +98,17 @@ export function list<T>(prop: string, value: readonly T[] | undefined, objects =
     throw new LiteLLMConfigError(prop, value, 'must be an array');
   }
   if (objects) value.forEach((v, i) => plainObject(`${prop}[${i}]`, v));
+  return value;
+}
+
+// A Redis key prefix: printable, no spaces (LiteLLM joins it to every key as `<prefix>:<key>`).
+const REDIS_NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,126}[A-Za-z0-9]$/;
+
+/** A Redis key namespace. */
+export function redisNamespace(prop: string, value: unknown): string {
+  if (typeof value !== 'string' || !REDIS_NAMESPACE.test(value)) {
+    throw new LiteLLMConfigError(prop, value,
+      'must be 2 to 128 characters of letters, digits and . _ : / -, starting and ending with a letter or digit (it prefixes every Redis key)');
+  }
   return value;
 }

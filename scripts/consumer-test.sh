@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Consumer test (run by .ci/run after `npm ci`): packs the library as npm would
-# publish it, installs the tarball into a throwaway cdk8s app
-# (test/consumer/), type-checks that app strictly against our .d.ts,
-# synthesizes it and checks the manifests. Leaves nothing behind but the
-# (gitignored) output of `npm run build`.
+# Consumer test (run by .ci/run): installs the library the two ways a platform
+# team does before it is published, each into a throwaway cdk8s app set up as
+# the README's "Use it in your cdk8s app" says (test/consumer/):
+#   1. from the tarball `npm pack` writes (what `npm publish` would upload);
+#   2. from a git URL of this repository at its HEAD commit
+#      (`npm install git+file://…#<sha>`: npm clones it and runs `prepare`,
+#      which builds build/), exactly like `github:org/repo#tag`.
+# Each app type-checks strictly against our .d.ts and runs `cdk8s synth` with
+# the README's app command (`node --import tsx main.ts`), and the manifests are
+# checked. Leaves nothing behind but the (gitignored) build/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -14,17 +19,15 @@ trap 'rm -rf "$work"' EXIT
 fail() { echo "consumer-test: $*" >&2; exit 1; }
 
 # --- 1. pack ------------------------------------------------------------------
-# Build once and explicitly (errors show here), then pack without re-running
-# prepack, which would only repeat the same tsc build.
 node -e 'const s = require("./package.json").scripts || {};
-  if (!/\bnpm run build\b/.test(s.prepack || "")) { console.error("package.json: scripts.prepack must run the build, or `npm publish` ships no JS"); process.exit(1); }'
+  if (!/\bnpm run build\b/.test(s.prepare || "")) { console.error("package.json: scripts.prepare must run the build, or a git install and `npm publish` ship no JS"); process.exit(1); }'
 npm run --silent build
 npm pack --ignore-scripts --json --pack-destination "$work" --loglevel=error > "$work/pack.json"
 
 # The tarball holds exactly what a consumer needs: compiled lib/ and imports/
-# (under the build's outDir), their declarations, package.json and README; no
-# sources, tests, dist/, main.js or build output without a source.
-node - "$work/pack.json" <<'EOF'
+# (under the build's outDir), their declarations, package.json, README,
+# LICENSE and CHANGELOG; no sources, tests, dist/, main.js or stale output.
+node - "$work/pack.json" <<'JS'
 const fs = require('fs');
 const path = require('path');
 const [info] = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
@@ -32,7 +35,6 @@ const files = new Set(info.files.map(f => f.path));
 const pkg = require(path.resolve('package.json'));
 const problems = [];
 
-// Where the build puts lib/ and imports/ (e.g. build/), read from "main".
 const m = /^(?:\.\/)?(.*?)lib\/index\.js$/.exec(pkg.main ?? '');
 if (!m) {
   console.error(`package.json "main" (${pkg.main}) should be <outDir>/lib/index.js`);
@@ -40,10 +42,10 @@ if (!m) {
 }
 const out = m[1];
 const esc = out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const allowed = new RegExp(`^(package\\.json|README\\.md|LICENSE|${esc}(lib|imports)/.+\\.(js|d\\.ts))$`);
+const allowed = new RegExp(`^(package\\.json|README\\.md|LICENSE|CHANGELOG\\.md|${esc}(lib|imports)/.+\\.(js|d\\.ts))$`);
 for (const f of files) if (!allowed.test(f)) problems.push(`unexpected file in the tarball: ${f}`);
+for (const f of ['LICENSE', 'README.md', 'CHANGELOG.md']) if (!files.has(f)) problems.push(`missing from the tarball: ${f}`);
 
-// Every source module ships as .js + .d.ts, and nothing compiled ships without a source (stale output).
 const sources = [];
 const walk = dir => {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -64,7 +66,6 @@ for (const f of files) {
     problems.push(`compiled file without a source (stale build output? delete ${out || 'it'} and rebuild): ${f}`);
   }
 }
-
 for (const field of ['main', 'types']) {
   const target = path.posix.normalize(pkg[field] ?? '');
   if (!files.has(target)) problems.push(`package.json "${field}" (${pkg[field]}) is not in the tarball`);
@@ -72,23 +73,26 @@ for (const field of ['main', 'types']) {
 for (const peer of ['cdk8s', 'cdk8s-plus-28', 'constructs']) {
   if (!pkg.peerDependencies?.[peer]) problems.push(`package.json: "${peer}" must be a peerDependency (one copy shared with the consumer's app)`);
 }
+if (Object.keys(pkg.dependencies ?? {}).length > 0) problems.push('package.json: the library has no runtime dependencies beyond its peers');
 if (problems.length) {
   console.error(problems.join('\n'));
   process.exit(1);
 }
-EOF
+JS
 tarball="$work/$(node -p 'require(process.argv[1])[0].filename' "$work/pack.json")"
 [ -f "$tarball" ] || fail "npm pack did not write $tarball"
+entries=$(node -p 'require(process.argv[1])[0].entryCount' "$work/pack.json")
 
-# --- 2. the throwaway app -----------------------------------------------------
-app="$work/app"
-mkdir -p "$app"
-cp test/consumer/main.ts test/consumer/tsconfig.json "$app/"
-# Same versions as our lockfile: the consumer test checks the package, not a new upstream release.
-node - "$root" "$tarball" "$app/package.json" <<'EOF'
+# --- 2. a consumer app per install source ---------------------------------------
+# Same versions as our lockfile: the test checks the package, not a new upstream release.
+consumer_app() { # <dir> <dependency spec for cdk8s-litellm>
+  local app=$1 spec=$2
+  mkdir -p "$app"
+  cp test/consumer/main.ts test/consumer/tsconfig.json test/consumer/cdk8s.yaml "$app/"
+  node - "$root" "$spec" "$app/package.json" <<'JS'
 const fs = require('fs');
 const path = require('path');
-const [root, tarball, out] = process.argv.slice(2);
+const [root, spec, out] = process.argv.slice(2);
 const lock = require(path.join(root, 'package-lock.json'));
 const version = name => {
   const entry = lock.packages?.[`node_modules/${name}`];
@@ -100,32 +104,54 @@ pkg.dependencies = {
   'cdk8s': version('cdk8s'),
   'cdk8s-plus-28': version('cdk8s-plus-28'),
   'constructs': version('constructs'),
-  'cdk8s-litellm': `file:${tarball}`,
+  'cdk8s-litellm': spec,
 };
-pkg.devDependencies = { typescript: version('typescript') };
+pkg.devDependencies = { 'cdk8s-cli': version('cdk8s-cli'), 'tsx': version('tsx'), 'typescript': version('typescript') };
 fs.writeFileSync(out, JSON.stringify(pkg, null, 2) + '\n');
-EOF
+JS
+  (cd "$app" && npm install --no-audit --no-fund --prefer-offline --loglevel=error > "$app/install.log" 2>&1) \
+    || { cat "$app/install.log" >&2; fail "npm install of $spec failed"; }
+  ! grep -q "install-scripts" "$app/install.log" || { cat "$app/install.log" >&2; fail "npm skipped an install script (see allowScripts in test/consumer/package.template.json)"; }
+  [ -f "$app/node_modules/cdk8s-litellm/build/lib/index.js" ] || fail "$spec installed without build/lib/index.js"
+  (cd "$app" && npx --no-install tsc --noEmit -p tsconfig.json) || fail "the consumer app ($spec) does not type-check against the declarations"
+  (cd "$app" && npx --no-install cdk8s synth --no-check-upgrade > "$app/synth.log" 2>&1) \
+    || { cat "$app/synth.log" >&2; fail "cdk8s synth of the consumer app ($spec) failed"; }
+  check_manifests "$app" "$spec"
+}
 
-(cd "$app" && npm install --no-audit --no-fund --prefer-offline --loglevel=error >/dev/null) \
-  || fail "npm install of the throwaway app failed"
+check_manifests() { # <app dir> <label>
+  shopt -s nullglob
+  local manifests=("$1"/dist/*/*.k8s.yaml)
+  [ "${#manifests[@]}" -gt 0 ] || fail "no manifests in $1/dist"
+  count() { cat "${manifests[@]}" | grep -c "^kind: $1\$" || true; }
+  # The GitOps layout: a folder per stack named by its namespace (the nested stack too), one per
+  # consumer chart with objects of its own, the Applications; no index prefix, no hash, no empty folder.
+  local folders
+  folders=$(cd "$1/dist" && ls -d -- */ | tr -d / | sort | tr '\n' ' ')
+  [ "$folders" = "argocd-applications llm-alpha llm-beta platform platform-llm shared-llm team-gateway " ] \
+    || fail "$2: unexpected folders in dist/: $folders"
+  for d in "$1"/dist/*/; do [ -n "$(ls -A "$d")" ] || fail "$2: empty folder $d"; done
+  # Five gateways (TeamGateway, the nested stack, the App-level stack, two tenants), each a proxy
+  # Deployment; three in-cluster Redis and Ingresses; four stacks make Namespaces; a route per
+  # tenant on the Gateway, a migration Job per tenant database, an Application per folder with a namespace.
+  for expect in Deployment:5 StatefulSet:3 Ingress:3 HTTPRoute:2 Job:2 Namespace:4 HorizontalPodAutoscaler:4 ServiceMonitor:4 \
+                PodDisruptionBudget:5 NetworkPolicy:10 ConfigMap:9 ServiceAccount:11 Application:6; do
+    local kind=${expect%%:*} want=${expect##*:} got
+    got=$(count "$kind")
+    [ "$got" -ge "$want" ] || fail "$2: expected at least $want kind: $kind in the consumer's manifests, found $got"
+  done
+  [ "$(count Secret)" -eq 0 ] || fail "$2: the consumer's manifests contain a Secret: secrets must be referenced, never emitted"
+  grep -q "name: team-llm-client" "${manifests[@]}" || fail "$2: the consumer's own object is missing from its chart"
+  echo "consumer-test: $2: strict tsc and cdk8s synth passed; ${#manifests[@]} manifest files, $(cat "${manifests[@]}" | grep -c '^kind: ') objects"
+}
 
-# --- 3. type-check, synthesize, check ----------------------------------------
-(cd "$app" && npx --no-install tsc -p tsconfig.json) || fail "the consumer app does not type-check against the packed declarations"
-(cd "$app" && node build/main.js) || fail "the consumer app failed to synthesize"
+consumer_app "$work/from-tarball" "file:$tarball"
 
-shopt -s nullglob
-manifests=("$app"/dist/*.k8s.yaml)
-[ "${#manifests[@]}" -gt 0 ] || fail "no manifests in $app/dist"
-count() { cat "${manifests[@]}" | grep -c "^kind: $1\$" || true; }
-# Three gateways (TeamGateway, the nested stack, the App-level stack), each a
-# proxy Deployment, a Redis StatefulSet and an Ingress; two stacks make Namespaces.
-for expect in Deployment:3 StatefulSet:3 Ingress:3 Namespace:2 HorizontalPodAutoscaler:2 ServiceMonitor:2 \
-              PodDisruptionBudget:3 NetworkPolicy:6 ConfigMap:7 ServiceAccount:7; do
-  kind=${expect%%:*} want=${expect##*:} got=$(count "${expect%%:*}")
-  [ "$got" -ge "$want" ] || fail "expected at least $want kind: $kind in the consumer's manifests, found $got"
-done
-[ "$(count Secret)" -eq 0 ] || fail "the consumer's manifests contain a Secret: secrets must be referenced, never emitted"
-grep -q "^kind: ConfigMap" "${manifests[@]}" && grep -q "name: team-llm-client" "${manifests[@]}" \
-  || fail "the consumer's own object is missing from its chart"
+# A git URL needs a commit: the repository's HEAD (CI runs on a clean clone, so HEAD is what is tested).
+git -C "$root" rev-parse --verify -q HEAD >/dev/null || fail "$root has no commit to install from"
+sha=$(git -C "$root" rev-parse HEAD)
+[ -z "$(git -C "$root" status --porcelain -- lib imports package.json tsconfig.json tsconfig.build.json)" ] \
+  || echo "consumer-test: note: uncommitted changes in lib/ are not in the git install (it builds commit ${sha:0:12})"
+consumer_app "$work/from-git" "git+file://$root#$sha"
 
-echo "consumer-test: OK: $(basename "$tarball") ($(node -p 'require(process.argv[1])[0].entryCount' "$work/pack.json") files) installed into a cdk8s app; strict tsc and synth passed; ${#manifests[@]} manifest files, $(cat "${manifests[@]}" | grep -c '^kind: ') objects; $(( $(date +%s) - started )) s"
+echo "consumer-test: OK: $(basename "$tarball") ($entries files) and git+file://…#${sha:0:12} each installed into a cdk8s app; $(( $(date +%s) - started )) s"

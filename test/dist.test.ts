@@ -3,8 +3,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { nameViolations } from './support/expectations';
 import { policyViolations } from './support/policy';
-import { strictSchemaErrors } from './support/schema';
+import { schemaErrors } from './support/schema';
 
 // dist/ is what Argo CD deploys: it must be exactly what the app synthesizes, every time.
 const root = path.resolve(__dirname, '..');
@@ -54,8 +55,19 @@ describe('what dist/ holds', () => {
     }
   });
 
-  test('passes the upstream schemas and the policy gate (no secret values, restricted pods, ...)', () => {
-    expect(strictSchemaErrors(objects)).toEqual([]);
+  test('a folder per stack named by its namespace (the fleet\'s tenants too), no index or hash, no empty folder; an Application per stack', () => {
+    const dist = path.join(root, 'dist');
+    const folders = readdirSync(dist).sort();
+    expect(folders).toEqual(['argocd-applications', 'litellm', 'litellm-edge', 'litellm-nginx-inc', 'litellm-traefik', 'llm-team-a', 'llm-team-b', 'llm-team-c']);
+    for (const folder of folders) expect(readdirSync(path.join(dist, folder)).length).toBeGreaterThan(0);
+    const applications = objects.filter(o => o.kind === 'Application');
+    expect(applications.map(a => [a.spec.source.path, a.spec.destination.namespace]).sort()).toEqual(
+      folders.filter(f => f !== 'argocd-applications').map(f => [`dist/${f}`, f]));
+  });
+
+  test('passes the upstream schemas, the policy gate (no secret values, restricted pods, ...) and the API server\'s naming rules', () => {
+    expect(schemaErrors(objects)).toEqual([]);
     expect(policyViolations(objects)).toEqual([]);
+    expect(nameViolations(objects)).toEqual([]);
   });
 });

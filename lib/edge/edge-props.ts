@@ -1,6 +1,10 @@
+import { IConstruct } from 'constructs';
+import { AppChecks } from '../app-checks';
 import { LiteLLMConfigError } from '../errors';
 import { LiteLLMProxy } from '../proxy/litellm-proxy';
-import { boolean, dns1123Label, dns1123Subdomain, integer } from '../validate';
+import { isCidr } from '../k8s-names';
+import { assertCovers } from '../proxy/timing';
+import { boolean, dns1123Label, dns1123Subdomain, integer, labelMap, routeHost } from '../validate';
 
 /**
  * The edge props every controller shares, their validation, and the rules
@@ -38,11 +42,13 @@ export interface EdgeProps {
   readonly tls?: EdgeTls;
   /**
    * Longest silence the edge tolerates while waiting for the next bytes of a
-   * response. A non-streaming completion sends nothing until it is done, so
-   * this must be at least the proxy's `requestTimeoutSeconds`.
-   * @default the proxy's requestTimeoutSeconds + 30 s, so LiteLLM's own timeout
-   * error (JSON a client SDK understands) arrives before the edge's 504; on
-   * Gateway API, where the only timeout caps a whole response, no cap ("0s")
+   * response. A non-streaming completion sends nothing until it is done, after
+   * every retry, so this must be at least the proxy's `nonStreamingBound`
+   * ((numRetries + 1) × requestTimeoutSeconds + backoff). On Gateway API, whose
+   * only timeout caps a whole response, it must also cover `maxStreamSeconds`.
+   * @default the proxy's non-streaming bound + 30 s (1836 s with the proxy's
+   * defaults), so LiteLLM's own timeout error (JSON a client SDK understands)
+   * arrives before the edge's 504; on Gateway API no cap ("0s")
    */
   readonly streamIdleTimeoutSeconds?: number;
   /**
@@ -135,8 +141,6 @@ const BODY_FACTORS: Record<string, number> = { '': 1, 'k': 1024, 'm': 1024 ** 2,
 // Path prefix: an absolute URL path without characters that need escaping in
 // Traefik rules, nginx locations or Gateway API matches.
 const PATH = /^\/[A-Za-z0-9\-._~/%]*$/;
-const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-const IPV6_CIDR = /^[0-9a-fA-F:]+(:\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})?\/(\d{1,3})$/;
 
 /** Validates the shared props for one controller and applies its defaults. */
 export function resolveEdge(proxy: LiteLLMProxy, props: EdgeProps, traits: EdgeControllerTraits): ResolvedEdge {
@@ -165,15 +169,8 @@ export function resolveEdge(proxy: LiteLLMProxy, props: EdgeProps, traits: EdgeC
     throw new LiteLLMConfigError('redirectHttpToHttps', true, 'needs `tls`: redirecting to HTTPS that this edge does not serve would break every request');
   }
 
-  const { seconds: streamIdleTimeoutSeconds, explicit } = resolveStreamTimeout(proxy, props.streamIdleTimeoutSeconds);
-  // The third party to the agreement: a pod being replaced lets in-flight requests run for
-  // its drain time only, so a drain shorter than the request timeout ends, on every
-  // rollout, streams this edge promises to keep open.
-  if (proxy.drainTimeoutSeconds < proxy.requestTimeoutSeconds) {
-    throw new LiteLLMConfigError('drainTimeoutSeconds', proxy.drainTimeoutSeconds,
-      `the proxy's drainTimeoutSeconds must be at least its requestTimeoutSeconds (${proxy.requestTimeoutSeconds}) behind a stream-safe edge: `
-      + 'otherwise every rollout cuts the longest streams; raise drainTimeoutSeconds or lower requestTimeoutSeconds');
-  }
+  // The proxy's own drain already covers its longest request (LiteLLMProxy checks it).
+  const { seconds: streamIdleTimeoutSeconds, explicit } = resolveStreamTimeout(proxy, props.streamIdleTimeoutSeconds, traits.controller);
   const connectTimeoutSeconds = integer('connectTimeoutSeconds', props.connectTimeoutSeconds ?? EDGE_DEFAULTS.connectTimeoutSeconds,
     1, MAX_CONNECT_TIMEOUT_SECONDS);
 
@@ -194,6 +191,8 @@ export function resolveEdge(proxy: LiteLLMProxy, props: EdgeProps, traits: EdgeC
       `required on ${traits.controller}: the namespace of the pods that proxy traffic, so the proxy's NetworkPolicy admits them`);
   }
   dns1123Label('controllerNamespace', controllerNamespace);
+  // Checked here, not when the proxy admits the peer, so the error names this prop.
+  const controllerPodLabels = props.controllerPodLabels === undefined ? undefined : labelMap('controllerPodLabels', props.controllerPodLabels);
 
   return {
     controller: traits.controller,
@@ -209,7 +208,7 @@ export function resolveEdge(proxy: LiteLLMProxy, props: EdgeProps, traits: EdgeC
     redirectHttpToHttps,
     ingressClassName,
     controllerNamespace,
-    controllerPodLabels: props.controllerPodLabels,
+    controllerPodLabels,
     serviceName: proxy.serviceName,
     servicePort: proxy.port,
   };
@@ -219,15 +218,18 @@ export function resolveEdge(proxy: LiteLLMProxy, props: EdgeProps, traits: EdgeC
  * The timeout agreement: the edge may wait longer than the proxy, never less,
  * or it cuts a response the proxy is still producing.
  */
-function resolveStreamTimeout(proxy: LiteLLMProxy, value: number | undefined): { seconds: number; explicit: boolean } {
+function resolveStreamTimeout(proxy: LiteLLMProxy, value: number | undefined, controller: EdgeController): { seconds: number; explicit: boolean } {
+  const bound = proxy.nonStreamingBound;
   if (value === undefined) {
-    return { seconds: proxy.requestTimeoutSeconds + EDGE_DEFAULTS.streamMarginSeconds, explicit: false };
+    return { seconds: bound.seconds + EDGE_DEFAULTS.streamMarginSeconds, explicit: false };
   }
   const seconds = integer('streamIdleTimeoutSeconds', value, 1, MAX_STREAM_TIMEOUT_SECONDS);
-  if (seconds < proxy.requestTimeoutSeconds) {
-    throw new LiteLLMConfigError('streamIdleTimeoutSeconds', seconds,
-      `must be at least the proxy's requestTimeoutSeconds (${proxy.requestTimeoutSeconds}): `
-      + `a shorter edge timeout cuts responses the proxy is still serving`);
+  assertCovers('streamIdleTimeoutSeconds', seconds, bound,
+    'a non-streaming response is silent until the proxy is done, retries included, and a shorter edge timeout cuts it');
+  if (controller === 'gateway-api') {
+    // Here it caps the whole response: a stream too.
+    assertCovers('streamIdleTimeoutSeconds', seconds, { seconds: proxy.maxStreamSeconds, explanation: `the proxy's maxStreamSeconds` },
+      'on Gateway API the timeout caps a whole response, and a stream may run for maxStreamSeconds');
   }
   return { seconds, explicit: true };
 }
@@ -238,7 +240,7 @@ function resolveHosts(hosts: unknown): string[] {
   }
   const seen = new Set<string>();
   return hosts.map((h, i) => {
-    const host = dns1123Subdomain(`hosts[${i}]`, h);
+    const host = routeHost(`hosts[${i}]`, h);
     if (!host.includes('.')) {
       throw new LiteLLMConfigError(`hosts[${i}]`, h, 'must be a fully qualified host name such as "llm.example.com"');
     }
@@ -274,12 +276,7 @@ export function parseBodySize(prop: string, value: unknown): RequestBodySize {
 }
 
 function cidr(prop: string, value: unknown): string {
-  const v4 = typeof value === 'string' ? IPV4_CIDR.exec(value) : null;
-  const v6 = typeof value === 'string' && !v4 ? IPV6_CIDR.exec(value) : null;
-  const ok = v4 !== null
-    ? v4.slice(1, 5).every(o => Number(o) <= 255) && Number(v4[5]) <= 32
-    : v6 !== null && Number(v6[2]) <= 128 && (value as string).includes(':');
-  if (!ok) throw new LiteLLMConfigError(prop, value, 'must be an IPv4 or IPv6 CIDR such as "203.0.113.0/24" or "2001:db8::/32"');
+  if (!isCidr(value)) throw new LiteLLMConfigError(prop, value, 'must be an IPv4 or IPv6 CIDR such as "203.0.113.0/24" or "2001:db8::/32"');
   return value as string;
 }
 
@@ -289,6 +286,14 @@ export function admitController(proxy: LiteLLMProxy, edge: ResolvedEdge): void {
     namespace: edge.controllerNamespace,
     ...(edge.controllerPodLabels !== undefined ? { podLabels: edge.controllerPodLabels } : {}),
   }, 'controllerNamespace');
+}
+
+/**
+ * Records the edge's hosts on its ingress class or Gateway for the App-wide
+ * check: one stack per host and path on one class or Gateway.
+ */
+export function claimRoutes(edge: IConstruct, s: ResolvedEdge, router = `ingress class "${s.ingressClassName}"`): void {
+  AppChecks.of(edge).claimRoutes(edge, { router, hosts: s.hosts, prefix: s.path });
 }
 
 /** `3600` -> `3600s`: the Go/Gateway API duration form. */

@@ -4,12 +4,13 @@ import {
   HttpRoute, HttpRouteSpecParentRefs, HttpRouteSpecRulesFiltersRequestRedirectScheme, HttpRouteSpecRulesFiltersRequestRedirectStatusCode,
   HttpRouteSpecRulesFiltersType, HttpRouteSpecRulesMatchesPathType,
 } from '../../imports/gateway.networking.k8s.io';
+import { chartNamespace } from '../app-checks';
 import { LiteLLMConfigError } from '../errors';
 import { standardLabels } from '../labels';
 import { LiteLLMProxy } from '../proxy/litellm-proxy';
 import { dns1123Label, dns1123Subdomain } from '../validate';
 import { IEdge } from './edge';
-import { EdgeControllerTraits, EdgeProps, ResolvedEdge, admitController, resolveEdge, seconds } from './edge-props';
+import { EdgeControllerTraits, EdgeProps, ResolvedEdge, admitController, claimRoutes, resolveEdge, seconds } from './edge-props';
 
 /** The existing Gateway the route attaches to. This library never creates Gateways. */
 export interface GatewayRef {
@@ -71,6 +72,8 @@ export class GatewayApiEdge extends Construct implements IEdge {
   public readonly redirectRoute?: HttpRoute;
   /** The `timeouts.request` value set on the route. */
   public readonly requestTimeout: string;
+  /** The Gateway the routes attach to. */
+  public readonly gateway: GatewayRef;
 
   constructor(scope: Construct, id: string, proxy: LiteLLMProxy, props: GatewayApiEdgeProps) {
     super(scope, id);
@@ -97,6 +100,7 @@ export class GatewayApiEdge extends Construct implements IEdge {
     } else if (gw.httpSectionName !== undefined) {
       throw new LiteLLMConfigError('gateway.httpSectionName', gw.httpSectionName, 'is only used with redirectHttpToHttps: true');
     }
+    this.gateway = gw;
 
     const parent = (sectionName?: string): HttpRouteSpecParentRefs => ({
       group: 'gateway.networking.k8s.io',
@@ -139,6 +143,7 @@ export class GatewayApiEdge extends Construct implements IEdge {
       });
     }
     admitController(proxy, s);
+    claimRoutes(this, s, `Gateway ${gw.namespace ?? chartNamespace(this) ?? 'default'}/${gw.name}`);
   }
 
   public get apiObjects(): readonly ApiObject[] {

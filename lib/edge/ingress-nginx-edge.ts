@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { standardLabels } from '../labels';
 import { LiteLLMProxy } from '../proxy/litellm-proxy';
 import { IEdge } from './edge';
-import { EdgeControllerTraits, EdgeProps, ResolvedEdge, admitController, resolveEdge } from './edge-props';
+import { EdgeControllerTraits, EdgeProps, ResolvedEdge, admitController, claimRoutes, resolveEdge } from './edge-props';
 import { certManagerAnnotations, ingressSpec } from './ingress-common';
 
 /** Props of {@link IngressNginxEdge}: the shared edge props. */
@@ -65,6 +65,7 @@ export class IngressNginxEdge extends Construct implements IEdge {
       spec: ingressSpec(s),
     });
     admitController(proxy, s);
+    claimRoutes(this, s);
   }
 
   public get apiObjects(): readonly ApiObject[] {

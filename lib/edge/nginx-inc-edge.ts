@@ -5,7 +5,7 @@ import { Policy } from '../../imports/k8s.nginx.org';
 import { standardLabels } from '../labels';
 import { LiteLLMProxy } from '../proxy/litellm-proxy';
 import { IEdge } from './edge';
-import { EdgeControllerTraits, EdgeProps, ResolvedEdge, admitController, resolveEdge, seconds } from './edge-props';
+import { EdgeControllerTraits, EdgeProps, ResolvedEdge, admitController, claimRoutes, resolveEdge, seconds } from './edge-props';
 import { certManagerAnnotations, ingressSpec } from './ingress-common';
 
 /** Props of {@link NginxIncEdge}: the shared edge props. */
@@ -71,6 +71,7 @@ export class NginxIncEdge extends Construct implements IEdge {
       spec: ingressSpec(s),
     });
     admitController(proxy, s);
+    claimRoutes(this, s);
   }
 
   public get apiObjects(): readonly ApiObject[] {

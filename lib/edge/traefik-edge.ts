@@ -9,7 +9,7 @@ import { standardLabels } from '../labels';
 import { LiteLLMProxy } from '../proxy/litellm-proxy';
 import { dns1123Label } from '../validate';
 import { IEdge } from './edge';
-import { EdgeControllerTraits, EdgeProps, ResolvedEdge, admitController, resolveEdge, seconds } from './edge-props';
+import { EdgeControllerTraits, EdgeProps, ResolvedEdge, admitController, claimRoutes, resolveEdge, seconds } from './edge-props';
 
 /** Traefik entry point names (static configuration). */
 export interface TraefikEntryPoints {
@@ -150,6 +150,7 @@ export class TraefikEdge extends Construct implements IEdge {
       });
     }
     admitController(proxy, s);
+    claimRoutes(this, s, s.ingressClassName !== undefined ? `Traefik ingress class "${s.ingressClassName}"` : 'Traefik (IngressRoutes without an ingress class)');
   }
 
   public get apiObjects(): readonly ApiObject[] {

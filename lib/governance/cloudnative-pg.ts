@@ -2,14 +2,17 @@ import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Cluster, ClusterSpecPrimaryUpdateStrategy, ClusterSpecResourcesLimits, ClusterSpecResourcesRequests } from '../../imports/postgresql.cnpg.io';
+import { DatabaseIdentity, chartNamespace, networkAddress } from '../app-checks';
 import { LiteLLMConfigError } from '../errors';
 import { standardLabels } from '../labels';
 import { EgressRule, NetworkPeer, renderPeer, renderPorts, validatePeer } from '../network';
 import { parseImage } from '../image';
 import { formatCpu, formatMemory, parseCpuMillis, parseMemoryBytes } from '../quantity';
-import { dns1123Label, integer, nonEmptyString } from '../validate';
+import { dns1035Label, dns1123Label, dns1123Subdomain, integer, nonEmptyString } from '../validate';
 import { ARGO_SYNC_WAVE, SYNC_WAVES } from '../argocd';
+import type { LiteLLMProxy } from '../proxy/litellm-proxy';
 import { DatabaseCredentials, IDatabaseEndpoint } from './database-endpoint';
+import { bindDatabase } from './database-wiring';
 
 /**
  * The operand image CloudNativePG 1.30.0 uses when none is given
@@ -22,6 +25,9 @@ const POSTGRES_PORT = 5432;
 const INSTANCE_MANAGER_PORT = 8000;
 /** Label CNPG puts on every pod of a cluster (pkg/utils/labels_annotations.go, ClusterLabelName). */
 const CLUSTER_LABEL = 'cnpg.io/cluster';
+
+/** Longest Cluster name: room for the suffixes CNPG appends (`-rw`, `-app`, `-1-initdb-xxxxx`) within its own 50. */
+export const CNPG_NAME_MAX = 40;
 
 export interface CloudNativePgDatabaseProps {
   /** Name of the Cluster; its Services are `<name>-rw`/`-ro`/`-r`, its app Secret `<name>-app`. @default the construct id, lower-cased */
@@ -78,13 +84,15 @@ export class CloudNativePgDatabase extends Construct implements IDatabaseEndpoin
   public readonly deployedWithChart = true;
   /** Labels of the instance pods. */
   public readonly podSelector: Record<string, string>;
+  /** The database created at bootstrap. */
+  public readonly databaseName: string;
 
   private readonly clients: NetworkPeer[] = [];
 
   constructor(scope: Construct, id: string, props: CloudNativePgDatabaseProps = {}) {
     super(scope, id);
-    // Room for the suffixes CNPG appends (`-rw`, `-app`, `-1`, `-1-initdb-xxxxx`).
-    this.name = dns1123Label('name', props.name ?? id.toLowerCase(), 40);
+    // CNPG's webhook wants a DNS-1035 label: the Cluster's name becomes its Services' names.
+    this.name = dns1035Label('name', props.name ?? id.toLowerCase(), CNPG_NAME_MAX);
     const instances = integer('instances', props.instances ?? 2, 1, 9);
     const image = parseImage('image', props.image ?? DEFAULT_CNPG_IMAGE, { example: DEFAULT_CNPG_IMAGE });
     const tag = image.tag ?? '';
@@ -106,6 +114,7 @@ export class CloudNativePgDatabase extends Construct implements IDatabaseEndpoin
       if (typeof v !== 'string') throw new LiteLLMConfigError(`parameters.${k}`, v, 'PostgreSQL parameters are strings, e.g. "256MB"');
     }
     const database = nonEmptyString('database', props.database ?? 'litellm');
+    this.databaseName = database;
     const owner = nonEmptyString('owner', props.owner ?? 'litellm');
     const operatorNamespace = dns1123Label('operatorNamespace', props.operatorNamespace ?? 'cnpg-system');
 
@@ -128,7 +137,7 @@ export class CloudNativePgDatabase extends Construct implements IDatabaseEndpoin
         enableSuperuserAccess: false,
         postgresql: { parameters: { ...parameters, max_connections: String(maxConnections) } },
         bootstrap: { initdb: { database, owner } },
-        storage: { size: storageSize, ...(props.storageClass !== undefined ? { storageClass: dns1123Label('storageClass', props.storageClass, 253) } : {}) },
+        storage: { size: storageSize, ...(props.storageClass !== undefined ? { storageClass: dns1123Subdomain('storageClass', props.storageClass) } : {}) },
         resources: {
           requests: { cpu: ClusterSpecResourcesRequests.fromString(cpu), memory: ClusterSpecResourcesRequests.fromString(memory) },
           limits: { cpu: ClusterSpecResourcesLimits.fromString(cpu), memory: ClusterSpecResourcesLimits.fromString(memory) },
@@ -157,9 +166,22 @@ export class CloudNativePgDatabase extends Construct implements IDatabaseEndpoin
     });
   }
 
-  /** Admits a client (the proxy, the migration Job) to PostgreSQL's port. */
-  public admitClient(peer: NetworkPeer): void {
+  /** Wires this database into a proxy (the proxy calls this with its `database` prop). */
+  public bind(proxy: LiteLLMProxy): void {
+    bindDatabase(proxy, this);
+  }
+
+  /** Admits a client (the proxy, the migration Job) to PostgreSQL's port; one in another namespace by that namespace too. */
+  public admitClient(peer: NetworkPeer, clientNamespace?: string): void {
     validatePeer('database client', peer);
-    this.clients.push(peer);
+    const elsewhere = clientNamespace !== undefined && peer.namespace === undefined && clientNamespace !== chartNamespace(this);
+    this.clients.push(elsewhere ? { ...peer, namespace: clientNamespace } : peer);
+  }
+
+  /** The cluster's `-rw` Service as the server, and its bootstrap database. */
+  public identityFor(_clientNamespace: string | undefined): DatabaseIdentity {
+    const key = networkAddress(`${this.name}-rw`, POSTGRES_PORT, chartNamespace(this));
+    const server = { key, label: `CloudNativePG cluster ${this.name} (${key})`, maxConnections: this.maxConnections, declared: false };
+    return { server, key: `${key}/${this.databaseName}`, label: `"${this.databaseName}" on ${server.label}` };
   }
 }

@@ -1,6 +1,8 @@
 import { k8s } from 'cdk8s-plus-28';
+import { DatabaseIdentity } from '../app-checks';
 import { LiteLLMConfigError } from '../errors';
 import { EgressRule, NetworkPeer } from '../network';
+import { IProxyDatabase } from '../proxy/bindings';
 import { SecretKeyRef, secretKeyRef } from '../secret';
 import { dns1123Subdomain, nonEmptyString, port as checkPort } from '../validate';
 
@@ -32,9 +34,10 @@ export type DatabaseCredentials = DatabaseUrlCredentials | DatabasePartsCredenti
 /**
  * A PostgreSQL database for LiteLLM's virtual keys, teams, budgets and spend
  * logs: an external one ({@link ExternalPostgres}) or an in-cluster
- * CloudNativePG cluster ({@link CloudNativePgDatabase}).
+ * CloudNativePG cluster ({@link CloudNativePgDatabase}). `bind` wires it
+ * into a proxy ({@link bindDatabase} does it for any endpoint).
  */
-export interface IDatabaseEndpoint {
+export interface IDatabaseEndpoint extends IProxyDatabase {
   /** How LiteLLM (proxy and migration Job) gets the connection. */
   readonly credentials: DatabaseCredentials;
   /** TCP port, for NetworkPolicy egress. */
@@ -49,8 +52,17 @@ export interface IDatabaseEndpoint {
    * an Argo CD PreSync hook (see {@link MigrationJob}).
    */
   readonly deployedWithChart: boolean;
-  /** Called when a client is wired to it, so an in-cluster database can admit exactly that client. */
-  admitClient(peer: NetworkPeer): void;
+  /**
+   * Called when a client is wired to it, so an in-cluster database can admit exactly that client.
+   * `clientNamespace` is the client's namespace, for a database in another one.
+   */
+  admitClient(peer: NetworkPeer, clientNamespace?: string): void;
+  /**
+   * The server and database as a client in `clientNamespace` reaches them, for the
+   * App-wide checks (connections summed per server, one migration Job per database).
+   * @default not checked across stacks
+   */
+  identityFor?(clientNamespace: string | undefined): DatabaseIdentity;
 }
 
 /** Env names the database wiring owns, in the proxy and in the migration Job. */

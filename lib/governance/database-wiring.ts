@@ -1,5 +1,7 @@
+import { AppChecks, chartNamespace, chartPath } from '../app-checks';
+import { LiteLLMConfigError } from '../errors';
 import type { LiteLLMProxy } from '../proxy/litellm-proxy';
-import { assertConnectionBudget } from './connection-budget';
+import { assertConnectionBudget, connectionBudget } from './connection-budget';
 import { IDatabaseEndpoint, databaseEnv, validateCredentials } from './database-endpoint';
 
 /**
@@ -7,7 +9,7 @@ import { IDatabaseEndpoint, databaseEnv, validateCredentials } from './database-
  * schema updates from pods, and a synth-time check that the connection pools
  * fit the database.
  */
-export function connectDatabase(proxy: LiteLLMProxy, database: IDatabaseEndpoint): void {
+export function bindDatabase(proxy: LiteLLMProxy, database: IDatabaseEndpoint): void {
   const credentials = validateCredentials('database.credentials', database.credentials);
   for (const env of databaseEnv(credentials)) {
     const ref = env.valueFrom?.secretKeyRef;
@@ -16,13 +18,25 @@ export function connectDatabase(proxy: LiteLLMProxy, database: IDatabaseEndpoint
   }
   // Migrations run once, in the migration Job; pods racing on schema changes is litellm#14400.
   proxy.addEnv('DISABLE_SCHEMA_UPDATE', 'true');
-  database.admitClient({ podLabels: proxy.podSelector });
+  const clientNamespace = chartNamespace(proxy);
+  database.admitClient({ podLabels: proxy.podSelector }, clientNamespace);
   proxy.addEgress(database.egress);
   // At synth, not now: governance settings may set the pool limit after the proxy is built.
   proxy.node.addValidation({
     validate: () => {
-      assertConnectionBudget(proxy, database);
+      try {
+        assertConnectionBudget(proxy, database);
+      } catch (e) {
+        throw e instanceof LiteLLMConfigError ? e.in(chartPath(proxy)) : e;
+      }
       return [];
     },
   });
+  // Every client of one server counts against it together (App-wide check).
+  if (database.identityFor !== undefined) {
+    AppChecks.of(proxy).claimDatabaseClient(proxy, database.identityFor(clientNamespace), () => {
+      const b = connectionBudget(proxy);
+      return { total: b.poolLimit * b.workers * b.pods, detail: `pool ${b.poolLimit} × ${b.workers} worker(s) × ${b.pods} pod(s)` };
+    });
+  }
 }

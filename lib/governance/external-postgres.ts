@@ -1,8 +1,12 @@
+import { DatabaseIdentity, ServerIdentity, networkAddress } from '../app-checks';
 import { LiteLLMConfigError } from '../errors';
 import { EgressRule, NetworkPeer, validatePeer } from '../network';
 import { SecretKeyRef } from '../secret';
-import { integer, port as checkPort } from '../validate';
+import { integer, nonEmptyString, port as checkPort } from '../validate';
+import type { LiteLLMProxy } from '../proxy/litellm-proxy';
 import { DatabaseCredentials, IDatabaseEndpoint, validateCredentials } from './database-endpoint';
+import { bindDatabase } from './database-wiring';
+import type { PostgresServer } from './postgres-server';
 
 /**
  * PostgreSQL's default `max_connections` (100) less its default
@@ -14,6 +18,13 @@ export const DEFAULT_EXTERNAL_MAX_CONNECTIONS = 90;
 
 export interface ExternalPostgresProps {
   /**
+   * The shared server this database is on (several stacks, a database each):
+   * port, peers and the connection budget come from the server, this
+   * database's `maxConnections` is its share there, and `database` names it.
+   * @default a server of its own
+   */
+  readonly server?: PostgresServer;
+  /**
    * A Secret key holding the whole connection URL
    * (`postgresql://user:pass@host:5432/litellm`). Give either this or
    * `host` + `database` + `username` + `password`.
@@ -24,7 +35,12 @@ export interface ExternalPostgresProps {
   readonly host?: string;
   /** TCP port; with `url` it must match the URL's port (it opens egress). @default 5432 */
   readonly port?: number;
-  /** Database name, when the connection is given in parts. @default none */
+  /**
+   * Database name: with the connection in parts, `DATABASE_NAME`; with a
+   * `server`, required either way, and with `url` the name inside the URL
+   * (it identifies the database in the App-wide checks).
+   * @default none
+   */
   readonly database?: string;
   /** User name or a Secret key holding it, when the connection is given in parts. @default none */
   readonly username?: string | SecretKeyRef;
@@ -51,37 +67,93 @@ export class ExternalPostgres implements IDatabaseEndpoint {
   public readonly maxConnections: number;
   public readonly egress: EgressRule;
   public readonly deployedWithChart = false;
+  /** The shared server, when given. */
+  public readonly server?: PostgresServer;
+  /** The database's name, when known (parts, or given with a server). */
+  public readonly databaseName?: string;
 
   constructor(props: ExternalPostgresProps) {
     if (typeof props !== 'object' || props === null) {
       throw new LiteLLMConfigError('ExternalPostgres', props, 'needs props with `url`, or `host`, `database`, `username` and `password`');
     }
-    this.port = checkPort('database.port', props.port ?? 5432);
-    const parts = props.host !== undefined || props.database !== undefined || props.username !== undefined || props.password !== undefined;
+    const server = props.server;
+    if (server !== undefined) {
+      if (typeof server !== 'object' || server === null || typeof (server as { shareOf?: unknown }).shareOf !== 'function') {
+        throw new LiteLLMConfigError('database.server', server, 'must be a PostgresServer');
+      }
+      for (const key of ['host', 'port', 'maxConnections', 'peers'] as const) {
+        if (props[key] !== undefined) {
+          throw new LiteLLMConfigError(`database.${key}`, props[key], `comes from the server "${server.name}" (its ${key}, or this database's share of its connections): leave it unset`);
+        }
+      }
+      if (props.database === undefined) {
+        throw new LiteLLMConfigError('database.database', undefined, `names this database on server "${server.name}" and is required with a server (with url, the name inside the URL)`);
+      }
+      if (props.url === undefined && server.host === undefined) {
+        throw new LiteLLMConfigError('database.username', props.username, `connecting in parts needs the server's host: give server "${server.name}" a host, or give this database a url`);
+      }
+      this.server = server;
+    }
+    this.port = server?.port ?? checkPort('database.port', props.port ?? 5432);
+    const parts = props.host !== undefined || props.username !== undefined || props.password !== undefined
+      || (props.database !== undefined && server === undefined);
     if (props.url !== undefined && parts) {
       throw new LiteLLMConfigError('database.url', props.url, 'give either `url` or the parts (`host`, `database`, `username`, `password`), not both');
     }
     if (props.url === undefined && !parts) {
       throw new LiteLLMConfigError('database', props, 'needs `url` (a Secret key with the connection URL) or `host`, `database`, `username` and `password`');
     }
+    const host = props.host ?? server?.host;
     if (parts) {
       for (const key of ['host', 'database', 'username', 'password'] as const) {
-        if (props[key] === undefined) {
+        if ((key === 'host' ? host : props[key]) === undefined) {
           throw new LiteLLMConfigError(`database.${key}`, undefined, 'is required when the connection is given in parts (host, database, username, password)');
         }
       }
     }
     this.credentials = validateCredentials('database', props.url !== undefined
       ? { kind: 'url', url: props.url }
-      : { kind: 'parts', host: props.host!, port: this.port, database: props.database!, username: props.username!, password: props.password! });
-    this.maxConnections = integer('database.maxConnections', props.maxConnections ?? DEFAULT_EXTERNAL_MAX_CONNECTIONS, 2);
-    const peers = props.peers ?? [];
-    peers.forEach((p, i) => validatePeer(`database.peers[${i}]`, p));
-    this.egress = { peers, ports: [this.port], reason: 'PostgreSQL (external)' };
+      : { kind: 'parts', host: host!, port: this.port, database: props.database!, username: props.username!, password: props.password! });
+    if (props.database !== undefined) this.databaseName = nonEmptyString('database.database', props.database);
+    if (server !== undefined) {
+      this.maxConnections = server.shareOf('database.database', this.databaseName!);
+      this.egress = server.egress;
+    } else {
+      this.maxConnections = integer('database.maxConnections', props.maxConnections ?? DEFAULT_EXTERNAL_MAX_CONNECTIONS, 2);
+      const peers = props.peers ?? [];
+      peers.forEach((p, i) => validatePeer(`database.peers[${i}]`, p));
+      this.egress = { peers, ports: [this.port], reason: 'PostgreSQL (external)' };
+    }
   }
 
-  /** An external server has no NetworkPolicy of ours to open. */
-  public admitClient(_peer: NetworkPeer): void {
-    return;
+  /** Wires this database into a proxy (the proxy calls this with its `database` prop). */
+  public bind(proxy: LiteLLMProxy): void {
+    bindDatabase(proxy, this);
+  }
+
+  /** An external server has no NetworkPolicy of ours to open; a shared CloudNativePG server does (see PostgresServer). */
+  public admitClient(peer: NetworkPeer, clientNamespace?: string): void {
+    this.server?.admitClient(peer, clientNamespace);
+  }
+
+  /**
+   * The server and database for the App-wide checks: the shared server when
+   * given; else the host and port of a connection in parts; a URL in a Secret
+   * hides the server, so only the Secret identifies the database.
+   */
+  public identityFor(clientNamespace: string | undefined): DatabaseIdentity {
+    let server: ServerIdentity | undefined;
+    if (this.server !== undefined) {
+      server = this.server.identity(clientNamespace);
+    } else if (this.credentials.kind === 'parts') {
+      const address = networkAddress(this.credentials.host, this.credentials.port, clientNamespace);
+      server = { key: address, label: address, maxConnections: this.maxConnections, declared: false };
+    }
+    if (server !== undefined && this.databaseName !== undefined) {
+      return { server, key: `${server.key}/${this.databaseName}`, label: `"${this.databaseName}" on server ${server.label}` };
+    }
+    const url = this.credentials.kind === 'url' ? this.credentials.url : undefined;
+    const where = `Secret ${url?.name}/${url?.key} in namespace ${clientNamespace ?? 'default'}`;
+    return { server, key: where, label: `at the URL in ${where}` };
   }
 }

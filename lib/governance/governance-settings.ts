@@ -47,13 +47,6 @@ export interface PriorityReservation {
 
 /** Typed governance settings, written into config.yaml. */
 export interface GovernanceSettings {
-  /** Most parallel requests per deployment (`general_settings.max_parallel_requests`). @default no limit */
-  readonly maxParallelRequests?: number;
-  /**
-   * Most parallel requests through the proxy (`general_settings.global_max_parallel_requests`).
-   * Counted per pod unless the proxy has Redis. @default no limit
-   */
-  readonly globalMaxParallelRequests?: number;
   /** Defaults for generated keys. @default none */
   readonly defaultKeyParams?: DefaultKeyGenerateParams;
   /** Caps for generated keys (`upperbound_key_generate_params`); requests above them get 400. @default none */
@@ -82,6 +75,22 @@ export interface GovernanceSettings {
   /** Seconds to wait for a pooled connection (`general_settings.database_connection_timeout`). @default LiteLLM's 60 */
   readonly databaseConnectionTimeoutSeconds?: number;
 }
+
+/**
+ * Settings earlier releases of this library offered that LiteLLM 1.108.14 never reads: refused with
+ * where their effect lives now, rather than written into config.yaml to do nothing.
+ */
+const REMOVED_SETTINGS: Record<string, string> = {
+  // proxy_server.py reads general_settings.max_parallel_requests nowhere at request time; measured: 6 of 6 passed a limit of 2.
+  maxParallelRequests: 'general_settings.max_parallel_requests has no effect in LiteLLM 1.108.14 (measured: 6 concurrent requests passed a limit of 2); '
+    + 'limit a deployment with models[].maxParallelRequests, a worker with the proxy\'s maxInFlightRequestsPerWorker, or keys with defaultKeyParams.maxParallelRequests',
+  // Only the legacy v1 limiter reads it (LEGACY_MULTI_INSTANCE_RATE_LIMITING), and that one leaks.
+  globalMaxParallelRequests: 'general_settings.global_max_parallel_requests has no effect in LiteLLM 1.108.14 (only the legacy limiter reads it); '
+    + 'use the proxy\'s maxInFlightRequestsPerWorker (503 with Retry-After when a worker is full)',
+};
+
+const KNOWN_SETTINGS = ['defaultKeyParams', 'keyParamLimits', 'proxyBudget', 'priorityReservation', 'allowRequestsWhenDatabaseUnavailable',
+  'disableSpendLogs', 'batchWriteIntervalSeconds', 'databaseConnectionPoolLimit', 'databaseConnectionTimeoutSeconds'];
 
 /** LiteLLM's duration syntax (litellm/litellm_core_utils/duration_parser.py): a number and s, m, h, d, w or mo. */
 const DURATION = /^([1-9]\d*)(s|m|h|d|w|mo)$/;
@@ -140,6 +149,36 @@ function keyParams(prop: string, p: KeyGenerateParams, allowModels: boolean): Re
   return out;
 }
 
+/**
+ * LiteLLM's special key model names (litellm/proxy/_types.py SpecialModelNames):
+ * every proxy model, the team's models, none by default.
+ */
+const SPECIAL_KEY_MODELS = ['all-proxy-models', 'all-team-models', 'no-default-models'];
+
+/** `openai/*` as a RegExp: LiteLLM's wildcard model names match any characters for `*`. */
+function wildcard(pattern: string): RegExp {
+  return new RegExp(`^${pattern.split('*').map(p => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+}
+
+/**
+ * A key's models must be ones the proxy serves: a name nobody serves gives
+ * every new key access to nothing, and LiteLLM does not say so. A declared
+ * wildcard name (`openai/*`) covers what it matches, and a wildcard in the
+ * key covers the names it matches.
+ */
+function checkKeyModels(prop: string, models: readonly string[], declared: readonly string[], groups: readonly string[]): void {
+  models.forEach((m, i) => {
+    const served = declared.includes(m) || groups.includes(m) || SPECIAL_KEY_MODELS.includes(m)
+      || declared.some(d => (d.includes('*') && wildcard(d).test(m)) || (m.includes('*') && wildcard(m).test(d)));
+    if (!served) {
+      throw new LiteLLMConfigError(`${prop}[${i}]`, m,
+        `must be a model_name of the proxy's models (${declared.map(d => JSON.stringify(d)).join(', ')})`
+        + (groups.length > 0 ? `, a model access group (${groups.map(g => JSON.stringify(g)).join(', ')}),` : '') + ' '
+        + `or one of ${SPECIAL_KEY_MODELS.map(s => JSON.stringify(s)).join(', ')}`);
+    }
+  });
+}
+
 function fraction(prop: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
     throw new LiteLLMConfigError(prop, value, 'must be a number from 0 to 1');
@@ -189,6 +228,11 @@ function priorityShares(prop: string, shares: Record<string, PriorityShare>): Re
 export function applyGovernance(proxy: LiteLLMProxy, settings: GovernanceSettings): void {
   plainObject('governance', settings);
   const owner = (prop: string): string => `governance.${prop}`;
+  for (const [key, value] of Object.entries(settings)) {
+    if (value === undefined) continue;
+    if (REMOVED_SETTINGS[key] !== undefined) throw new LiteLLMConfigError(owner(key), value, `removed: ${REMOVED_SETTINGS[key]}`);
+    if (!KNOWN_SETTINGS.includes(key)) throw new LiteLLMConfigError(owner(key), value, `is not a governance setting; use one of ${KNOWN_SETTINGS.join(', ')}`);
+  }
   const hasDatabase = proxy.environment.some(e => e.name === 'DATABASE_URL' || e.name === 'DATABASE_HOST');
   for (const key of NEEDS_DATABASE) {
     if (settings[key] !== undefined && !hasDatabase) {
@@ -196,18 +240,9 @@ export function applyGovernance(proxy: LiteLLMProxy, settings: GovernanceSetting
     }
   }
 
-  if (settings.maxParallelRequests !== undefined) {
-    proxy.setConfig('general_settings', 'max_parallel_requests', integer(owner('maxParallelRequests'), settings.maxParallelRequests, 1), owner('maxParallelRequests'));
-  }
-  if (settings.globalMaxParallelRequests !== undefined) {
-    const global = integer(owner('globalMaxParallelRequests'), settings.globalMaxParallelRequests, 1);
-    if (settings.maxParallelRequests !== undefined && settings.maxParallelRequests > global) {
-      throw new LiteLLMConfigError(owner('maxParallelRequests'), settings.maxParallelRequests, `must not exceed globalMaxParallelRequests (${global})`);
-    }
-    proxy.setConfig('general_settings', 'global_max_parallel_requests', global, owner('globalMaxParallelRequests'));
-  }
 
   const defaults = settings.defaultKeyParams !== undefined ? keyParams(owner('defaultKeyParams'), settings.defaultKeyParams, true) : undefined;
+  if (defaults?.models !== undefined) checkKeyModels(owner('defaultKeyParams.models'), defaults.models as string[], proxy.config.modelNames, proxy.config.accessGroupNames);
   const limits = settings.keyParamLimits !== undefined ? keyParams(owner('keyParamLimits'), settings.keyParamLimits, false) : undefined;
   if (defaults && limits) {
     const pairs: [keyof KeyGenerateParams, string][] = [['maxBudget', 'max_budget'], ['maxParallelRequests', 'max_parallel_requests'], ['tpmLimit', 'tpm_limit'], ['rpmLimit', 'rpm_limit']];
@@ -276,3 +311,6 @@ export function applyGovernance(proxy: LiteLLMProxy, settings: GovernanceSetting
       integer(owner('databaseConnectionTimeoutSeconds'), settings.databaseConnectionTimeoutSeconds, 1, 3600), owner('databaseConnectionTimeoutSeconds'));
   }
 }
+
+/** LiteLLM's duration checks, shared with the access declarations (lib/access). */
+export { duration as checkDuration, mayExceed as durationMayExceed };

@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { AppChecks, chartNamespace } from '../app-checks';
 import { LiteLLMConfigError } from '../errors';
 import { standardLabels, selectorLabels } from '../labels';
 import { dnsEgress, renderEgress } from '../network';
@@ -106,7 +107,10 @@ export class MigrationJob extends Construct {
       automountServiceAccountToken: false,
     });
 
-    database.admitClient({ podLabels: podSelector });
+    const clientNamespace = chartNamespace(this);
+    database.admitClient({ podLabels: podSelector }, clientNamespace);
+    // One migration Job per database, and its connection counts against the server (App-wide checks).
+    if (database.identityFor !== undefined) AppChecks.of(this).claimMigration(this, database.identityFor(clientNamespace));
     this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
       metadata: { name: baseName, labels, annotations: hook(SYNC_WAVES.migrationPrerequisites) },
       spec: {

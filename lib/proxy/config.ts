@@ -12,8 +12,42 @@ export interface ExtraConfig {
   readonly litellm_settings?: Record<string, unknown>;
   readonly router_settings?: Record<string, unknown>;
   readonly general_settings?: Record<string, unknown>;
+  /**
+   * Refused entry by entry: LiteLLM copies this section into its process
+   * environment, so it is never the place for a value. Use the proxy's `env`
+   * (plain values) or `secretEnv` (a Secret reference), which set the same
+   * variables without writing them into the ConfigMap.
+   */
   readonly environment_variables?: Record<string, unknown>;
 }
+
+const AGREEMENT = 'it changes how long a request can take, which the edge and drain timeouts are derived from '
+  + '(use requestTimeoutSeconds, maxStreamSeconds and router.numRetries)';
+/**
+ * Escape-hatch keys that would silently break a promise of the library, with the reason
+ * (router.py reads the retry and timeout keys; proxy_server.py never reads the parallel ones).
+ */
+const REFUSED_EXTRA_KEYS: Partial<Record<ConfigSection, Record<string, string>>> = {
+  router_settings: {
+    timeout: AGREEMENT, stream_timeout: AGREEMENT, retry_policy: AGREEMENT, model_group_retry_policy: AGREEMENT, retry_after: AGREEMENT,
+    fallbacks: `${AGREEMENT}; fallbacks add attempts at other models`,
+    default_fallbacks: `${AGREEMENT}; fallbacks add attempts at other models`,
+    context_window_fallbacks: `${AGREEMENT}; fallbacks add attempts at other models`,
+    content_policy_fallbacks: `${AGREEMENT}; fallbacks add attempts at other models`,
+    max_fallbacks: AGREEMENT,
+  },
+  litellm_settings: {
+    num_retries: AGREEMENT,
+    fallbacks: `${AGREEMENT}; fallbacks add attempts at other models`,
+    default_fallbacks: `${AGREEMENT}; fallbacks add attempts at other models`,
+    context_window_fallbacks: `${AGREEMENT}; fallbacks add attempts at other models`,
+    content_policy_fallbacks: `${AGREEMENT}; fallbacks add attempts at other models`,
+  },
+  general_settings: {
+    max_parallel_requests: 'LiteLLM 1.108.14 never reads it (measured: 6 concurrent requests passed a limit of 2); use models[].maxParallelRequests or maxInFlightRequestsPerWorker',
+    global_max_parallel_requests: 'LiteLLM 1.108.14 reads it only in its legacy limiter; use maxInFlightRequestsPerWorker',
+  },
+};
 
 /** `os.environ/NAME`: LiteLLM reads the value from the environment at start-up. */
 export function envRef(name: string): string {
@@ -26,11 +60,16 @@ export function envRef(name: string): string {
  * rather than a silent override, so two features can never fight over a value.
  */
 export class LiteLLMConfigDocument {
-  private readonly models: Record<string, unknown>[] = [];
+  private readonly entries: Record<string, unknown>[] = [];
   private readonly sections = new Map<ConfigSection, Map<string, { value: unknown; owner: string }>>();
 
   public addModel(entry: Record<string, unknown>): void {
-    this.models.push(entry);
+    this.entries.push(entry);
+  }
+
+  /** The `model_list` entries so far. */
+  public get models(): readonly Record<string, unknown>[] {
+    return this.entries;
   }
 
   /** Sets one key; throws if another owner already set it to something else. */
@@ -68,6 +107,15 @@ export class LiteLLMConfigDocument {
 
   /** Merges the escape hatch; keys a typed prop owns are refused with the prop to use. */
   public mergeExtra(extra: ExtraConfig, prop: string): void {
+    // Before the credential walk, so every entry gets the same answer whether or not it looks secret.
+    const env = (extra as Record<string, unknown>).environment_variables;
+    const [name] = env === undefined ? [] : Object.keys(plainObject(`${prop}.environment_variables`, env));
+    if (name !== undefined) {
+      throw new LiteLLMConfigError(`${prop}.environment_variables.${name}`, '(a literal value, hidden)',
+        'environment_variables becomes the proxy\'s process environment and its values would be written into the ConfigMap: '
+        + `set a plain value with the proxy's env prop (env: { ${name}: '...' }) or a credential with secretEnv `
+        + `(secretEnv: { ${name}: { name, key } }, a Secret reference)`);
+    }
     assertNoLiteralSecrets(prop, extra);
     for (const [section, values] of Object.entries(extra)) {
       if (!(CONFIG_SECTIONS as readonly string[]).includes(section)) {
@@ -76,6 +124,10 @@ export class LiteLLMConfigDocument {
       }
       if (values === undefined) continue;
       for (const [key, value] of Object.entries(plainObject(`${prop}.${section}`, values))) {
+        const refused = REFUSED_EXTRA_KEYS[section as ConfigSection]?.[key];
+        if (refused !== undefined) {
+          throw new LiteLLMConfigError(`${prop}.${section}.${key}`, value, `not settable: ${refused}`);
+        }
         const owner = this.sections.get(section as ConfigSection)?.get(key)?.owner;
         if (owner !== undefined) {
           throw new LiteLLMConfigError(`${prop}.${section}.${key}`, value, `this key is set by ${owner}; use that prop instead`);
@@ -85,9 +137,19 @@ export class LiteLLMConfigDocument {
     }
   }
 
+  /** The distinct `model_name`s of `model_list`, in order. */
+  public get modelNames(): readonly string[] {
+    return [...new Set(this.models.map(m => m.model_name as string))];
+  }
+
+  /** The model access groups the deployments belong to (`model_info.access_groups`), in order. */
+  public get accessGroupNames(): readonly string[] {
+    return [...new Set(this.models.flatMap(m => ((m.model_info as { access_groups?: string[] } | undefined)?.access_groups ?? [])))];
+  }
+
   /** The document as a plain object, sections in LiteLLM's documented order. */
   public toObject(): Record<string, unknown> {
-    const doc: Record<string, unknown> = { model_list: this.models };
+    const doc: Record<string, unknown> = { model_list: this.entries };
     for (const section of CONFIG_SECTIONS) {
       const s = this.sections.get(section);
       if (!s || s.size === 0) continue;

@@ -1,15 +1,19 @@
 
 /**
- * The LiteLLM release this library is built and tested against. The e2e suite
- * installs the same version from PyPI (`litellm==1.89.4`).
+ * The LiteLLM release this library is built and tested against: the 1.108
+ * LTS line (patch releases only: fixes, no new migrations). The e2e suite
+ * installs the same version from PyPI (`litellm==1.108.14`, scripts/e2e-install.sh).
  *
- * Tag confirmed on GHCR: BerriAI/litellm-docs PR #417 (2026-06-27) moved the
- * image-security guide's cosign examples to `v1.89.4` after verifying that it
- * "resolves on GHCR and for the signing key". From v1.84.0 on stable releases
- * are plain `vX.Y.Z` tags (litellm-docs PR #127). Never 1.82.7 / 1.82.8
+ * The image tag: every 1.108.x LTS release is published as
+ * `ghcr.io/berriai/litellm:v1.108.N`, and its release notes sign "litellm-database,
+ * litellm-non_root and the docker.io/litellm/* images" with the same command
+ * (GitHub releases v1.108.1, v1.108.3-v1.108.5, v1.108.12 as mirrored on
+ * newreleases.io); stable tags are plain `vX.Y.Z` from v1.84.0 on
+ * (docs.litellm.ai/blog/cleaner-release-versions). Never 1.82.7 / 1.82.8
  * (malicious PyPI uploads, March 2026); >= 1.83.0 also fixes CVE-2026-35029/35030.
+ * Pin by digest for the strongest guarantee (the README's upgrading section).
  */
-export const LITELLM_VERSION = '1.89.4';
+export const LITELLM_VERSION = '1.108.14';
 
 /** Image repositories LiteLLM publishes (docs: deploy.md, "Docker images"). */
 export const LITELLM_REPOSITORIES = {

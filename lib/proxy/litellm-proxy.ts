@@ -1,23 +1,22 @@
 import { createHash } from 'crypto';
-import { Lazy } from 'cdk8s';
+import { Chart, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ServiceMonitor } from '../../imports/monitoring.coreos.com';
 import { LiteLLMConfigError } from '../errors';
-import { IDatabaseEndpoint } from '../governance/database-endpoint';
 import { selectorLabels, standardLabels } from '../labels';
 import { EgressRule, NetworkPeer, dnsEgress, renderEgress, renderPeer, renderPorts, validatePeer } from '../network';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { formatCpu, formatMemory, parseCpuMillis, parseMemoryBytes } from '../quantity';
-import { IRedisEndpoint } from '../redis/redis-endpoint';
-import { ProxyCache, connectRedis } from '../redis/redis-wiring';
-import { connectDatabase } from '../governance/database-wiring';
-import { SECRET_ENV_NAME, SecretKeyRef, looksLikeSecret, secretKeyRef } from '../secret';
-import { boolean, dns1123Label, envName, integer, list, oneOf, optionalObject, port as checkPort } from '../validate';
+import { SECRET_ENV_NAME, SecretKeyRef, credentialKind, secretKeyRef } from '../secret';
+import { boolean, dns1035Label, dns1123Label, dns1123Subdomain, envName, integer, list, oneOf, optionalObject, port as checkPort, positiveNumber, redisNamespace } from '../validate';
+import { IProxyDatabase, IProxyRedis, canBind } from './bindings';
+import { ProxyCache, resolveCache } from './cache';
 import { ConfigSection, ExtraConfig, LiteLLMConfigDocument, envRef } from './config';
 import { ImageReference, parseImage } from '../image';
 import { DEFAULT_PROXY_IMAGE, PROXY_UID } from './image';
 import { ModelDeployment, renderModel, secretEnvName } from './model';
+import { NonStreamingBound, assertCovers, nonStreamingBound } from './timing';
 import { WorkerSizing, memoryRequestBytes } from './workers';
 
 /** Horizontal autoscaling of the proxy (autoscaling/v2). */
@@ -42,12 +41,28 @@ export interface ProxyAutoscaling {
 export interface RouterOptions {
   /** `routing_strategy`. @default 'simple-shuffle' (LiteLLM's recommended default for production) */
   readonly routingStrategy?: 'simple-shuffle' | 'least-busy' | 'usage-based-routing-v2' | 'latency-based-routing' | 'cost-based-routing';
-  /** Retries per request (`num_retries`). @default LiteLLM's default (2) */
+  /**
+   * Retries per request (`num_retries`): a request makes numRetries + 1
+   * attempts, each up to requestTimeoutSeconds, so this multiplies how long a
+   * request can take (the edge and the drain are derived from it). Written
+   * explicitly so the agreement counts what LiteLLM does.
+   * @default 2 (LiteLLM's own default, router.py)
+   */
   readonly numRetries?: number;
   /** Failures per minute before a deployment is cooled down (`allowed_fails`). @default LiteLLM's default (3) */
   readonly allowedFails?: number;
   /** Seconds a failing deployment is taken out of rotation (`cooldown_time`). @default LiteLLM's default (5) */
   readonly cooldownSeconds?: number;
+  /**
+   * Take a failing deployment out of rotation for `cooldownSeconds`
+   * (`disable_cooldowns` when false). Worth it when a model has several
+   * deployments; with one, LiteLLM rarely cools it down. Cost while Redis
+   * hangs: the cooldown is written through a synchronous client with retries
+   * outside the circuit breaker, which stalls that worker for ~7 s per
+   * cooldown (measured on 1.108.14; cooldown_cache.py).
+   * @default true (LiteLLM's default)
+   */
+  readonly cooldowns?: boolean;
   /**
    * Reject requests over a deployment's rpm/tpm before calling the provider
    * (`optional_pre_call_checks: [enforce_model_rate_limits]`) instead of only
@@ -69,7 +84,7 @@ export interface ProxyMetrics {
 export interface LiteLLMProxyProps {
   /** Base name of every object. @default the construct id, lower-cased */
   readonly name?: string;
-  /** Image, pinned by tag or digest. @default `ghcr.io/berriai/litellm-non_root:v1.89.4` */
+  /** Image, pinned by tag or digest. @default `ghcr.io/berriai/litellm-non_root:v1.108.14` */
   readonly image?: string;
   /** Registry credentials (names of existing `kubernetes.io/dockerconfigjson` Secrets). @default none */
   readonly imagePullSecrets?: readonly string[];
@@ -116,30 +131,76 @@ export interface LiteLLMProxyProps {
 
   /** Container and Service port. @default 4000 */
   readonly port?: number;
-  /** Longest request the proxy serves, in seconds (`litellm_settings.request_timeout`). @default 600 (the production guide's value) */
+  /**
+   * Longest single attempt at a provider, in seconds
+   * (`litellm_settings.request_timeout`). For a stream it bounds each gap
+   * between chunks, not the stream. A non-streaming request can take
+   * (router.numRetries + 1) attempts of this plus backoff: see
+   * `nonStreamingBound`.
+   * @default 600 (the production guide's value)
+   */
   readonly requestTimeoutSeconds?: number;
   /**
-   * How long a terminating pod lets in-flight requests (streams) finish. The
-   * pod's grace period is derived from it, and that is the real bound: in
-   * 1.89.4 uvicorn waits for open connections without a limit of its own
-   * (proxy_cli.py passes no timeout_graceful_shutdown), then LiteLLM drains for
-   * up to `GRACEFUL_SHUTDOWN_TIMEOUT`, which is set to this value too.
-   * @default requestTimeoutSeconds, so a rollout never cuts a stream
+   * Longest stream, in seconds (`LITELLM_MAX_STREAMING_DURATION_SECONDS`).
+   * LiteLLM ends a longer stream itself with an SSE error event
+   * ("Stream exceeded max streaming duration", code 408) and no `[DONE]`;
+   * a rollout waits for every stream up to this long.
+   * @default the non-streaming bound (1806 s with the defaults)
+   */
+  readonly maxStreamSeconds?: number;
+  /**
+   * How long a terminating pod lets in-flight requests finish
+   * (`GRACEFUL_SHUTDOWN_TIMEOUT`: uvicorn's timeout_graceful_shutdown in
+   * 1.108.14, proxy_cli.py). Past it, open streams are cut without an error
+   * event, so it must cover both the non-streaming bound and maxStreamSeconds.
+   * @default the larger of the two (1806 s with the defaults)
    */
   readonly drainTimeoutSeconds?: number;
   /** Pause before SIGTERM so endpoints stop routing to the pod first. @default 10 */
   readonly preStopSeconds?: number;
-  /** Pod grace period. Must exceed preStop + drain. @default preStop + drain + 15 s */
+  /** Pod grace period. Must exceed preStop + drain + 10 s of process teardown. @default preStop + drain + 15 s */
   readonly terminationGracePeriodSeconds?: number;
+
+  /**
+   * Most requests one worker process handles at once
+   * (`general_settings.max_in_flight_requests_per_worker`); a stream holds its
+   * slot until it ends. Beyond it requests wait in a queue, then get 503 with
+   * `Retry-After: 1` (probes and /metrics are exempt; admission_control_middleware.py).
+   * The pod's capacity is this × workers.
+   * @default no limit
+   */
+  readonly maxInFlightRequestsPerWorker?: number;
+  /** Requests that may wait for a slot per worker (`max_queued_requests_per_worker`); 0 refuses at once. @default maxInFlightRequestsPerWorker (LiteLLM's default) */
+  readonly maxQueuedRequestsPerWorker?: number;
+  /** Seconds a queued request waits for a slot before its 503 (`admission_queue_timeout_seconds`). @default 1 (LiteLLM's default) */
+  readonly admissionQueueTimeoutSeconds?: number;
 
   /** Router settings. @default LiteLLM's defaults, simple-shuffle */
   readonly router?: RouterOptions;
-  /** Shared Redis for rate limits, cooldowns and the cache. @default none */
-  readonly redis?: IRedisEndpoint;
+  /** Shared Redis for rate limits, cooldowns and the cache (a `RedisInstance` or `ExternalRedis`). @default none */
+  readonly redis?: IProxyRedis;
+  /**
+   * Prefix of every key this proxy writes into Redis (`<namespace>:<key>`), so
+   * that stacks sharing one Redis never share counters, cooldowns or cached
+   * responses. Only used with `redis`.
+   * @default `<the chart's namespace>/<name>` (LiteLLMStack: `<namespace>/<stack id>`)
+   */
+  readonly redisNamespace?: string;
+  /**
+   * Refuse requests (503) whose rate limits cannot be checked because Redis is
+   * unreachable, instead of counting them in each process's own memory (which
+   * lets processes × the limit through) (`general_settings.fail_closed_rate_limit_enforcement`,
+   * hooks/parallel_request_limiter_v3.py). It covers the limits of virtual
+   * keys, users, teams, team members, end users and tags (rpm, tpm, parallel
+   * requests); a deployment's own `rpm`/`tpm` stays per process while Redis is
+   * down. Needs `redis`.
+   * @default false: a Redis outage loosens limits but serves traffic
+   */
+  readonly failClosed?: boolean;
   /** Response caching in Redis; needs `redis`. @default off */
   readonly cache?: ProxyCache;
-  /** Database for virtual keys, teams and budgets. @default none */
-  readonly database?: IDatabaseEndpoint;
+  /** Database for virtual keys, teams and budgets (an `ExternalPostgres` or `CloudNativePgDatabase`). @default none */
+  readonly database?: IProxyDatabase;
   /** Prometheus metrics. @default off */
   readonly metrics?: ProxyMetrics;
   /** LiteLLM's log level (`LITELLM_LOG`). @default 'ERROR' (production guide) */
@@ -173,6 +234,7 @@ const DEFAULTS = {
   cpu: '1',
   port: 4000,
   requestTimeoutSeconds: 600,
+  numRetries: 2,
   preStopSeconds: 10,
   graceMarginSeconds: 15,
   minReplicas: 2,
@@ -188,7 +250,21 @@ const RESERVED_ENV = new Set(['LITELLM_MASTER_KEY', 'LITELLM_SALT_KEY', 'LITELLM
   'REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD', 'REDIS_SSL', 'REDIS_USERNAME', 'REDIS_URL', 'REDIS_DB',
   'REDIS_CLUSTER_NODES', 'REDIS_SENTINEL_NODES', 'REDIS_SERVICE_NAME', 'REDIS_SENTINEL_PASSWORD',
   'DATABASE_HOST', 'DATABASE_NAME', 'DATABASE_USERNAME', 'DATABASE_PASSWORD', 'ENFORCE_PRISMA_MIGRATION_CHECK', 'DATABASE_URL', 'DISABLE_SCHEMA_UPDATE', 'LITELLM_NON_ROOT', 'HOME',
-  'XDG_CACHE_HOME', 'NPM_CONFIG_CACHE', 'LITELLM_LOCAL_MODEL_COST_MAP', 'LITELLM_UI_PATH', 'LITELLM_ASSETS_PATH', 'LITELLM_MIGRATION_DIR', 'PORT', 'NUM_WORKERS']);
+  'XDG_CACHE_HOME', 'NPM_CONFIG_CACHE', 'LITELLM_LOCAL_MODEL_COST_MAP', 'LITELLM_UI_PATH', 'LITELLM_ASSETS_PATH', 'LITELLM_MIGRATION_DIR', 'PORT', 'NUM_WORKERS',
+  'LITELLM_MAX_STREAMING_DURATION_SECONDS', 'REDIS_SOCKET_TIMEOUT', 'REDIS_SOCKET_CONNECT_TIMEOUT', 'REDIS_CIRCUIT_BREAKER_RECOVERY_TIMEOUT']);
+/** Env names LiteLLM reads that would silently break a promise the library makes, with the reason. */
+const REFUSED_ENV: Record<string, string> = {
+  // Retry backoff (litellm/constants.py): the timeout agreement could not count them.
+  INITIAL_RETRY_DELAY: 'it changes the retry backoff, so the edge and drain timeouts derived from the non-streaming bound would be wrong',
+  MAX_RETRY_DELAY: 'it changes the retry backoff, so the edge and drain timeouts derived from the non-streaming bound would be wrong',
+  JITTER: 'it changes the retry backoff, so the edge and drain timeouts derived from the non-streaming bound would be wrong',
+  // litellm/proxy/hooks/__init__.py: switches to the v1 limiter, which let 4 of 6 requests through a limit of 2 (measured).
+  LEGACY_MULTI_INSTANCE_RATE_LIMITING: 'it replaces the rate limiter with the legacy one, which lets requests through over its limits on 1.108.14',
+};
+/** gunicorn's master kills workers this long after GRACEFUL_SHUTDOWN_TIMEOUT (constants.py GRACEFUL_SHUTDOWN_TEARDOWN_HEADROOM_SECONDS). */
+const GUNICORN_TEARDOWN_SECONDS = 10;
+/** The longest wait the timeout agreement accepts (a drain, an edge timeout): a day. */
+const MAX_WAIT_SECONDS = 86400;
 
 /**
  * A set of LiteLLM proxy replicas: config.yaml from typed props, workers sized
@@ -215,8 +291,14 @@ export class LiteLLMProxy extends Construct {
   public readonly workers: number;
   /** Container port. */
   public readonly port: number;
-  /** `litellm_settings.request_timeout`, seconds. */
+  /** `litellm_settings.request_timeout`, seconds: one attempt, or one gap of a stream. */
   public readonly requestTimeoutSeconds: number;
+  /** `router_settings.num_retries`. */
+  public readonly numRetries: number;
+  /** The longest a non-streaming request can take, with how it is made up. */
+  public readonly nonStreamingBound: NonStreamingBound;
+  /** `LITELLM_MAX_STREAMING_DURATION_SECONDS`. */
+  public readonly maxStreamSeconds: number;
   /** `GRACEFUL_SHUTDOWN_TIMEOUT`, seconds. */
   public readonly drainTimeoutSeconds: number;
   public readonly preStopSeconds: number;
@@ -228,9 +310,11 @@ export class LiteLLMProxy extends Construct {
   /** Names of the image pull Secrets. */
   public readonly imagePullSecrets: readonly string[];
   /** The database, when one is wired. */
-  public readonly database?: IDatabaseEndpoint;
+  public readonly database?: IProxyDatabase;
   /** The Redis, when one is wired. */
-  public readonly redis?: IRedisEndpoint;
+  public readonly redis?: IProxyRedis;
+  /** The prefix of this proxy's Redis keys, when it has a Redis. */
+  public readonly redisNamespace?: string;
   /** Labels that select the proxy pods. */
   public readonly podSelector: Record<string, string>;
   /** In-cluster DNS name of the Service (relative to the namespace). */
@@ -257,10 +341,16 @@ export class LiteLLMProxy extends Construct {
     const allowFrom = list('allowFrom', props.allowFrom, true);
     const extraEgress = list('extraEgress', props.extraEgress, true);
     const imagePullSecrets = list('imagePullSecrets', props.imagePullSecrets);
-    this.imagePullSecrets = imagePullSecrets.map((n, i) => dns1123Label(`imagePullSecrets[${i}]`, n, 253));
+    this.imagePullSecrets = imagePullSecrets.map((n, i) => dns1123Subdomain(`imagePullSecrets[${i}]`, n));
     this.redis = props.redis;
     this.database = props.database;
-    this.name = dns1123Label('name', props.name ?? id.toLowerCase(), 47);
+    // The Service carries this name, and Service names must start with a letter.
+    this.name = dns1035Label('name', props.name ?? id.toLowerCase(), 47);
+    if (props.redis !== undefined) {
+      this.redisNamespace = redisNamespace('redisNamespace', props.redisNamespace ?? `${Chart.of(this).namespace ?? 'default'}/${this.name}`);
+    } else if (props.redisNamespace !== undefined) {
+      throw new LiteLLMConfigError('redisNamespace', props.redisNamespace, 'is the prefix of the keys written into Redis: give `redis` too, or leave it unset');
+    }
     this.image = parseImage('image', props.image ?? DEFAULT_PROXY_IMAGE, { example: DEFAULT_PROXY_IMAGE });
     this.port = checkPort('port', props.port ?? DEFAULTS.port);
     this.podSelector = selectorLabels(this.name, 'proxy');
@@ -312,36 +402,56 @@ export class LiteLLMProxy extends Construct {
         + 'pass redis, or set acceptPerReplicaLimits: true to accept per-process limits');
     }
 
-    // --- timing -----------------------------------------------------------
-    this.requestTimeoutSeconds = integer('requestTimeoutSeconds', props.requestTimeoutSeconds ?? DEFAULTS.requestTimeoutSeconds, 1, 86400);
-    this.drainTimeoutSeconds = integer('drainTimeoutSeconds', props.drainTimeoutSeconds ?? this.requestTimeoutSeconds, 1, 86400);
-    this.preStopSeconds = integer('preStopSeconds', props.preStopSeconds ?? DEFAULTS.preStopSeconds, 0, 300);
-    const minGrace = this.preStopSeconds + this.drainTimeoutSeconds;
-    this.terminationGracePeriodSeconds = integer('terminationGracePeriodSeconds',
-      props.terminationGracePeriodSeconds ?? minGrace + DEFAULTS.graceMarginSeconds, 1);
-    if (this.terminationGracePeriodSeconds <= minGrace) {
-      throw new LiteLLMConfigError('terminationGracePeriodSeconds', this.terminationGracePeriodSeconds,
-        `must exceed preStopSeconds + drainTimeoutSeconds (${this.preStopSeconds} + ${this.drainTimeoutSeconds} = ${minGrace}), or the kubelet kills streams mid-drain`);
-    }
-
     // --- config.yaml ------------------------------------------------------
     this.config = new LiteLLMConfigDocument();
     this.renderModels(props.models);
     this.addSecretEnv('LITELLM_MASTER_KEY', secretKeyRef('masterKey', props.masterKey));
     this.config.set('general_settings', 'master_key', envRef('LITELLM_MASTER_KEY'), 'masterKey');
     if (props.saltKey !== undefined) this.addSecretEnv('LITELLM_SALT_KEY', secretKeyRef('saltKey', props.saltKey));
-    this.config.set('litellm_settings', 'request_timeout', this.requestTimeoutSeconds, 'requestTimeoutSeconds');
     // Production guide (docs/proxy/prod.md): no verbose logging, JSON logs.
     this.config.set('litellm_settings', 'set_verbose', false, 'LiteLLMProxy');
     this.config.set('litellm_settings', 'json_logs', true, 'LiteLLMProxy');
+    this.renderAdmission(props);
+    this.numRetries = integer('router.numRetries', props.router?.numRetries ?? DEFAULTS.numRetries, 0, 10);
     this.renderRouter(props.router ?? {}, props.models);
+
+    // --- timing: the timeout agreement (see timing.ts) ----------------------
+    this.requestTimeoutSeconds = integer('requestTimeoutSeconds', props.requestTimeoutSeconds ?? DEFAULTS.requestTimeoutSeconds, 1, 86400);
+    const modelTimeouts = this.config.models.map(m => (m.litellm_params as Record<string, unknown>).timeout).filter((t): t is number => typeof t === 'number');
+    this.nonStreamingBound = nonStreamingBound(Math.max(this.requestTimeoutSeconds, ...modelTimeouts), this.numRetries);
+    if (this.nonStreamingBound.seconds > MAX_WAIT_SECONDS) {
+      throw new LiteLLMConfigError('requestTimeoutSeconds', this.requestTimeoutSeconds,
+        `a non-streaming request could take ${this.nonStreamingBound.explanation}, more than a day (${MAX_WAIT_SECONDS} s) that a drain or an edge may wait; `
+        + 'lower requestTimeoutSeconds, the models\' timeoutSeconds or router.numRetries');
+    }
+    this.maxStreamSeconds = integer('maxStreamSeconds', props.maxStreamSeconds ?? this.nonStreamingBound.seconds, 1, MAX_WAIT_SECONDS);
+    const longest = Math.max(this.nonStreamingBound.seconds, this.maxStreamSeconds);
+    this.drainTimeoutSeconds = integer('drainTimeoutSeconds', props.drainTimeoutSeconds ?? longest, 1, MAX_WAIT_SECONDS);
+    // A drain shorter than the longest request cuts it on every rollout.
+    assertCovers('drainTimeoutSeconds', this.drainTimeoutSeconds, this.nonStreamingBound, 'a terminating pod must let the slowest non-streaming request finish');
+    assertCovers('drainTimeoutSeconds', this.drainTimeoutSeconds, { seconds: this.maxStreamSeconds, explanation: `maxStreamSeconds ${this.maxStreamSeconds}` },
+      'a terminating pod must let the longest stream LiteLLM allows finish');
+    this.preStopSeconds = integer('preStopSeconds', props.preStopSeconds ?? DEFAULTS.preStopSeconds, 0, 300);
+    const minGrace = this.preStopSeconds + this.drainTimeoutSeconds;
+    this.terminationGracePeriodSeconds = integer('terminationGracePeriodSeconds',
+      props.terminationGracePeriodSeconds ?? minGrace + DEFAULTS.graceMarginSeconds, 1);
+    // gunicorn's master kills workers GRACEFUL_SHUTDOWN_TIMEOUT + 10 s after SIGTERM
+    // (proxy_cli.py run_gunicorn_server, GRACEFUL_SHUTDOWN_TEARDOWN_HEADROOM_SECONDS): the grace covers that too.
+    if (this.terminationGracePeriodSeconds <= minGrace + GUNICORN_TEARDOWN_SECONDS) {
+      throw new LiteLLMConfigError('terminationGracePeriodSeconds', this.terminationGracePeriodSeconds,
+        `must exceed preStopSeconds + drainTimeoutSeconds + ${GUNICORN_TEARDOWN_SECONDS} s of process teardown (${this.preStopSeconds} + ${this.drainTimeoutSeconds} + ${GUNICORN_TEARDOWN_SECONDS} = ${minGrace + GUNICORN_TEARDOWN_SECONDS}), or the kubelet kills streams mid-drain`);
+    }
+    this.config.set('litellm_settings', 'request_timeout', this.requestTimeoutSeconds, 'requestTimeoutSeconds');
 
     // --- environment ------------------------------------------------------
     const logLevel = oneOf('logLevel', props.logLevel ?? 'ERROR', ['ERROR', 'WARNING', 'INFO', 'DEBUG'] as const);
     this.addEnv('LITELLM_MODE', 'PRODUCTION');
     this.addEnv('LITELLM_LOG', logLevel);
-    // Drain on SIGTERM (litellm/proxy/shutdown/graceful_shutdown_manager.py, default 30 s).
+    // Drain on SIGTERM (litellm/proxy/shutdown/graceful_shutdown_manager.py, default 30 s):
+    // uvicorn's timeout_graceful_shutdown, gunicorn's graceful_timeout less 10 s (proxy_cli.py).
     this.addEnv('GRACEFUL_SHUTDOWN_TIMEOUT', String(this.drainTimeoutSeconds));
+    // The only bound on a whole stream (litellm/constants.py, checked per chunk in streaming_handler.py).
+    this.addEnv('LITELLM_MAX_STREAMING_DURATION_SECONDS', String(this.maxStreamSeconds));
     // Writable paths of the non-root image, so the root filesystem can be read-only
     // (docker/Dockerfile.non_root sets HOME=/app; the UI is
     // copied into LITELLM_UI_PATH at start-up, proxy_server.py).
@@ -367,18 +477,34 @@ export class LiteLLMProxy extends Construct {
       this.addEgress({ peers: rule.peers ?? [], ports: rule.ports ?? [], reason: rule.reason ?? 'extraEgress' });
     }
 
-    if (props.redis !== undefined) connectRedis(this, props.redis, props.cache);
-    else if (props.cache !== undefined) {
+    if (props.redis !== undefined) {
+      if (!canBind(props.redis)) throw new LiteLLMConfigError('redis', props.redis, 'must be a Redis endpoint (RedisInstance or ExternalRedis)');
+      props.redis.bind(this, {
+        cache: props.cache !== undefined ? resolveCache('cache', props.cache) : undefined,
+        namespace: this.redisNamespace!,
+      });
+    } else if (props.cache !== undefined) {
       throw new LiteLLMConfigError('cache', props.cache, 'response caching needs `redis`: an in-memory cache per replica would answer differently per pod');
     }
-    if (props.database !== undefined) connectDatabase(this, props.database);
+    if (props.failClosed !== undefined && boolean('failClosed', props.failClosed)) {
+      if (props.redis === undefined) {
+        throw new LiteLLMConfigError('failClosed', true, 'is about limits shared through Redis: give `redis` too (without it every process counts on its own anyway)');
+      }
+      this.config.set('general_settings', 'fail_closed_rate_limit_enforcement', true, 'failClosed');
+    }
+    if (props.database !== undefined) {
+      if (!canBind(props.database)) throw new LiteLLMConfigError('database', props.database, 'must be a database endpoint (ExternalPostgres or CloudNativePgDatabase)');
+      props.database.bind(this);
+    }
     if (props.metrics !== undefined) this.serviceMonitor = this.enableMetrics(props.metrics);
 
     for (const [k, v] of Object.entries(props.env ?? {})) {
       if (typeof v !== 'string') throw new LiteLLMConfigError(`env.${k}`, v, 'must be a string');
-      if (looksLikeSecret(v) || (SECRET_ENV_NAME.test(k) && v !== '')) {
+      const kind = credentialKind(v);
+      if (kind !== undefined || (SECRET_ENV_NAME.test(k) && v !== '')) {
         throw new LiteLLMConfigError(`env.${k}`, '(a literal value, hidden)',
-          'credentials must come from a Secret: move this variable to secretEnv with a { name, key } reference');
+          'credentials must come from a Secret: move this variable to secretEnv with a { name, key } reference'
+          + (kind !== undefined ? ` (this value looks like ${kind})` : ` (${k} is named like a credential)`));
       }
       this.addEnv(envName(`env.${k}`, k), v, `env.${k}`);
     }
@@ -400,8 +526,19 @@ export class LiteLLMProxy extends Construct {
     });
 
     const args = ['--port', String(this.port), '--config', `${CONFIG_DIR}/config.yaml`, '--num_workers', String(this.workers)];
+    // Several workers run under gunicorn: uvicorn's own supervisor keeps the listening socket
+    // open after SIGTERM until every worker has exited, so new connections hang instead of
+    // being refused (measured on 1.108.14: 12.5 s, then a reset); gunicorn's master closes
+    // it at once (gunicorn/arbiter.py) and its workers drain like uvicorn's (proxy_cli.py).
+    if (this.workers > 1) args.push('--run_gunicorn');
     if (props.maxRequestsBeforeRestart !== undefined) {
-      args.push('--max_requests_before_restart', String(integer('maxRequestsBeforeRestart', props.maxRequestsBeforeRestart, 1)));
+      const limit = integer('maxRequestsBeforeRestart', props.maxRequestsBeforeRestart, 1);
+      // proxy_cli.py single_worker_max_requests_warning: a lone worker is not replaced, the pod stops serving.
+      if (this.workers < 2) {
+        throw new LiteLLMConfigError('maxRequestsBeforeRestart', limit,
+          `needs at least 2 workers per pod (this pod runs ${this.workers}): with one worker LiteLLM does not recycle it, the pod stops answering after ${limit} requests; request more CPU or use WorkerSizing.fixed(2)`);
+      }
+      args.push('--max_requests_before_restart', String(limit));
     }
 
     const resources: k8s.ResourceRequirements = {
@@ -579,6 +716,9 @@ export class LiteLLMProxy extends Construct {
     if (prop !== name && RESERVED_ENV.has(name)) {
       throw new LiteLLMConfigError(prop, name, 'this variable is set by the construct from its typed props');
     }
+    if (prop !== name && REFUSED_ENV[name] !== undefined) {
+      throw new LiteLLMConfigError(prop, name, `not settable: ${REFUSED_ENV[name]}`);
+    }
   }
 
   private renderModels(models: readonly ModelDeployment[]): void {
@@ -587,24 +727,67 @@ export class LiteLLMProxy extends Construct {
     }
     const keyEnvs = new Map<string, SecretKeyRef>();
     const ports = new Set<number>();
+    const rendered = new Map<string, number>();
     models.forEach((m, i) => {
       const { entry, keyRef, port } = renderModel(`models[${i}]`, m);
+      // Deployments sharing a name are load balancing; identical ones are a copy-paste slip. LiteLLM
+      // derives a deployment's id from its name and litellm_params, so both would get the same id.
+      const key = canonicalJson(entry);
+      const first = rendered.get(key);
+      if (first !== undefined) {
+        throw new LiteLLMConfigError(`models[${i}]`, m,
+          `is identical to models[${first}] (same name and litellm_params after rendering): remove the repeat, `
+          + 'or make the deployments differ (e.g. apiBase, apiKey or params) to balance load between them');
+      }
+      rendered.set(key, i);
       this.config.addModel(entry);
       ports.add(port);
       if (keyRef) keyEnvs.set(secretEnvName(keyRef), keyRef);
+    });
+    // A group named like a model would make `models: [name]` ambiguous (LiteLLM reads it as the group).
+    const names = new Set(models.map(m => m.name));
+    models.forEach((m, i) => {
+      const groups: readonly string[] = m.accessGroups ?? [];
+      groups.forEach((g, j) => {
+        if (names.has(g)) throw new LiteLLMConfigError(`models[${i}].accessGroups[${j}]`, g, 'is also a model name; give the access group a name of its own');
+      });
     });
     // One variable per distinct Secret key, however many models share it.
     for (const [envVar, ref] of keyEnvs) this.addSecretEnv(envVar, ref, `models (${ref.name}/${ref.key})`);
     this.addEgress({ peers: [], ports: [...ports].sort((a, b) => a - b), reason: 'model provider endpoints' });
   }
 
+  /**
+   * Per-worker admission control. LiteLLM ignores an invalid value (logs and turns the whole
+   * feature off, admission_control_middleware.py), so every value is checked here.
+   */
+  private renderAdmission(props: LiteLLMProxyProps): void {
+    const { maxInFlightRequestsPerWorker: inFlight, maxQueuedRequestsPerWorker: queued, admissionQueueTimeoutSeconds: wait } = props;
+    if (inFlight === undefined) {
+      for (const [prop, value] of [['maxQueuedRequestsPerWorker', queued], ['admissionQueueTimeoutSeconds', wait]] as const) {
+        if (value !== undefined) throw new LiteLLMConfigError(prop, value, 'needs maxInFlightRequestsPerWorker: it shapes the queue in front of that limit');
+      }
+      return;
+    }
+    const owner = 'maxInFlightRequestsPerWorker';
+    this.config.set('general_settings', 'max_in_flight_requests_per_worker', integer(owner, inFlight, 1), owner);
+    if (queued !== undefined) this.config.set('general_settings', 'max_queued_requests_per_worker', integer('maxQueuedRequestsPerWorker', queued, 0), 'maxQueuedRequestsPerWorker');
+    if (wait !== undefined) this.config.set('general_settings', 'admission_queue_timeout_seconds', positiveNumber('admissionQueueTimeoutSeconds', wait), 'admissionQueueTimeoutSeconds');
+  }
+
   private renderRouter(router: RouterOptions, models: readonly ModelDeployment[]): void {
     const owner = 'router';
+    this.config.set('router_settings', 'num_retries', this.numRetries, `${owner}.numRetries`);
     const strategy = oneOf('router.routingStrategy', router.routingStrategy ?? 'simple-shuffle',
       ['simple-shuffle', 'least-busy', 'usage-based-routing-v2', 'latency-based-routing', 'cost-based-routing'] as const);
     this.config.set('router_settings', 'routing_strategy', strategy, `${owner}.routingStrategy`);
-    if (router.numRetries !== undefined) this.config.set('router_settings', 'num_retries', integer('router.numRetries', router.numRetries, 0, 10), `${owner}.numRetries`);
     if (router.allowedFails !== undefined) this.config.set('router_settings', 'allowed_fails', integer('router.allowedFails', router.allowedFails, 0), `${owner}.allowedFails`);
+    if (router.cooldowns !== undefined && !boolean('router.cooldowns', router.cooldowns)) {
+      if (router.cooldownSeconds !== undefined || router.allowedFails !== undefined) {
+        throw new LiteLLMConfigError('router.cooldowns', false, 'leave cooldownSeconds and allowedFails unset when cooldowns are off: they tune the cooldowns');
+      }
+      this.config.set('router_settings', 'disable_cooldowns', true, `${owner}.cooldowns`);
+    }
     if (router.cooldownSeconds !== undefined) this.config.set('router_settings', 'cooldown_time', integer('router.cooldownSeconds', router.cooldownSeconds, 0), `${owner}.cooldownSeconds`);
     const hasLimits = models.some(m => m.rpm !== undefined || m.tpm !== undefined);
     const enforce = router.enforceModelRateLimits === undefined ? hasLimits : boolean('router.enforceModelRateLimits', router.enforceModelRateLimits);
@@ -682,6 +865,13 @@ export class LiteLLMProxy extends Construct {
   private renderConfig(): string {
     return this.config.render();
   }
+}
+
+/** JSON with object keys sorted, so `{ a, b }` and `{ b, a }` compare equal. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === 'object' && v !== null && !Array.isArray(v)
+    ? Object.fromEntries(Object.keys(v).sort().map(k => [k, v[k]]))
+    : v));
 }
 
 function sha256(text: string): string {

@@ -1,6 +1,6 @@
 import { LiteLLMConfigError } from '../errors';
-import { SecretKeyRef, assertNoLiteralSecrets, looksLikeSecret, secretKeyRef } from '../secret';
-import { integer, nonEmptyString, plainObject, positiveNumber } from '../validate';
+import { SecretKeyRef, assertNoLiteralSecrets, credentialKind, secretKeyRef } from '../secret';
+import { integer, list, nonEmptyString, plainObject, positiveNumber, unique } from '../validate';
 
 /** One deployment of a model behind a public model name (a `model_list` entry). */
 export interface ModelDeployment {
@@ -19,8 +19,27 @@ export interface ModelDeployment {
   readonly rpm?: number;
   /** Tokens per minute this deployment may take (`tpm`). @default no limit */
   readonly tpm?: number;
-  /** Per-call timeout in seconds for this deployment (`timeout`). @default the proxy's requestTimeoutSeconds */
+  /**
+   * Per-attempt timeout in seconds for this deployment's non-streaming calls
+   * (`timeout`); it counts in the proxy's non-streaming bound.
+   * @default the proxy's requestTimeoutSeconds
+   */
   readonly timeoutSeconds?: number;
+  /**
+   * Most requests this deployment serves at once, per worker process
+   * (`max_parallel_requests`): the next one gets 429 (after the router's
+   * retries). LiteLLM counts it in each process, so a stack allows this ×
+   * workers × replicas. Without it LiteLLM caps concurrency at `rpm` (or
+   * tpm / 1000 × 6) per process (litellm/utils.py calculate_max_parallel_requests).
+   * @default no limit of its own
+   */
+  readonly maxParallelRequests?: number;
+  /**
+   * Model access groups this deployment belongs to (`model_info.access_groups`):
+   * a team, user or key whose `models` names a group may call every model in it.
+   * @default none
+   */
+  readonly accessGroups?: readonly string[];
   /**
    * Further `litellm_params` we don't model (e.g. `api_version`, `max_tokens`).
    * Credentials here must be `os.environ/NAME` references.
@@ -29,8 +48,25 @@ export interface ModelDeployment {
   readonly params?: Record<string, unknown>;
 }
 
+// Access group names: they appear in teams' and keys' `models` next to model names.
+const ACCESS_GROUP = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Validates a model access group name. */
+export function accessGroupName(prop: string, value: unknown): string {
+  if (typeof value !== 'string' || !ACCESS_GROUP.test(value)) {
+    throw new LiteLLMConfigError(prop, value, 'must be an access group name: 1 to 64 letters, digits, \'.\', \'_\' and \'-\', starting with a letter or digit');
+  }
+  return value;
+}
+
 /** Keys the typed props own; `params` may not set them. */
-const TYPED_PARAMS = ['model', 'api_base', 'api_key', 'rpm', 'tpm', 'timeout'];
+const TYPED_PARAMS = ['model', 'api_base', 'api_key', 'rpm', 'tpm', 'timeout', 'max_parallel_requests'];
+/**
+ * Per-deployment keys that change how long a request can take (router.py: a deployment's
+ * num_retries, stream_timeout and request_timeout override the proxy's), so the timeout
+ * agreement could not count them.
+ */
+const AGREEMENT_PARAMS = ['num_retries', 'max_retries', 'stream_timeout', 'request_timeout'];
 
 /** The environment variable that carries a Secret key into the container. */
 export function secretEnvName(ref: SecretKeyRef): string {
@@ -61,8 +97,11 @@ export function renderModel(prop: string, m: ModelDeployment): { entry: Record<s
   const model = nonEmptyString(`${prop}.model`, m.model);
   for (const field of ['name', 'model', 'apiBase'] as const) {
     const v = m[field];
-    if (typeof v === 'string' && looksLikeSecret(v)) {
-      throw new LiteLLMConfigError(`${prop}.${field}`, '(a value that looks like a credential, hidden)', 'credentials belong in apiKey as a Secret reference');
+    const kind = typeof v === 'string' ? credentialKind(v) : undefined;
+    if (kind !== undefined) {
+      throw new LiteLLMConfigError(`${prop}.${field}`, '(a value that looks like a credential, hidden)',
+        `credentials belong in apiKey as a Secret reference (this value looks like ${kind}); `
+        + 'other credentials go in params as `os.environ/NAME` references whose variable comes from secretEnv');
     }
   }
   if (!model.includes('/')) {
@@ -83,15 +122,28 @@ export function renderModel(prop: string, m: ModelDeployment): { entry: Record<s
   if (m.rpm !== undefined) params.rpm = integer(`${prop}.rpm`, m.rpm, 1);
   if (m.tpm !== undefined) params.tpm = integer(`${prop}.tpm`, m.tpm, 1);
   if (m.timeoutSeconds !== undefined) params.timeout = positiveNumber(`${prop}.timeoutSeconds`, m.timeoutSeconds);
+  if (m.maxParallelRequests !== undefined) params.max_parallel_requests = integer(`${prop}.maxParallelRequests`, m.maxParallelRequests, 1);
   if (m.params !== undefined) {
     const extra = plainObject(`${prop}.params`, m.params);
     assertNoLiteralSecrets(`${prop}.params`, extra);
     for (const [k, v] of Object.entries(extra)) {
       if (TYPED_PARAMS.includes(k)) {
-        throw new LiteLLMConfigError(`${prop}.params.${k}`, v, `"${k}" has a typed prop (name, model, apiBase, apiKey, rpm, tpm, timeoutSeconds); use it instead`);
+        throw new LiteLLMConfigError(`${prop}.params.${k}`, v, `"${k}" has a typed prop (name, model, apiBase, apiKey, rpm, tpm, timeoutSeconds, maxParallelRequests); use it instead`);
+      }
+      if (AGREEMENT_PARAMS.includes(k)) {
+        throw new LiteLLMConfigError(`${prop}.params.${k}`, v,
+          `"${k}" changes how long a request can take, which the edge and drain timeouts are derived from; use the proxy's requestTimeoutSeconds, maxStreamSeconds and router.numRetries`);
       }
       params[k] = v;
     }
   }
-  return { entry: { model_name: m.name, litellm_params: params }, keyRef, port };
+  const entry: Record<string, unknown> = { model_name: m.name, litellm_params: params };
+  if (m.accessGroups !== undefined) {
+    const groups = list(`${prop}.accessGroups`, m.accessGroups);
+    if (groups.length === 0) throw new LiteLLMConfigError(`${prop}.accessGroups`, groups, 'must name at least one group (leave it unset for none)');
+    groups.forEach((g, i) => accessGroupName(`${prop}.accessGroups[${i}]`, g));
+    unique(`${prop}.accessGroups`, groups, 'access group names');
+    entry.model_info = { access_groups: [...groups] };
+  }
+  return { entry, keyRef, port };
 }

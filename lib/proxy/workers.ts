@@ -64,15 +64,18 @@ class Fixed extends WorkerSizing {
 
 /**
  * Memory each pod requests: a base plus a slice per worker, because every
- * Uvicorn worker is a full copy of the proxy.
+ * worker is a full copy of the proxy.
  *
- * Measured on litellm 1.89.4 (this machine, `ps -o rss`, config with one model,
- * JSON logs): one worker process 250 MB idle and 287 MB after 200 completions;
- * with `--num_workers 2` the supervisor adds 248 MB plus a 13 MB resource
- * tracker, each worker again ~285 MB. The base covers the supervisor; each
- * worker gets ~1.8x its measured size as headroom for the growth under
- * sustained load reported in litellm#12685 / #27954 (recycle workers with
- * maxRequestsBeforeRestart if it keeps growing). The limit is twice the request.
+ * Measured on litellm 1.108.14 (this machine, `ps -o rss`, config with one
+ * model, 200 completions; scripts/measure-proxy-memory.sh): one
+ * uvicorn worker 327 MB idle, 338 MB after; with `--num_workers 2
+ * --run_gunicorn` the gunicorn master holds 324 MB (it preloads the app and
+ * forks the workers, so part of it is shared copy-on-write and RSS overstates
+ * the cgroup's count) and each worker 301-308 MB idle, 315-319 MB after. The
+ * base covers a single worker's process or the master; each worker gets ~1.6x
+ * its measured size as headroom for the growth under sustained load reported
+ * in litellm#12685 / #27954 (recycle workers with maxRequestsBeforeRestart if
+ * it keeps growing). The limit is twice the request.
  */
 export const MEMORY_BASE_BYTES = 256 * MiB;
 export const MEMORY_PER_WORKER_BYTES = 512 * MiB;

@@ -3,8 +3,11 @@ import { LiteLLMConfigError } from '../errors';
 import { EgressRule, NetworkPeer, validatePeer } from '../network';
 import { SecretKeyRef, secretKeyRef } from '../secret';
 import { boolean, nonEmptyString, port as checkPort } from '../validate';
+import { RedisBindOptions } from '../proxy/bindings';
+import type { LiteLLMProxy } from '../proxy/litellm-proxy';
 import { IRedisEndpoint, RedisNode, RedisSentinelEndpoint } from './redis-endpoint';
-import { redisHost, redisNodes } from './redis-validate';
+import { bindRedis } from './redis-wiring';
+import { clientTimeoutSeconds, redisHost, redisNodes } from './redis-validate';
 
 /** A node address; the port defaults per topology. */
 export interface RedisNodeAddress {
@@ -35,14 +38,30 @@ export interface ExternalRedisProps {
   readonly host?: string;
   /** Port of the Redis data nodes (for sentinel: of the master they point to). @default 6379 */
   readonly port?: number;
-  /** The password (Redis AUTH), from an existing Secret. @default no AUTH (only for a Redis reachable from nowhere else) */
+  /** The password (Redis AUTH), from an existing Secret. Required unless `allowNoAuth` is true. @default none */
   readonly password?: SecretKeyRef;
+  /**
+   * Connect without a password (no Redis AUTH). Legitimate only for a Redis
+   * that nothing else can reach: e.g. a private endpoint that network policy,
+   * security groups or VPC rules open to these proxy pods alone. Anyone who
+   * reaches an unauthenticated Redis can read and rewrite the shared limits
+   * and cached responses, so it must be said explicitly.
+   * @default false
+   */
+  readonly allowNoAuth?: boolean;
   /** ACL user name (Redis 6+). @default the `default` user */
   readonly username?: string;
   /** Connect with TLS, as managed services offer. @default true */
   readonly tls?: boolean;
   /** Where the proxy may connect (an IP block such as the service's subnet). @default any address, on the Redis ports only */
   readonly cidr?: string;
+  /**
+   * How long one call to this Redis may block a proxy request, in seconds (the
+   * proxy's Redis socket and connect timeouts). While Redis hangs every request
+   * waits up to a few of these until the clients' circuit breakers open.
+   * @default 0.2 (measured: a hung Redis then adds 0.6-0.8 s per request)
+   */
+  readonly clientTimeoutSeconds?: number;
   /** Redis Cluster (sharded). Mutually exclusive with `sentinel` and `host`. @default a single server */
   readonly cluster?: ExternalRedisCluster;
   /** Redis Sentinel (failover). Mutually exclusive with `cluster` and `host`. @default a single server */
@@ -72,6 +91,7 @@ export class ExternalRedis extends Construct implements IRedisEndpoint {
   public readonly password?: SecretKeyRef;
   public readonly username?: string;
   public readonly tls: boolean;
+  public readonly clientTimeoutSeconds?: number;
   public readonly clusterNodes?: readonly RedisNode[];
   public readonly sentinel?: RedisSentinelEndpoint;
   public readonly egress: EgressRule;
@@ -83,6 +103,7 @@ export class ExternalRedis extends Construct implements IRedisEndpoint {
     }
     this.port = checkPort('port', props.port ?? 6379);
     this.tls = boolean('tls', props.tls ?? true);
+    if (props.clientTimeoutSeconds !== undefined) this.clientTimeoutSeconds = clientTimeoutSeconds('clientTimeoutSeconds', props.clientTimeoutSeconds);
     if (props.password !== undefined) this.password = secretKeyRef('password', props.password);
     if (props.username !== undefined) {
       this.username = nonEmptyString('username', props.username);
@@ -128,11 +149,27 @@ export class ExternalRedis extends Construct implements IRedisEndpoint {
       validatePeer('cidr', peer);
       peers.push(peer);
     }
+    // Last, so a malformed address is reported before the missing password.
+    const allowNoAuth = boolean('allowNoAuth', props.allowNoAuth ?? false);
+    if (this.password === undefined && !allowNoAuth) {
+      throw new LiteLLMConfigError('password', undefined,
+        'an external Redis needs AUTH: give password as a Secret reference { name, key }, or set allowNoAuth: true '
+        + '(redis.external.allowNoAuth in a LiteLLMStack) for a Redis that nothing but these pods can reach (a private endpoint behind network policy or VPC rules)');
+    }
+    if (this.password !== undefined && allowNoAuth) {
+      throw new LiteLLMConfigError('allowNoAuth', true, 'contradicts password: leave allowNoAuth unset when the Redis has a password');
+    }
+
     this.egress = {
       peers,
       ports: [...new Set(ports)].sort((a, b) => a - b),
       reason: `external Redis ${this.host}`,
     };
+  }
+
+  /** Wires this Redis into a proxy (the proxy calls this with its `redis` prop). */
+  public bind(proxy: LiteLLMProxy, options: RedisBindOptions): void {
+    bindRedis(proxy, this, options);
   }
 
   /** Nothing to admit: an external Redis has its own firewall. */

@@ -1,4 +1,5 @@
 import { EgressRule, NetworkPeer } from '../network';
+import { IProxyRedis } from '../proxy/bindings';
 import { SecretKeyRef } from '../secret';
 
 /** One Redis (or Sentinel) address. */
@@ -25,9 +26,10 @@ export interface RedisSentinelEndpoint {
 /**
  * A Redis the proxy can share its limits, cooldowns and cache through. Both
  * the in-cluster {@link RedisInstance} and {@link ExternalRedis} implement it,
- * so the proxy does not care which it gets.
+ * so the proxy does not care which it gets. `bind` wires it into a proxy
+ * ({@link bindRedis} does it for any endpoint).
  */
-export interface IRedisEndpoint {
+export interface IRedisEndpoint extends IProxyRedis {
   /** Host name the proxy connects to (a Service DNS name or a managed endpoint; a seed node for cluster/sentinel). */
   readonly host: string;
   /** TCP port. */
@@ -42,6 +44,12 @@ export interface IRedisEndpoint {
   readonly clusterNodes?: readonly RedisNode[];
   /** Redis Sentinel; when set the clients find the master through it. @default no sentinel */
   readonly sentinel?: RedisSentinelEndpoint;
+  /**
+   * How long one call to this Redis may block a request, in seconds (the
+   * clients' socket and connect timeouts). Raise it for a Redis far away.
+   * @default 0.2 (DEFAULT_REDIS_CLIENT_TIMEOUT_SECONDS)
+   */
+  readonly clientTimeoutSeconds?: number;
   /** What the proxy's NetworkPolicy must allow to reach it. */
   readonly egress: EgressRule;
   /** Called when a client is wired to it, so an in-cluster Redis can admit exactly that client. */

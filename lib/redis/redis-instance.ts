@@ -9,8 +9,12 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from
 import { ImageReference, parseImage } from '../image';
 import { MiB, formatCpu, formatMemory, parseCpuMillis, parseMemoryBytes } from '../quantity';
 import { SecretKeyRef, secretKeyRef } from '../secret';
-import { dns1123Label, dns1123Subdomain, integer } from '../validate';
+import { dns1035Label, dns1123Subdomain, integer } from '../validate';
+import { RedisBindOptions } from '../proxy/bindings';
+import type { LiteLLMProxy } from '../proxy/litellm-proxy';
 import { IRedisEndpoint } from './redis-endpoint';
+import { clientTimeoutSeconds } from './redis-validate';
+import { bindRedis } from './redis-wiring';
 
 /**
  * The official image, pinned. `8.10.1-alpine` is listed in
@@ -45,6 +49,9 @@ export const REDIS_DENIED_COMMANDS = [
 const CONFIG_DIR = '/etc/redis';
 const DATA_DIR = '/data';
 const CONTAINER_NAME = 'redis';
+/** Longest base name: the StatefulSet's controller-revision-hash label is `<name>-<10 characters>`, a label value of at most 63. */
+export const REDIS_NAME_MAX = 52;
+
 const DEFAULTS = { port: 6379, memory: '256Mi', cpu: '100m', cpuLimit: '1', terminationGracePeriodSeconds: 30 } as const;
 
 /** Append-only-file persistence on a PersistentVolumeClaim. */
@@ -86,6 +93,13 @@ export interface RedisInstanceProps {
    * response cache. @default off: `save ""`, `appendonly no`, data dir on an emptyDir
    */
   readonly persistence?: RedisPersistence;
+  /**
+   * How long one call to this Redis may block a proxy request, in seconds (the
+   * proxy's Redis socket and connect timeouts). While Redis hangs every request
+   * waits up to a few of these until the clients' circuit breakers open.
+   * @default 0.2 (measured: a hung Redis then adds 0.6-0.8 s per request)
+   */
+  readonly clientTimeoutSeconds?: number;
 }
 
 /**
@@ -135,6 +149,7 @@ export class RedisInstance extends Construct implements IRedisEndpoint {
   public readonly password: SecretKeyRef;
   /** In-cluster traffic is not encrypted; the NetworkPolicy admits only registered clients. */
   public readonly tls = false;
+  public readonly clientTimeoutSeconds?: number;
   /** Labels that select the Redis pod. */
   public readonly podSelector: Record<string, string>;
   /** The memory limit, bytes. */
@@ -151,9 +166,11 @@ export class RedisInstance extends Construct implements IRedisEndpoint {
     if (typeof props !== 'object' || props === null) {
       throw new LiteLLMConfigError(id, props, 'RedisInstance needs props with at least password');
     }
-    this.name = dns1123Label('name', props.name ?? id.toLowerCase(), 52);
+    // A DNS-1035 label because the Service carries this name.
+    this.name = dns1035Label('name', props.name ?? id.toLowerCase(), REDIS_NAME_MAX);
     this.image = parseRedisImage('image', props.image ?? DEFAULT_REDIS_IMAGE);
     this.password = secretKeyRef('password', props.password);
+    if (props.clientTimeoutSeconds !== undefined) this.clientTimeoutSeconds = clientTimeoutSeconds('clientTimeoutSeconds', props.clientTimeoutSeconds);
     this.port = integer('port', props.port ?? DEFAULTS.port, 1024, 65535);
     this.host = this.name;
     this.podSelector = selectorLabels(this.name, 'redis');
@@ -304,6 +321,11 @@ export class RedisInstance extends Construct implements IRedisEndpoint {
   /** What a client's NetworkPolicy must allow: this pod, on the Redis port. */
   public get egress(): EgressRule {
     return { peers: [{ podLabels: this.podSelector }], ports: [this.port], reason: `in-cluster Redis ${this.name}` };
+  }
+
+  /** Wires this Redis into a proxy (the proxy calls this with its `redis` prop). */
+  public bind(proxy: LiteLLMProxy, options: RedisBindOptions): void {
+    bindRedis(proxy, this, options);
   }
 
   /** Admits a client (the proxy calls this when wired) to the Redis port. */

@@ -1,10 +1,7 @@
 import { LiteLLMConfigError } from '../errors';
+import { isDnsName, isIPAddress } from '../k8s-names';
 import { nonEmptyString, port as checkPort } from '../validate';
 import { RedisNode } from './redis-endpoint';
-
-// A DNS name (RFC 1123, upper case tolerated: DNS is case-insensitive), an IPv4 or a bare IPv6 address.
-const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
-const IPV6 = /^[0-9A-Fa-f:.]+$/;
 
 /**
  * A Redis host as redis-py takes it: a name or an address, never a URL
@@ -12,7 +9,8 @@ const IPV6 = /^[0-9A-Fa-f:.]+$/;
  */
 export function redisHost(prop: string, value: unknown): string {
   const host = nonEmptyString(prop, value);
-  if (host.length > 253 || !(HOSTNAME.test(host) || (host.includes(':') && IPV6.test(host)))) {
+  // A DNS name (upper case tolerated: DNS is case-insensitive), an IPv4 or a bare IPv6 address.
+  if (!isDnsName(host) && !isIPAddress(host)) {
     throw new LiteLLMConfigError(prop, value,
       'must be a host name or IP address such as "redis.example.com" or "10.0.0.5" (no scheme, port or path: give the port separately)');
   }
@@ -37,4 +35,12 @@ export function redisNodes(prop: string, value: unknown, defaultPort: number): R
     seen.add(key);
     return { host, port };
   });
+}
+
+/** How long one Redis call may block a request: seconds, from 0.05 to 10. */
+export function clientTimeoutSeconds(prop: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0.05 || value > 10) {
+    throw new LiteLLMConfigError(prop, value, 'must be a number of seconds from 0.05 to 10 (how long one Redis call may block a request)');
+  }
+  return value;
 }

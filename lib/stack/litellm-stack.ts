@@ -3,8 +3,9 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { EDGE_CONTROLLERS, Edge, EdgeOptions } from '../edge/edge-factory';
 import { IEdge } from '../edge/edge';
-import { LiteLLMConfigError } from '../errors';
-import { CloudNativePgDatabase, CloudNativePgDatabaseProps } from '../governance/cloudnative-pg';
+import { AppChecks } from '../app-checks';
+import { LiteLLMConfigError, namesConstructPathInErrors } from '../errors';
+import { CNPG_NAME_MAX, CloudNativePgDatabase, CloudNativePgDatabaseProps } from '../governance/cloudnative-pg';
 import { IDatabaseEndpoint } from '../governance/database-endpoint';
 import { ExternalPostgres, ExternalPostgresProps } from '../governance/external-postgres';
 import { GovernanceSettings, applyGovernance } from '../governance/governance-settings';
@@ -17,12 +18,13 @@ import { ModelDeployment } from '../proxy/model';
 import { WorkerSizing } from '../proxy/workers';
 import { ExternalRedis, ExternalRedisProps } from '../redis/external-redis';
 import { IRedisEndpoint } from '../redis/redis-endpoint';
-import { RedisInstance, RedisInstanceProps } from '../redis/redis-instance';
-import { ProxyCache } from '../redis/redis-wiring';
+import { REDIS_NAME_MAX, RedisInstance, RedisInstanceProps } from '../redis/redis-instance';
+import { ProxyCache } from '../proxy/cache';
 import { SecretKeyRef } from '../secret';
-import { boolean, dns1123Label, list, nonEmptyString, oneOf, optionalObject, plainObject } from '../validate';
+import { boolean, dns1035Label, dns1123Label, list, nonEmptyString, oneOf, optionalObject, plainObject } from '../validate';
 import { Presets, StackPreset } from './presets';
 import { SYNC_WAVES, applySyncWave } from '../argocd';
+import { GovernanceReconciler, GovernanceReconcilerProps } from '../access/governance-reconciler';
 
 /** Redis for the stack: in-cluster (the presets' default) or external. */
 export interface StackRedisOptions {
@@ -40,7 +42,16 @@ export interface StackDatabaseOptions {
   readonly external?: ExternalPostgresProps;
   /** An in-cluster PostgreSQL run by the CloudNativePG operator. */
   readonly cloudNativePg?: CloudNativePgDatabaseProps;
+  /**
+   * Run the migration Job. One Job per database: when stacks share a
+   * database, set false in all but one of them.
+   * @default true
+   */
+  readonly migrations?: boolean;
 }
+
+/** Teams, users, keys and budgets declared for the stack's proxy (see {@link GovernanceReconciler}). */
+export type StackAccessOptions = Omit<GovernanceReconcilerProps, 'proxy'>;
 
 /** Proxy settings a stack passes through; the stack wires Redis, the database and the edge itself. */
 export type StackProxyOptions = Omit<LiteLLMProxyProps, 'models' | 'masterKey' | 'saltKey' | 'redis' | 'database' | 'cache' | 'metrics'>;
@@ -77,6 +88,11 @@ export interface LiteLLMStackProps extends Omit<ChartProps, 'namespace'> {
    * @default none
    */
   readonly governance?: GovernanceSettings;
+  /**
+   * Teams, users, virtual keys and budget tiers declared in code, reconciled by
+   * a Job after each sync (needs `database`). @default none
+   */
+  readonly access?: StackAccessOptions;
   /** Prometheus metrics. @default on in the production preset, off in edge */
   readonly metrics?: ProxyMetrics | false;
   /** config.yaml keys not modelled yet. @default none */
@@ -93,8 +109,10 @@ export interface LiteLLMStackProps extends Omit<ChartProps, 'namespace'> {
 /**
  * The whole gateway in one chart and one namespace: the proxy, Redis, the
  * database and its migrations, the edge and monitoring, wired together, with
- * Argo CD sync waves so a GitOps sync brings them up in order.
+ * Argo CD sync waves so a GitOps sync brings them up in order. Errors name
+ * the stack by its construct path.
  */
+@namesConstructPathInErrors
 export class LiteLLMStack extends Chart {
   public readonly preset: StackPreset;
   public readonly namespaceObject?: k8s.KubeNamespace;
@@ -104,6 +122,8 @@ export class LiteLLMStack extends Chart {
   public readonly redisInstance?: RedisInstance;
   public readonly database?: IDatabaseEndpoint;
   public readonly migrations?: MigrationJob;
+  /** The reconciler of the declared teams, users, keys and budgets, when `access` is given. */
+  public readonly access?: GovernanceReconciler;
   public readonly edge?: IEdge;
 
   constructor(scope: Construct, id: string, props: LiteLLMStackProps) {
@@ -112,11 +132,13 @@ export class LiteLLMStack extends Chart {
     }
     const namespace = dns1123Label('namespace', props.namespace);
     super(scope, id, { ...props, namespace, disableResourceNameHashes: props.disableResourceNameHashes ?? true });
+    // One stack per namespace across the App (checked at synth).
+    AppChecks.of(this).claimNamespace(this, namespace);
 
     this.preset = plainObject('preset', props.preset ?? Presets.production) as unknown as StackPreset;
     const preset = this.preset;
     validatePreset(preset);
-    for (const key of ['proxy', 'router', 'redis', 'cache', 'edge', 'database', 'governance', 'extraConfig'] as const) {
+    for (const key of ['proxy', 'router', 'redis', 'cache', 'edge', 'database', 'governance', 'access', 'extraConfig'] as const) {
       optionalObject(key, props[key]);
     }
     const proxyOptions: StackProxyOptions = props.proxy ?? {};
@@ -137,8 +159,12 @@ export class LiteLLMStack extends Chart {
       this.namespaceObject.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     }
 
-    // --- Redis ---------------------------------------------------------------
     const redisOptions = props.redis ?? {};
+    // The stack names the in-cluster Redis and database after the proxy: checked here, so a name that fits
+    // the proxy but not `<name>-redis` is reported against proxy.name, the prop to change.
+    const proxyName = dns1035Label('proxy.name', proxyOptions.name ?? 'litellm', 47);
+
+    // --- Redis ---------------------------------------------------------------
     if (redisOptions.external !== undefined) {
       if (redisOptions.inCluster !== undefined || redisOptions.password !== undefined) {
         throw new LiteLLMConfigError('redis', Object.keys(redisOptions).join(', '), 'give either redis.external, or redis.password/inCluster for an in-cluster Redis, not both');
@@ -152,7 +178,7 @@ export class LiteLLMStack extends Chart {
       this.redisInstance = new RedisInstance(this, 'Redis', {
         memory: preset.redisMemory,
         ...(redisOptions.inCluster ?? {}),
-        name: `${proxyOptions.name ?? 'litellm'}-redis`,
+        name: derivedName(proxyName, 'redis'),
         password: redisOptions.password,
       });
       this.redis = this.redisInstance;
@@ -166,20 +192,23 @@ export class LiteLLMStack extends Chart {
       }
       this.database = db.external !== undefined
         ? new ExternalPostgres(db.external)
-        : new CloudNativePgDatabase(this, 'Database', { name: `${proxyOptions.name ?? 'litellm'}-db`, ...db.cloudNativePg });
+        : new CloudNativePgDatabase(this, 'Database', { ...db.cloudNativePg, name: db.cloudNativePg?.name ?? derivedName(proxyName, 'database') });
     }
 
     // --- proxy ---------------------------------------------------------------------
     const metrics = props.metrics === false ? undefined : props.metrics ?? (preset.metrics ? {} : undefined);
     const usesPresetScaling = proxyOptions.replicas === undefined && proxyOptions.autoscaling === undefined;
     this.proxy = new LiteLLMProxy(this, 'Proxy', {
-      name: 'litellm',
       cpu: preset.cpu,
       workers: preset.workers === 'onePerPod' ? WorkerSizing.onePerPod() : WorkerSizing.perCpu(),
       serviceType: preset.serviceType,
       spread: preset.spread,
       ...(usesPresetScaling ? { replicas: preset.replicas, autoscaling: preset.autoscaling } : {}),
+      // Keys under "<namespace>/<stack id>": stacks sharing a Redis never share counters.
+      ...(this.redis !== undefined ? { redisNamespace: `${namespace}/${id.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'stack'}` } : {}),
       ...proxyOptions,
+      // The name checked above (the Redis and database are named after it), also when proxy.name is given as undefined.
+      name: proxyName,
       allowFrom: [
         ...list('proxy.allowFrom', proxyOptions.allowFrom, true),
         ...list('preset.allowCidrs', preset.allowCidrs).map(cidr => ({ cidr })),
@@ -208,8 +237,15 @@ export class LiteLLMStack extends Chart {
         ...(props.governance ?? {}),
       });
     }
-    if (this.database !== undefined) {
+    if (this.database !== undefined && boolean('database.migrations', props.database?.migrations ?? true)) {
       this.migrations = new MigrationJob(this, 'Migrations', { proxy: this.proxy, database: this.database });
+    }
+    if (props.access !== undefined) {
+      if (this.database === undefined) {
+        throw new LiteLLMConfigError('access', Object.keys(props.access).join(', '),
+          'teams, users, keys and budgets live in the database: give `database`');
+      }
+      this.access = new GovernanceReconciler(this, 'Access', { ...props.access, proxy: this.proxy });
     }
 
     // --- edge ----------------------------------------------------------------------
@@ -228,6 +264,8 @@ export class LiteLLMStack extends Chart {
       if (this.redisInstance) applySyncWave(this.redisInstance, SYNC_WAVES.state);
       if (this.database instanceof CloudNativePgDatabase) applySyncWave(this.database, SYNC_WAVES.state);
       applySyncWave(this.proxy, SYNC_WAVES.proxy);
+      // The desired state, ServiceAccount and NetworkPolicy; the Job is a PostSync hook.
+      if (this.access) applySyncWave(this.access, SYNC_WAVES.proxy);
       if (this.edge) applySyncWave(this.node.findChild('Edge'), SYNC_WAVES.edge);
     }
   }
@@ -242,6 +280,19 @@ export class LiteLLMStack extends Chart {
 function fittingPoolLimit(proxy: LiteLLMProxy, database: IDatabaseEndpoint): number {
   const processes = proxy.workers * (proxy.maxReplicas + ROLLOUT_SURGE_PODS);
   return Math.max(1, Math.min(DEFAULT_POOL_LIMIT, Math.floor((database.maxConnections - MIGRATION_CONNECTIONS) / processes)));
+}
+
+/** Objects a stack names after its proxy, with their constructs' longest names. */
+const DERIVED_NAMES = { redis: { suffix: '-redis', max: REDIS_NAME_MAX }, database: { suffix: '-db', max: CNPG_NAME_MAX } } as const;
+
+/** `<proxy name>-redis` / `-db`, or an error against proxy.name when it would be too long for that object. */
+function derivedName(proxyName: string, what: keyof typeof DERIVED_NAMES): string {
+  const { suffix, max } = DERIVED_NAMES[what];
+  if (proxyName.length + suffix.length > max) {
+    throw new LiteLLMConfigError('proxy.name', proxyName,
+      `must be at most ${max - suffix.length} characters here: the stack names the in-cluster ${what} "${proxyName}${suffix}", which must fit ${max}`);
+  }
+  return `${proxyName}${suffix}`;
 }
 
 /** The preset's fields, checked: a preset is data a user may write (or load from YAML) by hand. */

@@ -2,20 +2,26 @@
 // library only through its package name (the packed tarball), type-checks under
 // the consumer's strict settings and synthesizes into ./dist.
 //
-// It composes the library three ways:
+// It composes the library four ways, in a GitOpsApp (a folder per stack, Argo CD
+// Applications generated):
 //   1. TeamGateway, the consumer's own Chart class, built from the lower-level
 //      constructs (RedisInstance + LiteLLMProxy + IngressNginxEdge) next to an
 //      object of the consumer's own;
 //   2. Platform, another consumer Chart, with a LiteLLMStack nested inside it
 //      (a LiteLLMStack is itself a Chart; cdk8s puts each object in its nearest chart);
 //   3. a LiteLLMStack directly in the App, next to the consumer's charts,
-//      from a preset the consumer copies and overrides.
+//      from a preset the consumer copies and overrides;
+//   4. a LiteLLMFleet of two tenants on one external Redis, one PostgreSQL
+//      server and one Gateway.
 import { App, Chart, ChartProps } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
+  FleetTenant,
+  GitOpsApp,
   IngressNginxEdge,
   LiteLLMConfigError,
+  LiteLLMFleet,
   LiteLLMProxy,
   LiteLLMStack,
   ModelDeployment,
@@ -78,7 +84,7 @@ class Platform extends Chart {
   }
 }
 
-const app = new App();
+const app = new GitOpsApp({ argoCd: { repoURL: 'https://git.example.com/team/llm.git' } });
 new TeamGateway(app, 'team-gateway', { namespace: 'team' });
 new Platform(app, 'platform');
 
@@ -91,6 +97,18 @@ new LiteLLMStack(app, 'shared-llm', {
   masterKey,
   redis: { password: { name: 'litellm-redis', key: 'password' } },
   edge: { controller: 'ingress-nginx', hosts: ['llm.example.com'], tls: { secretName: 'llm-example-com-tls' } },
+});
+
+// Tenants on shared parts; each gets its own namespace, folder and Application.
+const tenants: FleetTenant[] = [{ name: 'alpha' }, { name: 'beta', governance: { proxyBudget: { maxBudget: 500, budgetDuration: '30d' } } }];
+new LiteLLMFleet(app, 'tenants', {
+  namespacePrefix: 'llm-',
+  models,
+  masterKey,
+  redis: { external: { host: 'redis.example.com', password: { name: 'litellm-redis', key: 'password' } } },
+  database: { server: { name: 'shared-pg', host: 'pg.example.com', maxConnections: 120 } },
+  edge: { controller: 'gateway-api', gateway: { name: 'public', namespace: 'gateways' }, controllerNamespace: 'envoy-gateway-system', domain: 'llm.example.com' },
+  tenants,
 });
 
 // The declarations are real types, not `any`: a required prop left out does not compile.

@@ -23,6 +23,8 @@ Streaming pace (first match wins):
 
 Optional: env FAKE_LATENCY_MS delays every non-stream response.
 Model name containing "fail-N" returns HTTP N (e.g. "fake-fail-500").
+Model name containing "hang" accepts the request and never answers (120 s).
+Model name containing "sleep-N" waits N ms before answering (stream or not).
 """
 import json
 import os
@@ -134,6 +136,13 @@ class Handler(BaseHTTPRequestHandler):
             if len(_stats["requests"]) < MAX_RECORDED:
                 _stats["requests"].append({"t": time.time(), "model": model, "stream": stream,
                                            "last": last[:200]})
+        if "hang" in model:
+            # A silent provider: the connection is open, nothing comes back (bounded).
+            time.sleep(120)
+            return
+        m = re.search(r"sleep-(\d+)", model)
+        if m:
+            time.sleep(min(int(m.group(1)), 120000) / 1000.0)
         m = re.search(r"fail-(\d{3})", model)
         if m:
             self._send_json(int(m.group(1)), {"error": {"message": "fake failure",

@@ -1,4 +1,5 @@
-import { Edge, EdgeOptions, EdgeProps, IngressNginxEdge, parseBodySize } from '../../lib/edge';
+import { Testing } from 'cdk8s';
+import { EDGE_CONTROLLERS, Edge, EdgeOptions, EdgeProps, IngressNginxEdge, parseBodySize } from '../../lib/edge';
 import { one, synth, testChart } from '../support/synth';
 import { proxyIn } from './fixtures';
 
@@ -7,24 +8,25 @@ function nginx(props: Partial<EdgeProps>, proxyOverrides = {}): any[] {
 }
 
 describe('shared edge props and the timeout agreement', () => {
-  test('GIVEN a stream timeout shorter than the proxy request timeout THEN an error names both values', () => {
-    expect(() => nginx({ streamIdleTimeoutSeconds: 300 }))
-      .toThrow(/streamIdleTimeoutSeconds: received 300; must be at least the proxy's requestTimeoutSeconds \(600\)/);
-    expect(() => nginx({ streamIdleTimeoutSeconds: 900 }, { requestTimeoutSeconds: 1200 }))
-      .toThrow(/streamIdleTimeoutSeconds: received 900; .*requestTimeoutSeconds \(1200\)/);
+  test('GIVEN a stream timeout shorter than the proxy non-streaming bound THEN an error names the bound and how it is made up', () => {
+    expect(() => nginx({ streamIdleTimeoutSeconds: 600 }))
+      .toThrow(/streamIdleTimeoutSeconds: received 600; must be at least 1806 s: .*\(3 attempt\(s\) × 600 s \+ 5\.75 s backoff = 1806 s\)/);
+    expect(() => nginx({ streamIdleTimeoutSeconds: 1200 }, { requestTimeoutSeconds: 1200, router: { numRetries: 0 } }))
+      .toThrow(/streamIdleTimeoutSeconds: received 1200; must be at least 1202 s: .*\(1 attempt\(s\) × 1200 s \+ 1\.25 s backoff = 1202 s\)/);
   });
 
-  test('GIVEN a proxy drain shorter than its request timeout THEN the edge refuses it, naming both', () => {
-    expect(() => nginx({}, { drainTimeoutSeconds: 60 }))
-      .toThrow(/drainTimeoutSeconds: received 60; the proxy's drainTimeoutSeconds must be at least its requestTimeoutSeconds \(600\)/);
+  test('GIVEN a model timeout above the request timeout THEN the bound uses the model timeout', () => {
+    const proxyProps = { requestTimeoutSeconds: 60, router: { numRetries: 1 }, models: [{ name: 'slow', model: 'openai/o3', timeoutSeconds: 300 }] };
+    expect(() => nginx({ streamIdleTimeoutSeconds: 400 }, proxyProps)).toThrow(/must be at least 603 s: .*2 attempt\(s\) × 300 s \+ 3 s backoff/);
   });
 
-  test('GIVEN the stream timeout equals the proxy request timeout THEN it is accepted', () => {
-    expect(one(nginx({ streamIdleTimeoutSeconds: 600 }), 'Ingress').metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']).toBe('600');
+  test('GIVEN the stream timeout equals the proxy non-streaming bound THEN it is accepted', () => {
+    expect(one(nginx({ streamIdleTimeoutSeconds: 1806 }), 'Ingress').metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']).toBe('1806');
   });
 
-  test('GIVEN no stream timeout THEN it follows the proxy request timeout plus 30 s', () => {
-    expect(one(nginx({}, { requestTimeoutSeconds: 1800 }), 'Ingress').metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']).toBe('1830');
+  test('GIVEN no stream timeout THEN it is the proxy non-streaming bound plus 30 s', () => {
+    expect(one(nginx({}), 'Ingress').metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']).toBe('1836');
+    expect(one(nginx({}, { requestTimeoutSeconds: 120, router: { numRetries: 0 } }), 'Ingress').metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']).toBe('152');
   });
 
   test.each([
@@ -89,5 +91,39 @@ describe('Edge.forController', () => {
     const chart = testChart();
     expect(() => Edge.forController(chart, 'edge', proxyIn(chart), { controller: 'haproxy', hosts: ['a.example.com'] } as any))
       .toThrow(/controller: received "haproxy"; must be one of "ingress-nginx", "nginx-inc", "traefik", "gateway-api"/);
+  });
+});
+
+describe('what the API server would reject later', () => {
+  const base = { controllerNamespace: 'edge-system' };
+  const options = (controller: string): Record<string, unknown> => (controller === 'gateway-api'
+    ? { controller, hosts: ['llm.example.com'], ...base, gateway: { name: 'gw' } }
+    : { controller, hosts: ['llm.example.com'], ...base, tls: { secretName: 'cert' } });
+  const build = (controller: string, props: Record<string, unknown>) => {
+    const chart = testChart();
+    return Edge.forController(chart, 'edge', proxyIn(chart), { ...options(controller), ...props } as unknown as EdgeOptions);
+  };
+
+  test.each(['ingress-nginx', 'nginx-inc', 'traefik', 'gateway-api'].flatMap(c =>
+    ['203.0.113.10', '2001:db8::1', '010.0.0.1', 'llm.example.123'].map(h => [c, h] as const)))('%s: host %s is an address, not a name', (controller, host) => {
+    expect(() => build(controller, { hosts: ['llm.example.com', host] }))
+      .toThrow(/^hosts\[1\]: received ".*"; must be a DNS host name, not an IP address: Ingress rules, HTTPRoute hostnames and Traefik Host\(\) rules match names only/);
+  });
+
+  test.each<[Record<string, unknown>, RegExp]>([
+    [{ 'app.kubernetes.io/name': 'bad value!' }, /^controllerPodLabels\.app\.kubernetes\.io\/name: received "bad value!"; must be a label value/],
+    [{ app: 'b c' }, /^controllerPodLabels\.app: received "b c"; must be a label value/],
+    [{ 'bad key': 'x' }, /^controllerPodLabels: received "bad key"; label keys must be qualified names/],
+    [{ app: 5 }, /^controllerPodLabels\.app: received 5; must be a label value/],
+  ])('controllerPodLabels %j is refused naming controllerPodLabels', (labels, message) => {
+    for (const controller of EDGE_CONTROLLERS) expect(() => build(controller, { controllerPodLabels: labels })).toThrow(message);
+  });
+
+  test('valid controller pod labels (prefixed keys, empty values) are admitted as given', () => {
+    const chart = testChart();
+    const proxy = proxyIn(chart);
+    Edge.forController(chart, 'edge', proxy, { controller: 'traefik', hosts: ['llm.example.com'], controllerPodLabels: { 'app.kubernetes.io/name': 'traefik', tier: '' } });
+    const np = Testing.synth(chart).find((o: any) => o.kind === 'NetworkPolicy');
+    expect(np.spec.ingress.flatMap((r: any) => r.from).find((p: any) => p.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] === 'traefik').podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'traefik', tier: '' });
   });
 });

@@ -11,7 +11,7 @@ describe('NginxIncEdge (F5 NGINX Ingress Controller)', () => {
   const full = build({
     tls: { issuer: 'local-ca' },
     allowSourceRanges: ['10.0.0.0/8', '192.168.0.0/16'],
-    streamIdleTimeoutSeconds: 1800,
+    streamIdleTimeoutSeconds: 2400,
     connectTimeoutSeconds: 10,
   });
 
@@ -19,8 +19,8 @@ describe('NginxIncEdge (F5 NGINX Ingress Controller)', () => {
     const ingress = one(build(), 'Ingress');
     expect(ingress.metadata.annotations).toEqual({
       'nginx.org/proxy-buffering': 'false',
-      'nginx.org/proxy-read-timeout': '630s',
-      'nginx.org/proxy-send-timeout': '630s',
+      'nginx.org/proxy-read-timeout': '1836s',
+      'nginx.org/proxy-send-timeout': '1836s',
       'nginx.org/proxy-connect-timeout': '5s',
       'nginx.org/client-max-body-size': '10m',
     });
@@ -39,8 +39,8 @@ describe('NginxIncEdge (F5 NGINX Ingress Controller)', () => {
   test('GIVEN explicit timeouts, TLS and an Issuer THEN they are rendered with units, redirect and cert-manager', () => {
     const ingress = one(full, 'Ingress');
     const a = ingress.metadata.annotations;
-    expect(a['nginx.org/proxy-read-timeout']).toBe('1800s');
-    expect(a['nginx.org/proxy-send-timeout']).toBe('1800s');
+    expect(a['nginx.org/proxy-read-timeout']).toBe('2400s');
+    expect(a['nginx.org/proxy-send-timeout']).toBe('2400s');
     expect(a['nginx.org/proxy-connect-timeout']).toBe('10s');
     expect(a['ingress.kubernetes.io/ssl-redirect']).toBe('true');
     expect(a['cert-manager.io/issuer']).toBe('local-ca');

@@ -124,6 +124,9 @@ describe('CloudNativePgDatabase', () => {
     [{ reservedConnections: 100 }, /reservedConnections: received 100; must be less than maxConnections \(100\)/],
     [{ storageSize: '10GB' }, /storageSize: received "10GB"; must be a memory quantity/],
     [{ name: 'Bad_Name' }, /name: received "Bad_Name"; must be a DNS-1123 label/],
+    // CloudNativePG's webhook: its Services carry the Cluster's name, so it must start with a letter.
+    [{ name: '1db' }, /name: received "1db"; must be a DNS-1123 label that starts with a letter/],
+    [{ storageClass: 'Fast SSD' }, /storageClass: received "Fast SSD"; must be a DNS-1123 subdomain/],
   ])('GIVEN %j THEN it is rejected', (props, message) => {
     expect(() => new CloudNativePgDatabase(testChart(), 'Pg', props as any)).toThrow(message);
   });

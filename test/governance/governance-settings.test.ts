@@ -13,8 +13,6 @@ function governed(settings: GovernanceSettings, withDatabase = true): any[] {
 describe('applyGovernance', () => {
   test('every setting lands on its config.yaml key', () => {
     const config = configOf(governed({
-      maxParallelRequests: 50,
-      globalMaxParallelRequests: 200,
       defaultKeyParams: { maxBudget: 10, budgetDuration: '7d', duration: '90d', rpmLimit: 60, tpmLimit: 100000, maxParallelRequests: 5, models: ['gpt-4o'] },
       keyParamLimits: { maxBudget: 100, budgetDuration: '1mo', duration: '365d', rpmLimit: 600, tpmLimit: 1000000, maxParallelRequests: 20 },
       proxyBudget: { maxBudget: 5000, budgetDuration: '1mo' },
@@ -25,7 +23,7 @@ describe('applyGovernance', () => {
       databaseConnectionTimeoutSeconds: 30,
     }));
     expect(config.general_settings).toMatchObject({
-      max_parallel_requests: 50, global_max_parallel_requests: 200, allow_requests_on_db_unavailable: true,
+      allow_requests_on_db_unavailable: true,
       disable_spend_logs: true, proxy_batch_write_at: 30, database_connection_pool_limit: 20, database_connection_timeout: 30,
     });
     expect(config.litellm_settings.default_key_generate_params).toEqual({
@@ -52,8 +50,15 @@ describe('applyGovernance', () => {
     expect(configOf(objects).litellm_settings.priority_reservation).toEqual({ prod: 1 });
   });
 
-  test('proxy-wide parallel limits need no database', () => {
-    expect(configOf(governed({ globalMaxParallelRequests: 100 }, false)).general_settings.global_max_parallel_requests).toBe(100);
+  test.each([
+    ['maxParallelRequests', /governance\.maxParallelRequests: received 50; removed: general_settings\.max_parallel_requests has no effect in LiteLLM 1\.108\.14 .*models\[\]\.maxParallelRequests/],
+    ['globalMaxParallelRequests', /governance\.globalMaxParallelRequests: received 50; removed: .*maxInFlightRequestsPerWorker/],
+  ])('GIVEN the removed %s (inert on 1.108.14) THEN an error says where its effect lives now', (key, message) => {
+    expect(() => governed({ [key]: 50 } as any, false)).toThrow(message);
+  });
+
+  test('GIVEN an unknown governance setting THEN an error lists the known ones', () => {
+    expect(() => governed({ maxBudget: 5 } as any)).toThrow(/governance\.maxBudget: received 5; is not a governance setting; use one of defaultKeyParams/);
   });
 
   test('equal default and limit durations in months are accepted', () => {
@@ -81,12 +86,29 @@ describe('applyGovernance', () => {
     ['rpm share not a whole number', { priorityReservation: { shares: { a: { type: 'rpm', value: 0.5 } }, license } }, /governance\.priorityReservation\.shares\.a\.value: received 0\.5; must be an integer >= 1/],
     ['no licence', { priorityReservation: { shares: { prod: 1 } } }, /governance\.priorityReservation\.license: received undefined; priority reservation is a LiteLLM enterprise feature/],
     ['saturation above 1', { priorityReservation: { shares: { prod: 1 }, saturationThreshold: 2, license } }, /governance\.priorityReservation\.saturationThreshold: received 2; must be a number from 0 to 1/],
-    ['per-deployment above global', { maxParallelRequests: 10, globalMaxParallelRequests: 5 }, /governance\.maxParallelRequests: received 10; must not exceed globalMaxParallelRequests \(5\)/],
     ['pool limit of zero', { databaseConnectionPoolLimit: 0 }, /governance\.databaseConnectionPoolLimit: received 0; must be an integer from 1 to 1000/],
     ['batch interval of zero', { batchWriteIntervalSeconds: 0 }, /governance\.batchWriteIntervalSeconds: received 0; must be an integer from 1 to 3600/],
     ['non-boolean', { disableSpendLogs: 'yes' as any }, /governance\.disableSpendLogs: received "yes"; must be true or false/],
   ])('GIVEN %s THEN it is rejected', (_name, settings, message) => {
     expect(() => governed(settings)).toThrow(message);
+  });
+
+  test('GIVEN default key models the proxy does not serve THEN the first such name is refused, listing the declared ones', () => {
+    expect(() => governed({ defaultKeyParams: { models: ['gpt-4o', 'gpt-5'] } })).toThrow(
+      /^governance\.defaultKeyParams\.models\[1\]: received "gpt-5"; must be a model_name of the proxy's models \("gpt-4o"\) or one of "all-proxy-models", "all-team-models", "no-default-models"$/);
+    expect(() => governed({ defaultKeyParams: { models: ['GPT-4o'] } })).toThrow(/models\[0\]: received "GPT-4o"/);
+  });
+
+  test('GIVEN LiteLLM\'s special names or wildcards that match a declared name THEN they are accepted', () => {
+    const wildcardProxy = (chart: any) => proxyIn(chart, {
+      database: database(),
+      models: [{ name: 'gpt-4o', model: 'openai/gpt-4o' }, { name: 'anthropic/*', model: 'anthropic/*' }],
+    });
+    const config = configOf(synth(chart => applyGovernance(wildcardProxy(chart),
+      { defaultKeyParams: { models: ['all-proxy-models', 'gpt-*', 'anthropic/claude-sonnet-4-5'] } })));
+    expect(config.litellm_settings.default_key_generate_params.models).toEqual(['all-proxy-models', 'gpt-*', 'anthropic/claude-sonnet-4-5']);
+    expect(() => synth(chart => applyGovernance(wildcardProxy(chart), { defaultKeyParams: { models: ['openai/*'] } })))
+      .toThrow(/models\[0\]: received "openai\/\*"; must be a model_name of the proxy's models \("gpt-4o", "anthropic\/\*"\)/);
   });
 
   test('GIVEN key settings without a database THEN they are rejected', () => {

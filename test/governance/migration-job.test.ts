@@ -23,7 +23,7 @@ describe('MigrationJob', () => {
     const c = jobs[0].spec.template.spec.containers[0];
     expect(c.command).toEqual(['python', 'litellm/proxy/prisma_migration.py']);
     expect(c.workingDir).toBe('/app');
-    expect(c.image).toBe('ghcr.io/berriai/litellm-non_root:v1.89.4');
+    expect(c.image).toBe('ghcr.io/berriai/litellm-non_root:v1.108.14');
   });
 
   test('the migration applies the schema, fails loudly and writes only to emptyDirs', () => {

@@ -15,7 +15,6 @@ function externalChart(): any[] {
     });
     const proxy = proxyIn(chart, { cpu: '2', replicas: 2, database, imagePullSecrets: ['ghcr'] });
     applyGovernance(proxy, {
-      globalMaxParallelRequests: 400,
       defaultKeyParams: { maxBudget: 25, budgetDuration: '7d', rpmLimit: 60 },
       keyParamLimits: { maxBudget: 500, budgetDuration: '1mo', rpmLimit: 1200 },
       proxyBudget: { maxBudget: 10000, budgetDuration: '1mo' },

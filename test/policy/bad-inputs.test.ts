@@ -1,8 +1,8 @@
 import { Chart, Testing } from 'cdk8s';
 import {
   CloudNativePgDatabase, CloudNativePgDatabaseProps, Edge, EdgeOptions, ExternalPostgres, ExternalPostgresProps, ExternalRedis, ExternalRedisProps,
-  GovernanceSettings, LiteLLMConfigError, LiteLLMProxy, LiteLLMProxyProps, LiteLLMStack, LiteLLMStackProps, MigrationJob, MigrationJobProps,
-  Presets, RedisInstance, RedisInstanceProps, WorkerSizing, applyGovernance,
+  GovernanceSettings, LiteLLMConfigError, LiteLLMFleet, LiteLLMFleetProps, LiteLLMProxy, LiteLLMProxyProps, LiteLLMStack, LiteLLMStackProps, MigrationJob,
+  MigrationJobProps, PostgresServer, PostgresServerProps, Presets, RedisInstance, RedisInstanceProps, WorkerSizing, applyGovernance,
 } from '../../lib';
 
 /**
@@ -16,7 +16,9 @@ import {
 interface BadInput {
   /** The construct the input is given to. */
   readonly construct: 'LiteLLMStack' | 'LiteLLMProxy' | 'RedisInstance' | 'ExternalRedis' | 'ingress-nginx' | 'nginx-inc' | 'traefik' | 'gateway-api'
-    | 'ExternalPostgres' | 'CloudNativePgDatabase' | 'MigrationJob' | 'governance';
+    | 'ExternalPostgres' | 'CloudNativePgDatabase' | 'MigrationJob' | 'governance' | 'PostgresServer' | 'LiteLLMFleet'
+    /** A check across the whole App (several stacks). */
+    | 'App';
   /** What is wrong, as a user would put it. */
   readonly mistake: string;
   /** Builds and synthesizes the configuration. */
@@ -82,7 +84,7 @@ const governance = (settings: GovernanceSettings | Record<string, unknown>, with
   return synthAll(c);
 };
 
-const BAD_INPUTS: readonly BadInput[] = [
+const BAD_INPUTS: BadInput[] = [
   // --- LiteLLMStack -------------------------------------------------------------------------------------------
   { construct: 'LiteLLMStack', mistake: 'namespace with a dot', build: stack({ namespace: 'team.llm' }), prop: 'namespace',
     message: /^namespace: received "team\.llm"; must be a DNS-1123 label: lower-case letters, digits and '-'.*at most 63 characters$/ },
@@ -105,6 +107,11 @@ const BAD_INPUTS: readonly BadInput[] = [
     message: /^cpu: received "2 cores"; must be a CPU quantity such as "500m", "1" or "2\.5"$/ },
   { construct: 'LiteLLMStack', mistake: 'production preset without Redis, no consent', build: stack({ preset: { ...Presets.production, inClusterRedis: false }, redis: undefined }),
     prop: 'autoscaling.maxReplicas', message: /^autoscaling\.maxReplicas: received 6; 6 replica\(s\) x 2 worker\(s\) = 12 processes need `redis`.*acceptPerReplicaLimits: true/ },
+  { construct: 'LiteLLMStack', mistake: 'production preset, external Redis without a password (issue 16)',
+    build: stack({ redis: { external: { host: 'cache.example.com' } } }), prop: 'password',
+    message: /^password: received undefined; an external Redis needs AUTH: give password as a Secret reference \{ name, key \}, or set allowNoAuth: true \(redis\.external\.allowNoAuth in a LiteLLMStack\) for a Redis that nothing but these pods can reach/ },
+  { construct: 'LiteLLMStack', mistake: 'proxy name leaving no room for the Redis name', build: stack({ proxy: { name: 'gateway-'.repeat(5) + 'abcdefg' } }), prop: 'proxy.name',
+    message: /^proxy\.name: received "(gateway-){5}abcdefg"; must be at most 46 characters here: the stack names the in-cluster redis "(gateway-){5}abcdefg-redis", which must fit 52$/ },
   { construct: 'LiteLLMStack', mistake: 'proxy.replicas and proxy.autoscaling together', build: stack({ proxy: { replicas: 2, autoscaling: { maxReplicas: 4 } } }),
     prop: 'replicas', message: /^replicas: received 2; leave replicas unset when autoscaling is given: the autoscaler owns the count$/ },
 
@@ -115,8 +122,20 @@ const BAD_INPUTS: readonly BadInput[] = [
     message: /^workers: received 3; at most 2 worker\(s\) for a CPU request of 2: a worker is one busy process/ },
   { construct: 'LiteLLMProxy', mistake: 'request timeout longer than a day', build: proxy({ requestTimeoutSeconds: 90000 }), prop: 'requestTimeoutSeconds',
     message: /^requestTimeoutSeconds: received 90000; must be an integer from 1 to 86400$/ },
-  { construct: 'LiteLLMProxy', mistake: 'grace period equal to preStop + drain', build: proxy({ requestTimeoutSeconds: 120, preStopSeconds: 5, terminationGracePeriodSeconds: 125 }),
-    prop: 'terminationGracePeriodSeconds', message: /^terminationGracePeriodSeconds: received 125; must exceed preStopSeconds \+ drainTimeoutSeconds \(5 \+ 120 = 125\)/ },
+  { construct: 'LiteLLMProxy', mistake: 'grace period equal to preStop + drain + teardown',
+    build: proxy({ requestTimeoutSeconds: 120, router: { numRetries: 0 }, preStopSeconds: 5, terminationGracePeriodSeconds: 137 }), prop: 'terminationGracePeriodSeconds',
+    message: /^terminationGracePeriodSeconds: received 137; must exceed preStopSeconds \+ drainTimeoutSeconds \+ 10 s of process teardown \(5 \+ 122 \+ 10 = 137\)/ },
+  { construct: 'LiteLLMProxy', mistake: 'drain shorter than the slowest non-streaming request', build: proxy({ requestTimeoutSeconds: 900, drainTimeoutSeconds: 300 }),
+    prop: 'drainTimeoutSeconds',
+    message: /^drainTimeoutSeconds: received 300; must be at least 2706 s: a terminating pod must let the slowest non-streaming request finish \(3 attempt\(s\) × 900 s \+ 5\.75 s backoff = 2706 s\)$/ },
+  { construct: 'LiteLLMProxy', mistake: 'drain shorter than the longest stream', build: proxy({ maxStreamSeconds: 3600, drainTimeoutSeconds: 1806 }),
+    prop: 'drainTimeoutSeconds', message: /^drainTimeoutSeconds: received 1806; must be at least 3600 s: a terminating pod must let the longest stream LiteLLM allows finish/ },
+  { construct: 'LiteLLMProxy', mistake: 'retries × timeout over a day', build: proxy({ requestTimeoutSeconds: 86400, router: { numRetries: 1 } }),
+    prop: 'requestTimeoutSeconds', message: /^requestTimeoutSeconds: received 86400; a non-streaming request could take 2 attempt\(s\) × 86400 s \+ 3 s backoff = 172803 s, more than a day/ },
+  { construct: 'LiteLLMProxy', mistake: 'worker recycling with a single worker', build: proxy({ cpu: '1', maxRequestsBeforeRestart: 1000 }),
+    prop: 'maxRequestsBeforeRestart', message: /^maxRequestsBeforeRestart: received 1000; needs at least 2 workers per pod \(this pod runs 1\)/ },
+  { construct: 'LiteLLMProxy', mistake: 'retry backoff changed through env', build: proxy({ env: { MAX_RETRY_DELAY: '60' } }),
+    prop: 'env.MAX_RETRY_DELAY', message: /^env\.MAX_RETRY_DELAY: received "MAX_RETRY_DELAY"; not settable: it changes the retry backoff/ },
   { construct: 'LiteLLMProxy', mistake: 'master key as a literal', build: proxy({ masterKey: 'sk-1234567890abcdef' as any }), prop: 'masterKey',
     message: /^masterKey: received "sk-… \(a literal string\)"/ },
   { construct: 'LiteLLMProxy', mistake: 'env variable the construct owns', build: proxy({ env: { DATABASE_URL: 'postgresql://db' } }), prop: 'env.DATABASE_URL',
@@ -125,6 +144,35 @@ const BAD_INPUTS: readonly BadInput[] = [
     message: /^cache: received \{"ttlSeconds":60\}; response caching needs `redis`/ },
   { construct: 'LiteLLMProxy', mistake: 'model without a provider prefix', build: proxy({ models: [{ name: 'mistral', model: 'mistral-large' }] }), prop: 'models[0].model',
     message: /^models\[0\]\.model: received "mistral-large"; / },
+  { construct: 'LiteLLMProxy', mistake: 'Slack webhook URL in extraConfig.environment_variables (issue 16)',
+    build: proxy({ extraConfig: { environment_variables: { SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX' } } }),
+    prop: 'extraConfig.environment_variables.SLACK_WEBHOOK_URL',
+    message: /^extraConfig\.environment_variables\.SLACK_WEBHOOK_URL: received "\(a literal value, hidden\)"; environment_variables becomes the proxy's process environment and its values would be written into the ConfigMap: set a plain value with the proxy's env prop \(env: \{ SLACK_WEBHOOK_URL: '\.\.\.' \}\) or a credential with secretEnv \(secretEnv: \{ SLACK_WEBHOOK_URL: \{ name, key \} \}, a Secret reference\)$/ },
+  { construct: 'LiteLLMProxy', mistake: 'Slack webhook URL as general_settings.alerting_webhook (issue 16)',
+    build: proxy({ extraConfig: { general_settings: { alerting: ['slack'], alerting_webhook: 'https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX' } } }),
+    prop: 'extraConfig.general_settings.alerting_webhook',
+    message: /^extraConfig\.general_settings\.alerting_webhook: received "\(a literal value, hidden\)"; credentials must be `os\.environ\/NAME` references whose variable comes from a Secret \(add the variable with secretEnv: \{ NAME: \{ name, key \} \}\); this value looks like a Slack webhook URL, whose path is the credential$/ },
+  { construct: 'LiteLLMProxy', mistake: 'Teams webhook URL in a model param (issue 16)',
+    build: proxy({ models: [{ name: 'gpt-4o', model: 'openai/gpt-4o', params: { metadata: { notify: 'https://contoso.webhook.office.com/webhookb2/a@b/IncomingWebhook/c/d' } } }] }),
+    prop: 'models[0].params.metadata.notify',
+    message: /^models\[0\]\.params\.metadata\.notify: received "\(a literal value, hidden\)"; credentials must be `os\.environ\/NAME` references .*; this value looks like a Microsoft Teams webhook URL, whose path is the credential$/ },
+  { construct: 'LiteLLMProxy', mistake: 'user:password@ URL in extraConfig (issue 16)',
+    build: proxy({ extraConfig: { litellm_settings: { proxy_url: 'http://litellm:hunter2@egress.example.com:3128' } } }), prop: 'extraConfig.litellm_settings.proxy_url',
+    message: /^extraConfig\.litellm_settings\.proxy_url: received "\(a literal value, hidden\)"; credentials must be `os\.environ\/NAME` references .*; this value looks like a URL with a password in it \(user:password@host\)$/ },
+  { construct: 'LiteLLMProxy', mistake: 'token in a query parameter of apiBase (issue 16)',
+    build: proxy({ models: [{ name: 'gpt-4o', model: 'openai/gpt-4o', apiBase: 'https://llm.example.com/v1?access_token=abc123' }] }), prop: 'models[0].apiBase',
+    message: /^models\[0\]\.apiBase: received "\(a value that looks like a credential, hidden\)"; credentials belong in apiKey as a Secret reference \(this value looks like a URL with a credential in its query \("access_token="\)\)/ },
+  { construct: 'LiteLLMProxy', mistake: 'Discord webhook URL as a plain env value (issue 16)',
+    build: proxy({ env: { ALERTS_URL: 'https://discord.com/api/webhooks/123456789012345678/AbCdEf' } }), prop: 'env.ALERTS_URL',
+    message: /^env\.ALERTS_URL: received "\(a literal value, hidden\)"; credentials must come from a Secret: move this variable to secretEnv with a \{ name, key \} reference \(this value looks like a Discord webhook URL, whose path is the credential\)$/ },
+  { construct: 'LiteLLMProxy', mistake: 'invalid label value in allowFrom podLabels (issue 16)',
+    build: proxy({ allowFrom: [{ namespace: 'apps', podLabels: { app: 'b c' } }] }), prop: 'allowFrom[0].podLabels.app',
+    message: /^allowFrom\[0\]\.podLabels\.app: received "b c"; must be a label value: at most 63 letters, digits, '-', '_' or '\.', starting and ending with a letter or digit \(or empty\)$/ },
+  { construct: 'LiteLLMProxy', mistake: 'the same model entry twice (issue 16)',
+    build: proxy({ models: [...models, { name: 'claude', model: 'anthropic/claude-sonnet-4-5' }, { ...models[0] }] }), prop: 'models[2]',
+    message: /^models\[2\]: received \{"name":"gpt-4o",.*\}; is identical to models\[0\] \(same name and litellm_params after rendering\): remove the repeat, or make the deployments differ/ },
+  { construct: 'LiteLLMProxy', mistake: 'name that starts with a digit (the Service carries it)', build: proxy({ name: '1st-gateway' }), prop: 'name',
+    message: /^name: received "1st-gateway"; must be a DNS-1123 label that starts with a letter \(RFC 1035, as Service names must\).*at most 47 characters$/ },
   { construct: 'LiteLLMProxy', mistake: 'metrics interval in words', build: proxy({ metrics: { interval: 'every 30s' } }), prop: 'metrics.interval',
     message: /^metrics\.interval: received "every 30s"; must be a Prometheus duration such as "30s" or "1m"$/ },
 
@@ -157,6 +205,8 @@ const BAD_INPUTS: readonly BadInput[] = [
     message: /^sentinel\.nodes\[1\]: received "s1\.example\.com:26379"; nodes must be unique/ },
   { construct: 'ExternalRedis', mistake: 'sentinel without a master name', build: externalRedis({ sentinel: { nodes: [{ host: 's1.example.com' }], masterName: ' ' } }),
     prop: 'sentinel.masterName', message: /^sentinel\.masterName: received " "; must be a non-empty string$/ },
+  { construct: 'ExternalRedis', mistake: 'allowNoAuth beside a password', build: externalRedis({ host: 'cache.example.com', password: secret('redis-auth', 'password'), allowNoAuth: true }),
+    prop: 'allowNoAuth', message: /^allowNoAuth: received true; contradicts password: leave allowNoAuth unset when the Redis has a password$/ },
   { construct: 'ExternalRedis', mistake: 'cidr without prefix length', build: externalRedis({ host: 'cache.example.com', cidr: '10.40.0.0' }), prop: 'cidr.cidr',
     message: /^cidr\.cidr: received "10\.40\.0\.0"; must be an IPv4 or IPv6 CIDR/ },
 
@@ -164,12 +214,21 @@ const BAD_INPUTS: readonly BadInput[] = [
   { construct: 'ingress-nginx', mistake: 'body size in MB', build: edge({ controller: 'ingress-nginx', maxRequestBodySize: '50MB' }), prop: 'maxRequestBodySize',
     message: /^maxRequestBodySize: received "50MB"; must be a size such as "10m", "512k" or "1g"/ },
   { construct: 'ingress-nginx', mistake: 'edge gives up before the proxy', build: edge({ controller: 'ingress-nginx', streamIdleTimeoutSeconds: 300 }), prop: 'streamIdleTimeoutSeconds',
-    message: /^streamIdleTimeoutSeconds: received 300; must be at least the proxy's requestTimeoutSeconds \(600\)/ },
+    message: /^streamIdleTimeoutSeconds: received 300; must be at least 1806 s: a non-streaming response is silent until the proxy is done, retries included, and a shorter edge timeout cuts it \(3 attempt\(s\) × 600 s \+ 5\.75 s backoff = 1806 s\)$/ },
+  { construct: 'gateway-api', mistake: 'a total cap shorter than the longest stream',
+    build: edge({ controller: 'gateway-api', gateway, controllerNamespace: 'envoy-gateway-system', streamIdleTimeoutSeconds: 1900 } as any, { maxStreamSeconds: 3600, drainTimeoutSeconds: 3600 }),
+    prop: 'streamIdleTimeoutSeconds', message: /^streamIdleTimeoutSeconds: received 1900; must be at least 3600 s: on Gateway API the timeout caps a whole response/ },
   { construct: 'ingress-nginx', mistake: 'connect timeout above nginx\'s 75 s', build: edge({ controller: 'ingress-nginx', connectTimeoutSeconds: 120 }), prop: 'connectTimeoutSeconds',
     message: /^connectTimeoutSeconds: received 120; must be an integer from 1 to 75$/ },
-  { construct: 'ingress-nginx', mistake: 'drain shorter than the request timeout behind an edge',
-    build: edge({ controller: 'ingress-nginx' }, { requestTimeoutSeconds: 900, drainTimeoutSeconds: 300 }), prop: 'drainTimeoutSeconds',
-    message: /^drainTimeoutSeconds: received 300; the proxy's drainTimeoutSeconds must be at least its requestTimeoutSeconds \(900\)/ },
+  { construct: 'ingress-nginx', mistake: 'an IP address as host (issue 16)', build: edge({ controller: 'ingress-nginx', hosts: ['203.0.113.10'] }), prop: 'hosts[0]',
+    message: /^hosts\[0\]: received "203\.0\.113\.10"; must be a DNS host name, not an IP address: Ingress rules, HTTPRoute hostnames and Traefik Host\(\) rules match names only/ },
+  { construct: 'ingress-nginx', mistake: 'invalid label value in controllerPodLabels (issue 16)',
+    build: edge({ controller: 'ingress-nginx', controllerPodLabels: { 'app.kubernetes.io/name': 'bad value!' } }), prop: 'controllerPodLabels.app.kubernetes.io/name',
+    message: /^controllerPodLabels\.app\.kubernetes\.io\/name: received "bad value!"; must be a label value: at most 63 letters/ },
+  { construct: 'nginx-inc', mistake: 'an IP address as host (issue 16)', build: edge({ controller: 'nginx-inc', hosts: ['llm.example.com', '203.0.113.11'] }), prop: 'hosts[1]',
+    message: /^hosts\[1\]: received "203\.0\.113\.11"; must be a DNS host name, not an IP address/ },
+  { construct: 'nginx-inc', mistake: 'label key with a space in controllerPodLabels', build: edge({ controller: 'nginx-inc', controllerPodLabels: { 'app name': 'nginx' } }),
+    prop: 'controllerPodLabels', message: /^controllerPodLabels: received "app name"; label keys must be qualified names: an optional DNS-1123 subdomain prefix and '\/'/ },
   { construct: 'nginx-inc', mistake: 'redirect to HTTPS without TLS', build: edge({ controller: 'nginx-inc', redirectHttpToHttps: true }), prop: 'redirectHttpToHttps',
     message: /^redirectHttpToHttps: received true; needs `tls`/ },
   { construct: 'nginx-inc', mistake: 'both issuer kinds', build: edge({ controller: 'nginx-inc', tls: { clusterIssuer: 'letsencrypt', issuer: 'local-ca' } }), prop: 'tls',
@@ -184,6 +243,8 @@ const BAD_INPUTS: readonly BadInput[] = [
     message: /^path: received "v1"; must be an absolute URL path such as "\/" or "\/v1"/ },
   { construct: 'traefik', mistake: 'the same host twice', build: edge({ controller: 'traefik', hosts: ['llm.example.com', 'llm.example.com'] }), prop: 'hosts[1]',
     message: /^hosts\[1\]: received "llm\.example\.com"; host names must be unique/ },
+  { construct: 'gateway-api', mistake: 'an IPv6 address as hostname', build: edge({ controller: 'gateway-api', gateway, controllerNamespace: 'eg', hosts: ['2001:db8::10'] }),
+    prop: 'hosts[0]', message: /^hosts\[0\]: received "2001:db8::10"; must be a DNS host name, not an IP address/ },
   { construct: 'gateway-api', mistake: 'TLS on the route', build: edge({ controller: 'gateway-api', gateway, controllerNamespace: 'envoy-gateway-system', tls: { secretName: 'llm-tls' } }),
     prop: 'tls', message: /^tls: received \{"secretName":"llm-tls"\}; not supported on gateway-api: TLS terminates on the Gateway listener/ },
   { construct: 'gateway-api', mistake: 'no data-plane namespace', build: edge({ controller: 'gateway-api', gateway }), prop: 'controllerNamespace',
@@ -248,8 +309,18 @@ const BAD_INPUTS: readonly BadInput[] = [
     prop: 'governance.priorityReservation.shares', message: /^governance\.priorityReservation\.shares: received .*; fractional shares add up to 1\.1; they must add up to at most 1$/ },
   { construct: 'governance', mistake: 'priority reservation without a licence', build: governance({ priorityReservation: { shares: { prod: 1 } } }),
     prop: 'governance.priorityReservation.license', message: /^governance\.priorityReservation\.license: received undefined; priority reservation is a LiteLLM enterprise feature/ },
-  { construct: 'governance', mistake: 'per-deployment limit above the global one', build: governance({ maxParallelRequests: 200, globalMaxParallelRequests: 100 }),
-    prop: 'governance.maxParallelRequests', message: /^governance\.maxParallelRequests: received 200; must not exceed globalMaxParallelRequests \(100\)$/ },
+  { construct: 'governance', mistake: 'a parallel limit LiteLLM never reads', build: governance({ maxParallelRequests: 200 } as any),
+    prop: 'governance.maxParallelRequests', message: /^governance\.maxParallelRequests: received 200; removed: general_settings\.max_parallel_requests has no effect in LiteLLM 1\.108\.14/ },
+  { construct: 'LiteLLMProxy', mistake: 'an inert parallel limit through the escape hatch', build: proxy({ extraConfig: { general_settings: { max_parallel_requests: 10 } } }),
+    prop: 'extraConfig.general_settings.max_parallel_requests', message: /^extraConfig\.general_settings\.max_parallel_requests: received 10; not settable: LiteLLM 1\.108\.14 never reads it/ },
+  { construct: 'LiteLLMProxy', mistake: 'fallbacks through the escape hatch', build: proxy({ extraConfig: { router_settings: { fallbacks: [{ 'gpt-4o': ['claude'] }] } } }),
+    prop: 'extraConfig.router_settings.fallbacks', message: /^extraConfig\.router_settings\.fallbacks: received an array of 1; not settable: it changes how long a request can take/ },
+  { construct: 'LiteLLMProxy', mistake: 'a deployment retry count in params', build: proxy({ models: [{ name: 'gpt-4o', model: 'openai/gpt-4o', params: { num_retries: 5 } }] }),
+    prop: 'models[0].params.num_retries', message: /^models\[0\]\.params\.num_retries: received 5; "num_retries" changes how long a request can take/ },
+  { construct: 'LiteLLMProxy', mistake: 'a queue without an in-flight limit', build: proxy({ maxQueuedRequestsPerWorker: 10 }),
+    prop: 'maxQueuedRequestsPerWorker', message: /^maxQueuedRequestsPerWorker: received 10; needs maxInFlightRequestsPerWorker/ },
+  { construct: 'LiteLLMProxy', mistake: 'an in-flight limit of zero', build: proxy({ maxInFlightRequestsPerWorker: 0 }),
+    prop: 'maxInFlightRequestsPerWorker', message: /^maxInFlightRequestsPerWorker: received 0; must be an integer >= 1$/ },
   { construct: 'governance', mistake: 'misspelt key parameter', build: governance({ keyParamLimits: { rpm: 10 } }), prop: 'governance.keyParamLimits.rpm',
     message: /^governance\.keyParamLimits\.rpm: received "rpm"; is not a key parameter; use one of maxBudget, budgetDuration/ },
   { construct: 'governance', mistake: 'spend logs off without a database', build: governance({ disableSpendLogs: true }, false), prop: 'governance.disableSpendLogs',
@@ -257,9 +328,47 @@ const BAD_INPUTS: readonly BadInput[] = [
   { construct: 'governance', mistake: 'pools larger than the database',
     build: governance({ databaseConnectionPoolLimit: 20 }, true, 100), prop: 'databaseConnectionPoolLimit',
     message: /^databaseConnectionPoolLimit: received 20; database_connection_pool_limit 20 × 2 worker\(s\) × 4 pod\(s\) .* = 161 connections, more than the database's maxConnections 100; set a pool limit of at most 12/ },
+  { construct: 'governance', mistake: 'default key model not among the models (issue 16)', build: governance({ defaultKeyParams: { models: ['gpt-4o', 'gpt-4o-mini'] } }),
+    prop: 'governance.defaultKeyParams.models[1]',
+    message: /^governance\.defaultKeyParams\.models\[1\]: received "gpt-4o-mini"; must be a model_name of the proxy's models \("gpt-4o"\) or one of "all-proxy-models", "all-team-models", "no-default-models"$/ },
   { construct: 'governance', mistake: 'batch writes once a day', build: governance({ batchWriteIntervalSeconds: 86400 }), prop: 'governance.batchWriteIntervalSeconds',
     message: /^governance\.batchWriteIntervalSeconds: received 86400; must be an integer from 1 to 3600$/ },
 ];
+
+const postgresServer = (props: Partial<PostgresServerProps>) => () => new PostgresServer({ name: 'pg', databases: ['a'], ...props } as PostgresServerProps);
+const fleet = (props: Partial<LiteLLMFleetProps>) => () =>
+  new LiteLLMFleet(Testing.app(), 'fleet', { models, masterKey, redis: { password: secret('redis-auth', 'password') }, tenants: [{ name: 'a' }], ...props } as LiteLLMFleetProps);
+/** Two stacks in one App, synthesized: for the checks across the App. */
+const twoStacks = (a: Partial<LiteLLMStackProps>, b: Partial<LiteLLMStackProps>) => () => {
+  const app = Testing.app();
+  for (const [id, props] of [['a', a], ['b', b]] as const) {
+    new LiteLLMStack(app, id, { namespace: id, models, masterKey, redis: { password: secret('redis-auth', 'password') }, ...props } as LiteLLMStackProps);
+  }
+  return app.synthYaml();
+};
+const sharedDb = new PostgresServer({ name: 'pg', host: 'pg.example.com', databases: ['litellm'] });
+const ingress = { edge: { controller: 'ingress-nginx', hosts: ['llm.example.com'], tls: { secretName: 'tls' } } } as Partial<LiteLLMStackProps>;
+
+BAD_INPUTS.push(
+  { construct: 'PostgresServer', mistake: 'database shares beyond the server', build: postgresServer({ maxConnections: 20, databases: [{ name: 'a', maxConnections: 15 }, { name: 'b', maxConnections: 15 }] }),
+    prop: 'server.databases', message: /^server\.databases: received "30 connections"; the databases' maxConnections add up to more than the server's maxConnections \(20\)/ },
+  { construct: 'PostgresServer', mistake: 'server budget too small for its databases', build: postgresServer({ maxConnections: 5, databases: ['a', 'b', 'c'] }),
+    prop: 'server.maxConnections', message: /^server\.maxConnections: received 5; leaves 1 connection\(s\) for each of 3 database\(s\)/ },
+  { construct: 'ExternalPostgres', mistake: 'a port of its own on a shared server', build: externalPostgres({ server: sharedDb, database: 'litellm', url: secret('db', 'url'), port: 5433 }),
+    prop: 'database.port', message: /^database\.port: received 5433; comes from the server "pg"/ },
+  { construct: 'LiteLLMFleet', mistake: 'two tenants with one name', build: fleet({ tenants: [{ name: 'a' }, { name: 'a' }] }),
+    prop: 'tenants[1].name', message: /^tenants\[1\]\.name: received "a"; tenant names must be unique/ },
+  { construct: 'LiteLLMFleet', mistake: 'a tenant without hosts behind an edge without a domain',
+    build: fleet({ edge: { controller: 'gateway-api', gateway: { name: 'public' }, controllerNamespace: 'envoy-gateway-system' } as any }),
+    prop: 'tenants[0].hosts', message: /^tenants\[0\]\.hosts: received undefined; give the tenant its hosts, or the fleet an edge\.domain/ },
+  { construct: 'App', mistake: 'two stacks in one namespace', build: twoStacks({}, { namespace: 'a' }),
+    prop: 'namespace', message: /^namespace: received "a"; already the namespace of stack a/ },
+  { construct: 'App', mistake: 'one host twice on one ingress class', build: twoStacks(ingress, ingress),
+    prop: 'hosts[0]', message: /^hosts\[0\]: received "llm\.example\.com"; stack a already routes llm\.example\.com\/ on ingress class "nginx"/ },
+  { construct: 'App', mistake: 'two migration Jobs for one database',
+    build: twoStacks(...[0, 1].map(() => ({ database: { external: { server: sharedDb, database: 'litellm', url: secret('db', 'url') } }, governance: { databaseConnectionPoolLimit: 1 } })) as [object, object]),
+    prop: 'database.migrations', message: /^database\.migrations: received true; stack a already runs the migration Job for database "litellm"/ },
+);
 
 /** Runs a row; returns the error it raised (or a description of what happened instead). */
 function errorOf(row: BadInput): unknown {
@@ -278,8 +387,12 @@ describe('bad-input catalogue', () => {
       throw new Error(`expected LiteLLMConfigError, got ${error instanceof Error ? `${error.name}: ${error.message}` : 'no error: the input was accepted'}`);
     }
     expect(error.prop).toBe(row.prop);
-    expect(error.message).toMatch(row.message);
-    expect(error.message.startsWith(`${row.prop}: received `)).toBe(true);
+    // A stack names itself first (its construct path); so does a synth-time check, with the chart's path.
+    const prefix = error.constructPath !== undefined ? `[${error.constructPath}] ` : '';
+    if (row.construct === 'LiteLLMStack') expect(error.constructPath).toBe('stack');
+    expect(error.message.startsWith(prefix)).toBe(true);
+    expect(error.message.slice(prefix.length)).toMatch(row.message);
+    expect(error.message.startsWith(`${prefix}${row.prop}: received `)).toBe(true);
   });
 
   test('the catalogue has at least 40 distinct entries, across every construct', () => {
@@ -291,7 +404,7 @@ describe('bad-input catalogue', () => {
     expect(new Set(messages).size).toBe(messages.length);
     expect(new Set(BAD_INPUTS.map(r => r.construct))).toEqual(new Set([
       'LiteLLMStack', 'LiteLLMProxy', 'RedisInstance', 'ExternalRedis', 'ingress-nginx', 'nginx-inc', 'traefik', 'gateway-api',
-      'ExternalPostgres', 'CloudNativePgDatabase', 'MigrationJob', 'governance',
+      'ExternalPostgres', 'CloudNativePgDatabase', 'MigrationJob', 'governance', 'PostgresServer', 'LiteLLMFleet', 'App',
     ]));
   });
 });

@@ -13,8 +13,6 @@ import { UNTYPED_STACK_PROPS, poisoned, stackPoisons, validStackProps } from '..
  *  - every poisoned input is rejected with LiteLLMConfigError naming the prop;
  *  - a value of any type in a top-level prop ends in success or our error,
  *    never a TypeError.
- * The kubernetes-models check runs once over the whole stack matrix
- * (test/policy/matrix.test.ts), which covers every kind a stack emits.
  */
 
 const RUNS = { valid: 40, poisoned: 80, untyped: 80 };

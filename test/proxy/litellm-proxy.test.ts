@@ -123,8 +123,44 @@ describe('LiteLLMProxy', () => {
       expect(d.spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: 1 });
       const c = d.spec.template.spec.containers[0];
       expect(c.lifecycle.preStop.exec.command).toEqual(['sleep', '5']);
-      expect(envMap(c).GRACEFUL_SHUTDOWN_TIMEOUT).toBe('300');
-      expect(d.spec.template.spec.terminationGracePeriodSeconds).toBe(5 + 300 + 15);
+      // 3 attempts × 300 s + 5.75 s backoff: the slowest non-streaming request, and by default the longest stream.
+      expect(envMap(c).GRACEFUL_SHUTDOWN_TIMEOUT).toBe('906');
+      expect(envMap(c).LITELLM_MAX_STREAMING_DURATION_SECONDS).toBe('906');
+      expect(d.spec.template.spec.terminationGracePeriodSeconds).toBe(5 + 906 + 15);
+    });
+
+    test('the timeout agreement: retries are written, and the drain covers the slowest request and the longest stream', () => {
+      const objects = proxyObjects({ requestTimeoutSeconds: 100, router: { numRetries: 1 }, maxStreamSeconds: 900 });
+      const config = parse(one(objects, 'ConfigMap').data['config.yaml']);
+      expect(config.router_settings.num_retries).toBe(1);
+      expect(config.litellm_settings.request_timeout).toBe(100);
+      const env = envMap(containerOf(objects));
+      expect(env.LITELLM_MAX_STREAMING_DURATION_SECONDS).toBe('900');
+      expect(env.GRACEFUL_SHUTDOWN_TIMEOUT).toBe('900');
+      expect(parse(one(proxyObjects(), 'ConfigMap').data['config.yaml']).router_settings.num_retries).toBe(2);
+    });
+
+    test('parallel limits that LiteLLM 1.108.14 enforces: per deployment (429) and per worker (503)', () => {
+      const objects = proxyObjects({
+        models: [{ name: 'gpt-4o', model: 'openai/gpt-4o', maxParallelRequests: 8 }],
+        maxInFlightRequestsPerWorker: 100, maxQueuedRequestsPerWorker: 0, admissionQueueTimeoutSeconds: 0.5,
+      });
+      const config = parse(one(objects, 'ConfigMap').data['config.yaml']);
+      expect(config.model_list[0].litellm_params.max_parallel_requests).toBe(8);
+      expect(config.general_settings).toMatchObject({ max_in_flight_requests_per_worker: 100, max_queued_requests_per_worker: 0, admission_queue_timeout_seconds: 0.5 });
+      expect(parse(one(proxyObjects(), 'ConfigMap').data['config.yaml']).general_settings.max_in_flight_requests_per_worker).toBeUndefined();
+    });
+
+    test('GIVEN router.cooldowns false THEN disable_cooldowns, and the cooldown tuning is refused beside it', () => {
+      const config = parse(one(proxyObjects({ router: { cooldowns: false } }), 'ConfigMap').data['config.yaml']);
+      expect(config.router_settings.disable_cooldowns).toBe(true);
+      expect(() => proxyObjects({ router: { cooldowns: false, cooldownSeconds: 30 } }))
+        .toThrow(/router\.cooldowns: received false; leave cooldownSeconds and allowedFails unset when cooldowns are off/);
+    });
+
+    test('GIVEN several workers THEN gunicorn runs them (it refuses new connections at SIGTERM); one worker runs under uvicorn', () => {
+      expect(containerOf(proxyObjects({ cpu: '2', acceptPerReplicaLimits: true })).args).toContain('--run_gunicorn');
+      expect(containerOf(proxyObjects({ cpu: '1' })).args).not.toContain('--run_gunicorn');
     });
 
     test('probes: startup and liveness on /health/liveliness, readiness on /health/readiness, and they differ', () => {
@@ -155,7 +191,7 @@ describe('LiteLLMProxy', () => {
     });
 
     test('pinned default image, non-root variant', () => {
-      expect(containerOf(proxyObjects()).image).toBe('ghcr.io/berriai/litellm-non_root:v1.89.4');
+      expect(containerOf(proxyObjects()).image).toBe('ghcr.io/berriai/litellm-non_root:v1.108.14');
     });
 
     test('digest pinning is accepted', () => {
@@ -221,7 +257,7 @@ describe('LiteLLMProxy', () => {
   });
 
   test('worker recycling adds --max_requests_before_restart', () => {
-    expect(argValue(containerOf(proxyObjects({ maxRequestsBeforeRestart: 1000 })), '--max_requests_before_restart')).toBe('1000');
+    expect(argValue(containerOf(proxyObjects({ cpu: '2', acceptPerReplicaLimits: true, maxRequestsBeforeRestart: 1000 })), '--max_requests_before_restart')).toBe('1000');
   });
 });
 
@@ -247,7 +283,7 @@ describe('LiteLLMProxy validation', () => {
     ['image tag latest', { image: 'ghcr.io/berriai/litellm:latest' }, /image: received "ghcr.io\/berriai\/litellm:latest"; tag "latest" moves between releases/],
     ['image without tag', { image: 'ghcr.io/berriai/litellm' }, /image: received "ghcr.io\/berriai\/litellm"; must be pinned/],
     ['empty image', { image: '' }, /image: received ""; must be an image reference pinned by tag or digest/],
-    ['grace period too short', { terminationGracePeriodSeconds: 100 }, /terminationGracePeriodSeconds: received 100; must exceed preStopSeconds \+ drainTimeoutSeconds \(10 \+ 600 = 610\)/],
+    ['grace period too short', { terminationGracePeriodSeconds: 100 }, /terminationGracePeriodSeconds: received 100; must exceed preStopSeconds \+ drainTimeoutSeconds \+ 10 s of process teardown \(10 \+ 1806 \+ 10 = 1826\)/],
     ['name not DNS-1123', { name: 'LiteLLM_Proxy' }, /name: received "LiteLLM_Proxy"; must be a DNS-1123 label/],
     ['negative rpm', { models: [{ name: 'a', model: 'openai/a', rpm: -1 }] }, /models\[0\].rpm: received -1; must be an integer >= 1/],
     ['fractional tpm', { models: [{ name: 'a', model: 'openai/a', tpm: 1.5 }] }, /models\[0\].tpm: received 1.5; must be an integer >= 1/],
@@ -275,5 +311,87 @@ describe('LiteLLMProxy validation', () => {
 
   test('the catalogue holds at least 20 distinct bad inputs', () => {
     expect(new Set(cases.map(c => c[0])).size).toBeGreaterThanOrEqual(20);
+  });
+});
+
+describe('LiteLLMProxy: what must not reach config.yaml or the environment', () => {
+  const slack = 'https://hooks.slack.com/services/T0000000/B0000000/XXXXXXXXXXXXXXXXXXXXXXXX';
+  const errorOf = (props: Partial<LiteLLMProxyProps> | any): LiteLLMConfigError => {
+    try {
+      proxyObjects(props);
+    } catch (e) {
+      if (e instanceof LiteLLMConfigError) return e;
+      throw e;
+    }
+    throw new Error('the input was accepted');
+  };
+
+  test.each<[string, Partial<LiteLLMProxyProps> | any, string, RegExp]>([
+    ['a webhook URL in environment_variables', { extraConfig: { environment_variables: { SLACK_WEBHOOK_URL: slack } } },
+      'extraConfig.environment_variables.SLACK_WEBHOOK_URL', /environment_variables becomes the proxy's process environment.*: set a plain value with the proxy's env prop .* or a credential with secretEnv/],
+    ['a plain value in environment_variables', { extraConfig: { environment_variables: { LANGFUSE_HOST: 'https://langfuse.example.com' } } },
+      'extraConfig.environment_variables.LANGFUSE_HOST', /env: \{ LANGFUSE_HOST: '\.\.\.' \}.*secretEnv: \{ LANGFUSE_HOST: \{ name, key \} \}/],
+    ['a webhook URL under a webhook-named key', { extraConfig: { general_settings: { alerting_webhook: slack } } },
+      'extraConfig.general_settings.alerting_webhook', /this value looks like a Slack webhook URL, whose path is the credential/],
+    ['a password in a URL', { extraConfig: { litellm_settings: { proxy_url: 'http://user:pass@egress.example.com:3128' } } },
+      'extraConfig.litellm_settings.proxy_url', /this value looks like a URL with a password in it/],
+    ['a token in a query in params', { models: [{ name: 'a', model: 'openai/a', params: { extra_body: { callback: 'https://cb.example.com/x?access_token=abc' } } }] },
+      'models[0].params.extra_body.callback', /this value looks like a URL with a credential in its query \("access_token="\)/],
+    ['a key in the apiBase query', { models: [{ name: 'a', model: 'openai/a', apiBase: 'https://api.example.com/v1?api_key=abc' }] },
+      'models[0].apiBase', /received "\(a value that looks like a credential, hidden\)"; credentials belong in apiKey as a Secret reference \(this value looks like/],
+    ['a Discord webhook as a plain env value', { env: { ALERT_URL: 'https://discord.com/api/webhooks/123456789/abcDEF' } },
+      'env.ALERT_URL', /move this variable to secretEnv .*\(this value looks like a Discord webhook URL/],
+    ['a webhook-named env with a literal', { env: { TEAMS_WEBHOOK_URL: 'https://alerts.example.com/notify' } },
+      'env.TEAMS_WEBHOOK_URL', /\(TEAMS_WEBHOOK_URL is named like a credential\)/],
+  ])('GIVEN %s THEN refused, the value hidden', (_n, props, prop, message) => {
+    const e = errorOf(props);
+    expect(e.prop).toBe(prop);
+    expect(e.message).toMatch(/received "\(a (literal value|value that looks like a credential), hidden\)"/);
+    expect(e.message).toMatch(message);
+    expect(e.message).not.toMatch(/XXXX|pass@|abcDEF|access_token=abc|alerts\.example\.com/);
+  });
+
+  test('non-secret URLs pass: api-version queries, plain endpoints, os.environ references, an empty environment_variables', () => {
+    const objects = proxyObjects({
+      models: [{ name: 'gpt-4o', model: 'azure/gpt-4o', apiBase: 'http://model.svc:8080/v1?api-version=2024-10-21', params: { api_version: '2024-10-21' } }],
+      env: { LANGFUSE_HOST: 'https://langfuse.example.com', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.monitoring:4318' },
+      secretEnv: { SLACK_WEBHOOK_URL: { name: 'alerting', key: 'slack' } },
+      extraConfig: { environment_variables: {}, general_settings: { alerting: ['slack'], alert_to_webhook_url: { llm_exceptions: 'os.environ/SLACK_WEBHOOK_URL' } } },
+    });
+    const config = configOf(objects);
+    expect(config.model_list[0].litellm_params.api_base).toBe('http://model.svc:8080/v1?api-version=2024-10-21');
+    expect(config.general_settings.alert_to_webhook_url).toEqual({ llm_exceptions: 'os.environ/SLACK_WEBHOOK_URL' });
+    expect(config.environment_variables).toBeUndefined();
+    expect(envMap(containerOf(objects)).SLACK_WEBHOOK_URL).toEqual({ secretKeyRef: { name: 'alerting', key: 'slack' } });
+  });
+});
+
+describe('LiteLLMProxy: model entries', () => {
+  const gpt = { name: 'gpt-4o', model: 'openai/gpt-4o', apiKey: { name: 'provider-keys', key: 'openai' } };
+
+  test('GIVEN two identical deployments THEN the second is refused, naming the first', () => {
+    expect(() => proxyObjects({ models: [gpt, { name: 'claude', model: 'anthropic/claude-sonnet-4-5' }, { ...gpt }] }))
+      .toThrow(/^models\[2\]: received \{"name":"gpt-4o".*\}; is identical to models\[0\] \(same name and litellm_params after rendering\)/);
+  });
+
+  test('GIVEN the same params in another key order THEN they are identical too', () => {
+    expect(() => proxyObjects({ models: [{ ...gpt, params: { a: 1, b: 2 } }, { ...gpt, params: { b: 2, a: 1 } }] })).toThrow(/models\[1\]: .*identical to models\[0\]/);
+  });
+
+  test('GIVEN one name over two endpoints (load balancing) THEN both entries are written', () => {
+    const config = configOf(proxyObjects({ models: [gpt, { ...gpt, apiBase: 'https://eu.example.com/v1' }, { ...gpt, rpm: 10 }] }));
+    expect(config.model_list.map((m: any) => m.model_name)).toEqual(['gpt-4o', 'gpt-4o', 'gpt-4o']);
+  });
+
+  test('names that become Service names must start with a letter', () => {
+    expect(() => proxyObjects({ name: '0proxy' })).toThrow(/^name: received "0proxy"; must be a DNS-1123 label that starts with a letter/);
+  });
+
+  test('GIVEN labels the API server rejects in allowFrom or extraEgress peers THEN refused naming the peer', () => {
+    expect(() => proxyObjects({ allowFrom: [{ namespace: 'apps', podLabels: { app: 'b c' } }] }))
+      .toThrow(/^allowFrom\[0\]\.podLabels\.app: received "b c"; must be a label value/);
+    expect(() => proxyObjects({ extraEgress: [{ peers: [{ podLabels: { 'bad key': 'x' } }], ports: [8000], reason: 'vLLM' }] }))
+      .toThrow(/^extraEgress\[0\]\.peers\[0\]\.podLabels: received "bad key"; label keys must be qualified names/);
+    expect(() => proxyObjects({ imagePullSecrets: ['registry.example.com'] })).not.toThrow();
   });
 });

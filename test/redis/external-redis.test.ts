@@ -15,11 +15,11 @@ describe('ExternalRedis', () => {
   });
 
   test('GIVEN a CIDR THEN egress goes only to that block', () => {
-    expect(make({ host: '10.1.2.3', cidr: '10.1.0.0/16' }).egress.peers).toEqual([{ cidr: '10.1.0.0/16' }]);
+    expect(make({ host: '10.1.2.3', cidr: '10.1.0.0/16', allowNoAuth: true }).egress.peers).toEqual([{ cidr: '10.1.0.0/16' }]);
   });
 
   test('GIVEN cluster seeds THEN the first seed is host/port and every node port is opened', () => {
-    const r = make({ port: 6380, cluster: { nodes: [{ host: 'a.example.com' }, { host: 'b.example.com', port: 7001 }] } });
+    const r = make({ port: 6380, allowNoAuth: true, cluster: { nodes: [{ host: 'a.example.com' }, { host: 'b.example.com', port: 7001 }] } });
     expect(r.clusterNodes).toEqual([{ host: 'a.example.com', port: 6380 }, { host: 'b.example.com', port: 7001 }]);
     expect([r.host, r.port]).toEqual(['a.example.com', 6380]);
     expect(r.egress.ports).toEqual([6380, 7001]);
@@ -32,8 +32,14 @@ describe('ExternalRedis', () => {
     expect(r.egress.ports).toEqual([6379, 26379, 26380]);
   });
 
+  test('GIVEN allowNoAuth THEN no password is wired; IPv6 and upper-case names are hosts too', () => {
+    expect(make({ host: '10.0.0.5', allowNoAuth: true }).password).toBeUndefined();
+    expect(make({ host: '2001:db8::5', allowNoAuth: true }).host).toBe('2001:db8::5');
+    expect(make({ host: 'Redis.Example.COM', password: PASSWORD }).host).toBe('Redis.Example.COM');
+  });
+
   test('admitClient is a no-op: the external service has its own firewall', () => {
-    expect(() => make({ host: 'r' }).admitClient({ podLabels: { a: 'b' } })).not.toThrow();
+    expect(() => make({ host: 'r', allowNoAuth: true }).admitClient({ podLabels: { a: 'b' } })).not.toThrow();
   });
 
   test.each<[string, ExternalRedisProps, RegExp]>([
@@ -56,6 +62,13 @@ describe('ExternalRedis', () => {
     ['host with sentinel', { host: 'r', sentinel: { nodes: [{ host: 's' }], masterName: 'm' } }, /host: received "r"; leave host unset with sentinel/],
     ['a sentinel without master name', { sentinel: { nodes: [{ host: 's' }], masterName: '' } }, /sentinel\.masterName: received ""; must be a non-empty string/],
     ['a sentinel node with an empty host', { sentinel: { nodes: [{ host: '' }], masterName: 'm' } }, /sentinel\.nodes\[0\]\.host: received ""; must be a non-empty string/],
+    ['no password and no consent', { host: 'redis.example.com' },
+      /^password: received undefined; an external Redis needs AUTH: give password as a Secret reference \{ name, key \}, or set allowNoAuth: true/],
+    ['a cluster without password or consent', { cluster: { nodes: [{ host: 'a.example.com' }] } }, /^password: received undefined; an external Redis needs AUTH/],
+    ['allowNoAuth beside a password', { host: 'r', password: PASSWORD, allowNoAuth: true }, /^allowNoAuth: received true; contradicts password/],
+    ['allowNoAuth not a boolean', { host: 'r', allowNoAuth: 'yes' as any }, /^allowNoAuth: received "yes"; must be true or false/],
+    ['an address that is no address', { host: '999.1.1.1', password: PASSWORD }, /^host: received "999\.1\.1\.1"; must be a host name or IP address/],
+    ['a hex word mistaken for IPv6', { host: 'cafe:6379', password: PASSWORD }, /^host: received "cafe:6379"; must be a host name or IP address/],
   ])('GIVEN %s THEN LiteLLMConfigError', (_n, props, message) => {
     expect(() => make(props)).toThrow(LiteLLMConfigError);
     expect(() => make(props)).toThrow(message);

@@ -4,7 +4,7 @@ import { LiteLLMConfigError, LiteLLMProxy, LiteLLMProxyProps } from '../../lib';
 import { ExternalRedis, ExternalRedisProps } from '../../lib/redis/external-redis';
 import { IRedisEndpoint } from '../../lib/redis/redis-endpoint';
 import { RedisInstance } from '../../lib/redis/redis-instance';
-import { ProxyCache } from '../../lib/redis/redis-wiring';
+import { ProxyCache, bindRedis } from '../../lib';
 import { containerOf, envMap, one, synth } from '../support/synth';
 
 const PASSWORD = { name: 'redis-auth', key: 'password' };
@@ -96,7 +96,7 @@ describe('Redis wiring on a three-replica proxy', () => {
     expect(config.litellm_settings.cache).toBe(true);
     expect(config.litellm_settings.cache_params).toEqual({
       type: 'redis', host: 'os.environ/REDIS_HOST', port: 'os.environ/REDIS_PORT', password: 'os.environ/REDIS_PASSWORD',
-      supported_call_types: [],
+      namespace: 'litellm/litellm', socket_timeout: 'os.environ/REDIS_SOCKET_TIMEOUT', supported_call_types: [],
     });
   });
 
@@ -134,7 +134,7 @@ describe('response caching', () => {
     const config = configOf(threeReplicas({ cache: {} }));
     expect(config.litellm_settings.cache_params).toEqual({
       type: 'redis', host: 'os.environ/REDIS_HOST', port: 'os.environ/REDIS_PORT', password: 'os.environ/REDIS_PASSWORD',
-      ttl: 600, supported_call_types: ['acompletion', 'aembedding'],
+      namespace: 'litellm/litellm', socket_timeout: 'os.environ/REDIS_SOCKET_TIMEOUT', ttl: 600, supported_call_types: ['acompletion', 'aembedding'],
     });
   });
 
@@ -151,6 +151,69 @@ describe('response caching', () => {
   ])('GIVEN %s THEN LiteLLMConfigError', (_n, cache, message) => {
     expect(() => threeReplicas({ cache })).toThrow(LiteLLMConfigError);
     expect(() => threeReplicas({ cache })).toThrow(message);
+  });
+});
+
+describe('a hung Redis costs a request little: short client timeouts on both clients', () => {
+  test('THEN both the router\'s client and the usage cache get the namespace and the socket timeout; env sets 0.2 s and a 10 s breaker recovery', () => {
+    const objects = threeReplicas();
+    const config = configOf(objects);
+    const client = { socket_timeout: 'os.environ/REDIS_SOCKET_TIMEOUT', namespace: 'litellm/litellm' };
+    expect(config.router_settings.cache_kwargs).toEqual(client);
+    expect(config.litellm_settings.cache_params).toMatchObject(client);
+    expect(proxyEnv(objects)).toMatchObject({ REDIS_SOCKET_TIMEOUT: '0.2', REDIS_SOCKET_CONNECT_TIMEOUT: '0.2', REDIS_CIRCUIT_BREAKER_RECOVERY_TIMEOUT: '10' });
+  });
+
+  test('GIVEN clientTimeoutSeconds on the Redis THEN both timeouts follow it', () => {
+    const objects = synth(chart => {
+      const redis = new RedisInstance(chart, 'litellm-redis', { password: PASSWORD, clientTimeoutSeconds: 0.5 });
+      new LiteLLMProxy(chart, 'litellm', { replicas: 3, redis, models, masterKey });
+    });
+    expect(proxyEnv(objects)).toMatchObject({ REDIS_SOCKET_TIMEOUT: '0.5', REDIS_SOCKET_CONNECT_TIMEOUT: '0.5' });
+  });
+
+  test.each([0, 0.01, 11, Number.NaN])('GIVEN clientTimeoutSeconds %s THEN LiteLLMConfigError', value => {
+    expect(() => synth(chart => new RedisInstance(chart, 'r', { password: PASSWORD, clientTimeoutSeconds: value })))
+      .toThrow(/clientTimeoutSeconds: received .*; must be a number of seconds from 0.05 to 10/);
+  });
+
+  test('GIVEN the env names the wiring owns THEN env may not set them', () => {
+    expect(() => threeReplicas({ env: { REDIS_SOCKET_TIMEOUT: '5' } })).toThrow(/env\.REDIS_SOCKET_TIMEOUT: received "REDIS_SOCKET_TIMEOUT"; environment variable names must be unique; this one is already set by the construct itself/);
+  });
+});
+
+describe('fail-closed limits', () => {
+  test('GIVEN failClosed THEN general_settings.fail_closed_rate_limit_enforcement is on', () => {
+    expect(configOf(threeReplicas({ failClosed: true })).general_settings.fail_closed_rate_limit_enforcement).toBe(true);
+    expect(configOf(threeReplicas()).general_settings.fail_closed_rate_limit_enforcement).toBeUndefined();
+  });
+
+  test('GIVEN failClosed without redis THEN LiteLLMConfigError', () => {
+    expect(() => synth(chart => new LiteLLMProxy(chart, 'litellm', { models, masterKey, failClosed: true })))
+      .toThrow(/failClosed: received true; is about limits shared through Redis: give `redis` too/);
+  });
+});
+
+describe('Redis key namespace', () => {
+  test('GIVEN no redisNamespace THEN keys are prefixed with "<chart namespace>/<proxy name>"', () => {
+    expect(configOf(threeReplicas()).litellm_settings.cache_params.namespace).toBe('litellm/litellm');
+  });
+
+  test('GIVEN redisNamespace THEN cache_params.namespace is exactly it', () => {
+    expect(configOf(threeReplicas({ redisNamespace: 'tenant-a:gateway' })).litellm_settings.cache_params.namespace).toBe('tenant-a:gateway');
+  });
+
+  test.each<[string, unknown, RegExp]>([
+    ['with a space', 'team a', /redisNamespace: received "team a"; must be 2 to 128 characters/],
+    ['empty', '', /redisNamespace: received ""; must be 2 to 128 characters/],
+    ['ending in a separator', 'team-a:', /redisNamespace: received "team-a:"; must be 2 to 128 characters/],
+  ])('GIVEN a namespace %s THEN LiteLLMConfigError', (_n, redisNamespace, message) => {
+    expect(() => threeReplicas({ redisNamespace: redisNamespace as string })).toThrow(message);
+  });
+
+  test('GIVEN redisNamespace without redis THEN LiteLLMConfigError (it would prefix nothing)', () => {
+    expect(() => synth(chart => new LiteLLMProxy(chart, 'litellm', { models, masterKey, redisNamespace: 'a/b' })))
+      .toThrow(/redisNamespace: received "a\/b"; is the prefix of the keys written into Redis: give `redis` too/);
   });
 });
 
@@ -218,7 +281,8 @@ describe('external Redis wiring', () => {
 describe('wiring validation of any IRedisEndpoint', () => {
   const endpoint = (over: Partial<IRedisEndpoint>): IRedisEndpoint => ({
     host: 'redis', port: 6379, tls: false, password: PASSWORD,
-    egress: { peers: [], ports: [6379], reason: 'test' }, admitClient: () => undefined, ...over,
+    egress: { peers: [], ports: [6379], reason: 'test' }, admitClient: () => undefined,
+    bind(proxy, options) { bindRedis(proxy, this, options); }, ...over,
   });
 
   test.each<[string, Partial<IRedisEndpoint>, RegExp]>([

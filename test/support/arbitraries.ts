@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { EDGE_CONTROLLERS, EdgeController, EdgeOptions, LiteLLMStackProps, Presets } from '../../lib';
+import { EDGE_CONTROLLERS, EdgeController, EdgeOptions, LiteLLMStackProps, Presets, bindDatabase, bindRedis, nonStreamingBound } from '../../lib';
 import type { IDatabaseEndpoint } from '../../lib/governance/database-endpoint';
 import type { LiteLLMProxyProps } from '../../lib/proxy/litellm-proxy';
 import type { ModelDeployment } from '../../lib/proxy/model';
@@ -43,6 +43,86 @@ export const invalidDnsLabel: fc.Arbitrary<unknown> = fc.constantFrom(
   '', 'LiteLLM', 'lite_llm', '-proxy', 'proxy-', 'a.b', 'a'.repeat(64), ' proxy', 'pröxy', 5,
 );
 
+/** DNS-1035 labels (a DNS-1123 label that starts with a letter): names that become Service names. */
+export const validDns1035Label = (max = 47): fc.Arbitrary<string> =>
+  fc.stringMatching(/^[a-z]([-a-z0-9]{0,20}[a-z0-9])?$/).filter(s => s.length <= max);
+
+/** Names a Service cannot carry: the DNS-1123 mistakes, and labels that start with a digit. */
+export const invalidDns1035Label: fc.Arbitrary<unknown> = fc.oneof(invalidDnsLabel, fc.constantFrom('0proxy', '1', '42-litellm'));
+
+// ---------------------------------------------------------------------------------------------
+// Labels (API server: IsQualifiedName for keys, IsValidLabelValue for values)
+// ---------------------------------------------------------------------------------------------
+
+const labelName = fc.stringMatching(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,14}[A-Za-z0-9])?$/);
+
+/** Label keys: a name, maybe behind a DNS-subdomain prefix. */
+export const validLabelKey: fc.Arbitrary<string> = fc.oneof(
+  labelName,
+  fc.tuple(fc.constantFrom('app.kubernetes.io', 'example.com', 'k8s-app.io', 'team'), labelName).map(([prefix, name]) => `${prefix}/${name}`),
+  fc.constantFrom('app.kubernetes.io/name', 'app', 'k8s-app', 'Tier', 'a'.repeat(63)),
+);
+
+/** Label values, the empty one included. */
+export const validLabelValue: fc.Arbitrary<string> = fc.oneof(labelName, fc.constantFrom('', 'ingress-nginx', 'v1.2.3', 'A_B', 'x'.repeat(63)));
+
+export const validLabelMap: fc.Arbitrary<Record<string, string>> = fc.dictionary(validLabelKey, validLabelValue, { maxKeys: 3 });
+
+/** Label maps the API server rejects in a selector: bad keys, bad values, values that are not strings. */
+export const invalidLabelMap: fc.Arbitrary<unknown> = fc.constantFrom<unknown>(
+  { app: 'bad value!' }, { app: 'b c' }, { 'bad key': 'x' }, { '-app': 'x' }, { app: '-x' }, { app: 'x-' },
+  { 'example.com/': 'x' }, { 'Example.com/app': 'x' }, { 'a/b/c': 'x' }, { ['k'.repeat(64)]: 'v' }, { app: 'v'.repeat(64) },
+  { app: 5 }, { app: null }, 'app=ingress-nginx', ['app'],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Credentials in URLs (lib/secret.ts credentialKind) and URLs that are not credentials
+// ---------------------------------------------------------------------------------------------
+
+/** URLs that carry a credential: webhook URLs of the common services, userinfo, credential-named query parameters. */
+export const credentialUrl: fc.Arbitrary<string> = fc.constantFrom(
+  'https://hooks.slack.com/services/T0000000/B0000000/XXXXXXXXXXXXXXXXXXXXXXXX',
+  'https://hooks.slack.com/workflows/T0000000/A0000000/123456789/abcdefABCDEF',
+  'https://hooks.slack.com/triggers/T0000000/123456789/abcdefABCDEF',
+  'hooks.slack.com/services/T0000000/B0000000/XXXXXXXXXXXXXXXXXXXXXXXX',
+  'https://contoso.webhook.office.com/webhookb2/0000-1111@2222-3333/IncomingWebhook/abcdef0123456789/4444-5555',
+  'https://outlook.office.com/webhook/0000-1111@2222-3333/IncomingWebhook/abcdef0123456789/4444-5555',
+  'https://prod-12.westeurope.logic.azure.com:443/workflows/abc123/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers&sv=1.0&sig=AbCdEf123456',
+  'https://discord.com/api/webhooks/123456789012345678/AbCdEf-ghIJkl_0123456789',
+  'https://discordapp.com/api/webhooks/123456789012345678/AbCdEf',
+  'https://events.pagerduty.com/integration/0123456789abcdef0123456789abcdef/enqueue',
+  'https://events.pagerduty.com/v2/enqueue?routing_key=0123456789abcdef0123456789abcdef',
+  'https://hooks.zapier.com/hooks/catch/1234567/abcdefg/',
+  'https://n8n.example.com/webhook/3f2a9c1e-7b4d-4e0a-9c55-1d2e3f4a5b6c',
+  'https://alerts.example.com/api/webhooks/incoming/a1b2c3d4e5f6',
+  'https://user:hunter2@proxy.example.com:8080',
+  'redis://:s3cr3t@cache.example.com:6379/0',
+  'postgresql://litellm:pa55word@db.example.com:5432/litellm',
+  'https://0123456789abcdef0123456789abcdef@o123456.ingest.sentry.io/4567',
+  'https://api.example.com/v1?api_key=abc123',
+  'https://api.example.com/v1?access_token=abc',
+  'https://api.example.com/v1?token=xyz&page=2',
+  'https://api.example.com/v1?key=abc',
+  'https://storage.example.com/container/blob?sv=2022-11-02&sig=abcDEF%2B123',
+  'https://bucket.s3.amazonaws.com/key?X-Amz-Credential=AKID%2F20240101&X-Amz-Signature=abc123',
+  'https://app.example.com/oauth/callback?code=abc123',
+  'https://api.example.com/v1?apiKey=abc123',
+);
+
+/** URLs without a credential: must never be refused (false positives are bugs too). */
+export const plainUrl: fc.Arbitrary<string> = fc.constantFrom(
+  'https://api.openai.com/v1',
+  'http://model.svc:8080/v1?api-version=2024-10-21',
+  'https://example.openai.azure.com/openai/deployments/gpt-4o?api-version=2024-10-21',
+  'https://langfuse.example.com',
+  'http://otel-collector.monitoring:4318/v1/traces',
+  'https://docs.example.com/webhooks/setup',
+  'https://hooks.example.com/',
+  'https://user@example.com/path',
+  'https://example.com/search?q=key&page=2&monkey=1',
+  'https://example.com/status?code=',
+);
+
 /** CPU quantities the way people write them, as [quantity, millicores]. */
 export const validCpu: fc.Arbitrary<[string | number, number]> = fc.oneof(
   fc.integer({ min: 1, max: 8 }).map(n => [String(n), n * 1000] as [string, number]),
@@ -63,7 +143,7 @@ export const invalidMemory: fc.Arbitrary<unknown> = fc.constantFrom(
 );
 
 export const validImage: fc.Arbitrary<string> = fc.oneof(
-  fc.constant('ghcr.io/berriai/litellm-non_root:v1.89.4'),
+  fc.constant('ghcr.io/berriai/litellm-non_root:v1.108.14'),
   fc.constantFrom('v1.83.0', 'v1.89.4', 'main-v1.89.4-stable', '1.89.4').map(t => `ghcr.io/berriai/litellm-non_root:${t}`),
   fc.stringMatching(/^[a-f0-9]{64}$/).map(d => `ghcr.io/berriai/litellm-non_root@sha256:${d}`),
   fc.stringMatching(/^[a-f0-9]{64}$/).map(d => `registry.example.com:5000/mirror/litellm:v1.89.4@sha256:${d}`),
@@ -101,6 +181,7 @@ export function fakeRedis(options: { tls?: boolean; password?: boolean } = {}): 
     ...(options.password === false ? {} : { password: { name: 'redis-auth', key: 'password' } }),
     egress: { peers: [{ podLabels: { 'app.kubernetes.io/name': 'redis' } }], ports: [6379], reason: 'shared limits' },
     admitClient: () => undefined,
+    bind(proxy, options) { bindRedis(proxy, this, options); },
   };
 }
 
@@ -113,6 +194,7 @@ export function fakeDatabase(maxConnections = 5000): IDatabaseEndpoint {
     deployedWithChart: false,
     egress: { peers: [{ cidr: '10.20.0.0/16' }], ports: [5432], reason: 'governance database' },
     admitClient: () => undefined,
+    bind(proxy) { bindDatabase(proxy, this); },
   };
 }
 
@@ -125,19 +207,21 @@ const RESERVED_ENV = ['LITELLM_LOG', 'LITELLM_MODE', 'REDIS_HOST', 'HOME', 'NUM_
 export const validModel: fc.Arbitrary<ModelDeployment> = fc.record({
   name: fc.constantFrom('gpt-4o', 'claude', 'llama-3.1-8b', 'embed', 'gpt-4o-mini'),
   model: fc.constantFrom('openai/gpt-4o', 'anthropic/claude-sonnet-4-5', 'hosted_vllm/meta-llama/Llama-3.1-8B', 'azure/gpt-4o'),
-  apiBase: opt(fc.constantFrom('https://example.openai.azure.com', 'http://vllm.models:8000/v1', 'https://api.example.com:8443/v1')),
+  apiBase: opt(fc.constantFrom('https://example.openai.azure.com', 'http://vllm.models:8000/v1', 'https://api.example.com:8443/v1',
+    'http://model.svc:8080/v1?api-version=2024-10-21', 'https://api.openai.com/v1')),
   apiKey: opt(validSecretRef),
   rpm: opt(fc.integer({ min: 1, max: 1_000_000 })),
   tpm: opt(fc.integer({ min: 1, max: 100_000_000 })),
   timeoutSeconds: opt(fc.oneof(fc.integer({ min: 1, max: 3600 }), fc.double({ min: 0.1, max: 3600, noNaN: true }))),
   params: opt(fc.constantFrom<Record<string, unknown>>(
     { max_tokens: 512 }, { api_version: '2024-06-01' }, { aws_region_name: 'eu-west-1' }, { api_key_header: 'os.environ/HEADER_NAME' },
+    { extra_headers: { 'X-Docs': 'https://docs.example.com/webhooks/setup' } }, { base_model: 'azure/gpt-4o-2024-08-06' },
   )),
 }, { requiredKeys: ['name', 'model'] });
 
 /** Inputs that satisfy every rule of LiteLLMProxy, cross-field ones included: all MUST be accepted. */
 export const validProxyProps: fc.Arbitrary<LiteLLMProxyProps> = fc.record({
-  name: opt(validDnsLabel(47)),
+  name: opt(validDns1035Label(47)),
   image: opt(validImage),
   cpu: opt(validCpu),
   cpuLimitExtraMillis: opt(fc.integer({ min: 0, max: 4000 })),
@@ -163,10 +247,12 @@ export const validProxyProps: fc.Arbitrary<LiteLLMProxyProps> = fc.record({
   cache: opt(fc.record({ ttlSeconds: opt(fc.integer({ min: 1, max: 86400 })), callTypes: opt(fc.constantFrom(['acompletion'], ['acompletion', 'aembedding'])) })),
   database: fc.boolean(),
   requestTimeoutSeconds: opt(fc.integer({ min: 1, max: 86400 })),
-  drainTimeoutSeconds: opt(fc.integer({ min: 1, max: 86400 })),
+  maxStreamSeconds: opt(fc.integer({ min: 1, max: 86400 })),
+  drainExtraSeconds: opt(fc.integer({ min: 0, max: 3600 })),
   preStopSeconds: opt(fc.integer({ min: 0, max: 300 })),
   graceExtra: opt(fc.integer({ min: 1, max: 600 })),
-  models: fc.array(validModel, { minLength: 1, maxLength: 3 }),
+  // Unique entries: deployments may share a name (load balancing), never be identical.
+  models: fc.uniqueArray(validModel, { minLength: 1, maxLength: 3, selector: m => JSON.stringify(m) }),
   saltKey: fc.boolean(),
   router: opt(fc.record({
     routingStrategy: opt(fc.constantFrom('simple-shuffle', 'least-busy', 'usage-based-routing-v2', 'latency-based-routing', 'cost-based-routing') as fc.Arbitrary<'simple-shuffle'>),
@@ -187,15 +273,24 @@ export const validProxyProps: fc.Arbitrary<LiteLLMProxyProps> = fc.record({
   allowFrom: opt(fc.array(fc.oneof(
     fc.constant({}), fc.record({ namespace: validDnsLabel(63) }),
     fc.record({ namespace: validDnsLabel(63), podLabels: fc.constant({ 'app.kubernetes.io/name': 'ingress-nginx' }) }),
+    fc.record({ podLabels: validLabelMap }), fc.record({ namespace: validDnsLabel(63), podLabels: validLabelMap }),
     fc.constantFrom({ cidr: '10.0.0.0/8' }, { cidr: 'fd00::/8' }),
   ), { maxLength: 3 })),
-  extraEgress: opt(fc.constantFrom([{ peers: [{ cidr: '10.1.0.0/16' }], ports: [8080], reason: 'in-cluster model server' }])),
-  env: opt(fc.dictionary(fc.constantFrom('APP_MODE', 'FEATURE_FLAG', 'OTEL_SERVICE_NAME', 'TZ', 'LITELLM_DROP_PARAMS', 'MAX_TOKENS'),
-    fc.constantFrom('1', 'true', 'Europe/Berlin', 'litellm', '', '/data'), { maxKeys: 4 })),
+  extraEgress: opt(fc.oneof(
+    fc.constant([{ peers: [{ cidr: '10.1.0.0/16' }], ports: [8080], reason: 'in-cluster model server' }]),
+    fc.tuple(validDnsLabel(63), validLabelMap).map(([namespace, podLabels]) => [{ peers: [{ namespace, podLabels }], ports: [8000], reason: 'vLLM' }]),
+  )),
+  env: opt(fc.dictionary(fc.constantFrom('APP_MODE', 'FEATURE_FLAG', 'OTEL_SERVICE_NAME', 'TZ', 'LITELLM_DROP_PARAMS', 'MAX_TOKENS', 'LANGFUSE_HOST',
+    'OTEL_EXPORTER_OTLP_ENDPOINT'), fc.oneof(fc.constantFrom('1', 'true', 'Europe/Berlin', 'litellm', '', '/data'), plainUrl), { maxKeys: 4 })),
   secretEnv: opt(fc.dictionary(fc.constantFrom('OPENAI_ORGANIZATION', 'SLACK_WEBHOOK_URL', 'LANGFUSE_SECRET_KEY'), validSecretRef, { maxKeys: 3 })),
-  extraConfig: opt(fc.constantFrom<Record<string, any>>(
-    { litellm_settings: { drop_params: true } }, { general_settings: { alerting: ['slack'] } },
-    { router_settings: { timeout: 30 } }, { environment_variables: { LANGFUSE_HOST: 'https://langfuse.example.com' } },
+  extraConfig: opt(fc.oneof(
+    fc.constantFrom<Record<string, any>>(
+      { litellm_settings: { drop_params: true } }, { general_settings: { alerting: ['slack'] } },
+      { router_settings: { enable_pre_call_checks: true } }, { environment_variables: {} },
+      // A map of webhook URLs is all credentials: references pass.
+      { general_settings: { alerting: ['slack'], alert_to_webhook_url: { llm_exceptions: 'os.environ/SLACK_WEBHOOK_URL' } } },
+    ),
+    plainUrl.map(url => ({ litellm_settings: { drop_params: true, docs_link: url } })),
   )),
   imagePullSecrets: opt(fc.constantFrom(['regcred'], ['regcred', 'mirror-pull'])),
 }).map((g): LiteLLMProxyProps => {
@@ -228,11 +323,21 @@ export const validProxyProps: fc.Arbitrary<LiteLLMProxyProps> = fc.record({
   const shared = maxReplicas * workerCount > 1;
   const redis = (shared && g.share !== 'accept') || g.redisAnyway ? fakeRedis({ tls: g.redisTls }) : undefined;
   const accept = shared && g.share !== 'redis' ? true : undefined;
-  const requestTimeoutSeconds = gapOpen('longRequestTimeoutWithAutoscaling') && g.scaling.kind === 'hpa'
+  // The timeout agreement (lib/proxy/timing.ts): attempts × the longest per-attempt timeout + backoff
+  // must stay within a day, and the drain must cover it and the longest stream.
+  const numRetries = g.router?.numRetries ?? 2;
+  const modelTimeout = Math.max(0, ...g.models.map(m => m.timeoutSeconds ?? 0));
+  const backoff = nonStreamingBound(0, numRetries).backoffSeconds;
+  const maxPerAttempt = Math.floor((86400 - backoff - 1) / (numRetries + 1));
+  let requestTimeoutSeconds = gapOpen('longRequestTimeoutWithAutoscaling') && g.scaling.kind === 'hpa'
     && g.scaling.scaleDownStabilizationSeconds === undefined && g.requestTimeoutSeconds !== undefined
     ? Math.min(g.requestTimeoutSeconds, 3600) : g.requestTimeoutSeconds;
-  const requestTimeout = requestTimeoutSeconds ?? 600;
-  const drain = g.drainTimeoutSeconds ?? requestTimeout;
+  if (requestTimeoutSeconds !== undefined) requestTimeoutSeconds = Math.min(requestTimeoutSeconds, maxPerAttempt);
+  const models = modelTimeout > maxPerAttempt ? g.models.map(m => ({ ...m, timeoutSeconds: undefined })) : g.models;
+  const bound = nonStreamingBound(Math.max(requestTimeoutSeconds ?? 600, ...models.map(m => m.timeoutSeconds ?? 0)), numRetries).seconds;
+  const maxStream = g.maxStreamSeconds ?? bound;
+  const drainTimeoutSeconds = g.drainExtraSeconds !== undefined ? Math.min(86400, Math.max(bound, maxStream) + g.drainExtraSeconds) : undefined;
+  const drain = drainTimeoutSeconds ?? Math.max(bound, maxStream);
   const preStop = g.preStopSeconds ?? 10;
   const hasLimits = g.models.some(m => m.rpm !== undefined || m.tpm !== undefined);
   return strip({
@@ -243,17 +348,20 @@ export const validProxyProps: fc.Arbitrary<LiteLLMProxyProps> = fc.record({
     workers,
     memory: g.memoryMi !== undefined ? `${g.memoryMi}Mi` : undefined,
     memoryLimit: g.memoryLimitExtraMi !== undefined ? `${memoryMi + g.memoryLimitExtraMi}Mi` : undefined,
-    maxRequestsBeforeRestart: g.maxRequestsBeforeRestart,
+    // Recycling needs a second worker to take over (proxy_cli.py).
+    maxRequestsBeforeRestart: workerCount >= 2 ? g.maxRequestsBeforeRestart : undefined,
     ...scaling,
     acceptPerReplicaLimits: accept,
     redis,
     cache: redis ? g.cache : undefined,
     database: g.database ? fakeDatabase() : undefined,
     requestTimeoutSeconds,
-    drainTimeoutSeconds: g.drainTimeoutSeconds,
+    maxStreamSeconds: g.maxStreamSeconds,
+    drainTimeoutSeconds,
     preStopSeconds: g.preStopSeconds,
-    terminationGracePeriodSeconds: g.graceExtra !== undefined ? preStop + drain + g.graceExtra : undefined,
-    models: g.models,
+    // More than preStop + drain + 10 s of teardown (gunicorn's headroom).
+    terminationGracePeriodSeconds: g.graceExtra !== undefined ? preStop + drain + 10 + g.graceExtra : undefined,
+    models,
     masterKey: { name: 'litellm-master', key: 'master-key' },
     saltKey: g.saltKey ? { name: 'litellm-salt', key: 'salt' } : undefined,
     router: g.router ? strip({
@@ -297,6 +405,22 @@ export const LITERAL_SECRET_POISONS: Poison<LiteLLMProxyProps>[] = [
     apply: (p, v) => ({ ...p, env: { [v]: 'hunter2' } }) },
   { label: 'key in a model string', prop: 'models[0]', values: fc.constantFrom({ name: 'sk-abcdefghijklmnop' }, { apiBase: 'https://x.example.com/v1?key=sk-abcdefghijklmnop' }),
     apply: (p, v) => withModel(p, v) },
+  { label: 'credential URL in env', prop: 'env.', values: credentialUrl, apply: (p, v) => ({ ...p, env: { ...(p.env ?? {}), NOTIFY_URL: v } }) },
+  { label: 'credential URL in extraConfig', prop: 'extraConfig.', values: fc.tuple(
+    fc.constantFrom('litellm_settings', 'router_settings', 'general_settings'), fc.constantFrom('callback_url', 'alerting_target', 'notify'), credentialUrl),
+  apply: (p, [section, key, url]) => ({ ...p, extraConfig: { [section]: { [key]: url } } }) },
+  { label: 'literal under a webhook-named key', prop: 'extraConfig.general_settings.', values: fc.constantFrom<any>(
+    { alerting_webhook: 'https://alerts.internal.example.com/notify' }, { alert_to_webhook_url: { llm_exceptions: 'https://alerts.internal.example.com/x' } },
+    { pagerduty: { routing_key: 'R0123456789' } }, { slack_webhook_url: 'https://alerts.example.com' }),
+  apply: (p, v) => ({ ...p, extraConfig: { general_settings: v } }) },
+  { label: 'environment_variables entry', prop: 'extraConfig.environment_variables.', values: fc.constantFrom<any>(
+    { LANGFUSE_HOST: 'https://langfuse.example.com' }, { SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXX' },
+    { LANGFUSE_SECRET_KEY: 'os.environ/LANGFUSE_SECRET_KEY' }, { FEATURE: '' }),
+  apply: (p, v) => ({ ...p, extraConfig: { environment_variables: v } }) },
+  { label: 'credential URL in params', prop: 'models[0].params', values: credentialUrl,
+    apply: (p, v) => withModel(p, { params: { extra_headers: { 'X-Callback': v } } }) },
+  { label: 'credential URL as apiBase', prop: 'models[0].apiBase', values: credentialUrl.filter(u => u.startsWith('http')),
+    apply: (p, v) => withModel(p, { apiBase: v }) },
 ];
 
 /** Single-field mutations of LiteLLMProxy props; each MUST be rejected with LiteLLMConfigError naming `prop`. */
@@ -323,7 +447,8 @@ export const proxyPoisons: Poison<LiteLLMProxyProps>[] = [
     apply: (p, v) => ({ ...p, drainTimeoutSeconds: v }) },
   { label: 'preStopSeconds', prop: 'preStopSeconds', values: fc.constantFrom(-1, 301, 0.5, NaN), apply: (p, v) => ({ ...p, preStopSeconds: v }) },
   { label: 'grace period too short', prop: 'terminationGracePeriodSeconds', values: fc.integer({ min: 0, max: 10 }),
-    apply: (p, v) => ({ ...p, preStopSeconds: 10, drainTimeoutSeconds: 30, terminationGracePeriodSeconds: 30 + v }) },
+    apply: (p, v) => ({ ...p, preStopSeconds: 10, requestTimeoutSeconds: 5, router: { numRetries: 0 }, models: p.models.map(m => ({ ...m, timeoutSeconds: undefined })),
+      maxStreamSeconds: undefined, drainTimeoutSeconds: 30, terminationGracePeriodSeconds: 30 + v }) },
   { label: 'no models', prop: 'models', values: fc.constantFrom([], undefined, 'openai/gpt-4o'), apply: (p, v) => ({ ...p, models: v }) },
   { label: 'model name', prop: 'models[0].name', values: fc.constantFrom('', '   ', undefined, 5), apply: (p, v) => withModel(p, { name: v }) },
   { label: 'model without provider', prop: 'models[0].model', values: fc.constantFrom('gpt-4o', '', undefined), apply: (p, v) => withModel(p, { model: v }) },
@@ -337,7 +462,7 @@ export const proxyPoisons: Poison<LiteLLMProxyProps>[] = [
     apply: (p, v) => withModel(p, { params: v }) },
   { label: 'params literal secret', prop: 'models[0].params', values: fc.constantFrom({ aws_secret_access_key: 'abc' }, { extra: 'sk-abcdefghijklmnop' }),
     apply: (p, v) => withModel(p, { params: v }) },
-  { label: 'name', prop: 'name', values: invalidDnsLabel, apply: (p, v) => ({ ...p, name: v }) },
+  { label: 'name', prop: 'name', values: invalidDns1035Label, apply: (p, v) => ({ ...p, name: v }) },
   { label: 'image', prop: 'image', values: invalidImage, apply: (p, v) => ({ ...p, image: v }) },
   { label: 'masterKey', prop: 'masterKey', values: fc.oneof(invalidSecretRef, fc.constant(undefined)), apply: (p, v) => ({ ...p, masterKey: v }) },
   { label: 'env name', prop: 'env.', values: fc.constantFrom('my-var', '1ABC', 'A B', ''), apply: (p, v) => ({ ...p, env: { [v]: 'x' } }) },
@@ -352,8 +477,14 @@ export const proxyPoisons: Poison<LiteLLMProxyProps>[] = [
   { label: 'logLevel', prop: 'logLevel', values: fc.constantFrom('TRACE', 'error', ''), apply: (p, v) => ({ ...p, logLevel: v }) },
   { label: 'serviceType', prop: 'serviceType', values: fc.constantFrom('ExternalName', 'clusterip'), apply: (p, v) => ({ ...p, serviceType: v }) },
   { label: 'spread', prop: 'spread', values: fc.constantFrom('always', ''), apply: (p, v) => ({ ...p, spread: v }) },
-  { label: 'allowFrom', prop: 'allowFrom[0]', values: fc.constantFrom({ cidr: '10.0.0.0' }, { cidr: '10.0.0.0/8', namespace: 'x' }, { namespace: 'Bad_NS' }),
-    apply: (p, v) => ({ ...p, allowFrom: [v] }) },
+  { label: 'allowFrom', prop: 'allowFrom[0]', values: fc.constantFrom({ cidr: '10.0.0.0' }, { cidr: '10.0.0.0/8', namespace: 'x' }, { namespace: 'Bad_NS' },
+    { cidr: '10.0.0.256/8' }, { cidr: '10.0.0.0/33' }, { cidr: 'fd00::/129' }),
+  apply: (p, v) => ({ ...p, allowFrom: [v] }) },
+  { label: 'allowFrom podLabels', prop: 'allowFrom[0].podLabels', values: invalidLabelMap, apply: (p, v) => ({ ...p, allowFrom: [{ podLabels: v }] }) },
+  { label: 'extraEgress podLabels', prop: 'extraEgress[0].peers[0].podLabels', values: invalidLabelMap,
+    apply: (p, v) => ({ ...p, extraEgress: [{ peers: [{ namespace: 'models', podLabels: v }], ports: [8000], reason: 'vLLM' }] }) },
+  { label: 'identical model entries', prop: 'models[', values: fc.integer({ min: 0, max: 2 }),
+    apply: (p, v) => ({ ...p, models: [...p.models, p.models[Math.min(v, p.models.length - 1)]] }) },
   { label: 'routingStrategy', prop: 'router.routingStrategy', values: fc.constantFrom('random', ''), apply: (p, v) => ({ ...p, router: { routingStrategy: v } }) },
   { label: 'numRetries', prop: 'router.numRetries', values: fc.constantFrom(-1, 11, 1.5), apply: (p, v) => ({ ...p, router: { numRetries: v } }) },
   { label: 'enforce without limits', prop: 'router.enforceModelRateLimits', values: fc.constant(true),
@@ -368,6 +499,12 @@ export const proxyPoisons: Poison<LiteLLMProxyProps>[] = [
   { label: 'database too small for the pools', prop: 'databaseConnectionPoolLimit', values: fc.integer({ min: 1, max: 10 }),
     apply: (p, v) => ({ ...p, database: fakeDatabase(v) }) },
   { label: 'maxRequestsBeforeRestart', prop: 'maxRequestsBeforeRestart', values: fc.constantFrom(0, -1, 2.5), apply: (p, v) => ({ ...p, maxRequestsBeforeRestart: v }) },
+  { label: 'maxRequestsBeforeRestart with one worker', prop: 'maxRequestsBeforeRestart', values: fc.integer({ min: 1, max: 100_000 }),
+    apply: (p, v) => ({ ...p, cpu: '1', cpuLimit: undefined, workers: undefined, maxRequestsBeforeRestart: v }) },
+  { label: 'drain shorter than the non-streaming bound', prop: 'drainTimeoutSeconds', values: fc.integer({ min: 1, max: 1805 }),
+    apply: (p, v) => ({ ...p, requestTimeoutSeconds: 600, router: { numRetries: 2 }, models: p.models.map(m => ({ ...m, timeoutSeconds: undefined })), maxStreamSeconds: 1, drainTimeoutSeconds: v }) },
+  { label: 'drain shorter than maxStreamSeconds', prop: 'drainTimeoutSeconds', values: fc.integer({ min: 0, max: 1000 }),
+    apply: (p, v) => ({ ...p, requestTimeoutSeconds: 10, router: { numRetries: 0 }, models: p.models.map(m => ({ ...m, timeoutSeconds: undefined })), maxStreamSeconds: 2000, drainTimeoutSeconds: 1999 - v }) },
   ...(gapOpen('literalSecrets') ? [] : LITERAL_SECRET_POISONS),
 ];
 
@@ -408,12 +545,16 @@ function strip<T extends Record<string, unknown>>(o: T): T {
 // LiteLLMStack
 // ---------------------------------------------------------------------------------------------
 
-/** Fully qualified DNS host names (two or three labels). */
-export const validHost: fc.Arbitrary<string> = fc.array(fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?$/), { minLength: 2, maxLength: 3 })
-  .map(labels => labels.join('.'));
+/** Fully qualified DNS host names (two or three labels; the top-level one is not all digits, or it would be an address). */
+export const validHost: fc.Arbitrary<string> = fc.tuple(
+  fc.array(fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?$/), { minLength: 1, maxLength: 2 }),
+  fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?$/).filter(tld => !/^\d+$/.test(tld)),
+).map(([labels, tld]) => [...labels, tld].join('.'));
 
 export const invalidHost: fc.Arbitrary<unknown> = fc.constantFrom(
   'litellm', 'LLM.example.com', 'https://llm.example.com', '*.example.com', 'llm.example.com/v1', '', ' llm.example.com', 'llm..example.com', 42, null,
+  // Addresses: the API server rejects an Ingress host that is an IP; Gateway API hostnames and Traefik Host() match names.
+  '203.0.113.10', '10.0.0.1', '010.0.0.1', '2001:db8::1', '[2001:db8::1]', 'llm.example.123',
 );
 
 /** The choices a stack input is made of, before they become props (kept for labels and checks). */
@@ -453,16 +594,28 @@ export const validStackProps: fc.Arbitrary<{ props: LiteLLMStackProps; choices: 
   syncWaves: opt(fc.boolean()),
   metrics: opt(fc.constant(false as const)),
   cache: fc.boolean(),
+  // Up to the longest name whose derived Redis / database names still fit (clamped below).
+  proxyName: opt(fc.oneof(validDns1035Label(30), fc.constantFrom(37, 46, 47).map(n => 'p'.repeat(n)))),
+  controllerPodLabels: opt(validLabelMap),
+  redisNoAuth: fc.boolean(),
+  loadBalanced: fc.boolean(),
+  keyModels: opt(fc.constantFrom(['gpt-4o'], ['gpt-4o', 'claude'], ['all-proxy-models'])),
+  extraConfig: opt(plainUrl.map(url => ({ general_settings: { alerting: ['slack'] }, litellm_settings: { docs_link: url } }))),
 }).map(g => {
   const basePreset = g.preset === 'edge' ? Presets.edge : Presets.production;
   const proxy: Record<string, unknown> = {};
+  if (g.proxyName !== undefined) {
+    const room = g.database === 'cloudnative-pg' ? 37 : g.redis === 'in-cluster' ? 46 : 47;
+    proxy.name = g.proxyName.length > room ? 'p'.repeat(room) : g.proxyName;
+  }
   if (g.cpu) proxy.cpu = g.cpu[0];
   if (g.scaling.kind === 'replicas') proxy.replicas = g.scaling.n;
   if (g.scaling.kind === 'hpa') proxy.autoscaling = { minReplicas: g.scaling.min, maxReplicas: Math.max(2, g.scaling.min + g.scaling.extra) };
   if (g.requestTimeoutSeconds !== undefined) proxy.requestTimeoutSeconds = g.requestTimeoutSeconds;
   // Without Redis, several processes need the consent (a single one does not; setting it anyway is harmless).
   if (g.redis === 'none') proxy.acceptPerReplicaLimits = true;
-  const requestTimeout = g.requestTimeoutSeconds ?? 600;
+  // The edge must cover the proxy's non-streaming bound (3 attempts with the default retries).
+  const bound = nonStreamingBound(g.requestTimeoutSeconds ?? 600, 2).seconds;
 
   let edge: EdgeOptions | undefined;
   if (g.controller !== undefined) {
@@ -470,8 +623,9 @@ export const validStackProps: fc.Arbitrary<{ props: LiteLLMStackProps; choices: 
     const tlsChoice = g.controller === 'gateway-api' ? 'none' : needsTls && g.tls === 'none' ? 'secret' : g.tls;
     const common = {
       hosts: g.hosts,
+      ...(g.controllerPodLabels !== undefined ? { controllerPodLabels: g.controllerPodLabels } : {}),
       ...(tlsChoice === 'secret' ? { tls: { secretName: 'llm-tls' } } : tlsChoice === 'issuer' ? { tls: { clusterIssuer: 'letsencrypt' } } : {}),
-      ...(g.streamExtraSeconds !== undefined ? { streamIdleTimeoutSeconds: Math.min(86400, requestTimeout + g.streamExtraSeconds) } : {}),
+      ...(g.streamExtraSeconds !== undefined ? { streamIdleTimeoutSeconds: Math.min(86400, bound + g.streamExtraSeconds) } : {}),
     };
     const hasBodyLimit = g.controller === 'ingress-nginx' || g.controller === 'nginx-inc';
     const body = g.bodySize !== undefined && (hasBodyLimit || g.bodySize === '0') ? { maxRequestBodySize: g.bodySize } : {};
@@ -482,10 +636,18 @@ export const validStackProps: fc.Arbitrary<{ props: LiteLLMStackProps; choices: 
   const props: LiteLLMStackProps = strip({
     namespace: g.namespace,
     preset: g.redis === 'in-cluster' ? basePreset : { ...basePreset, inClusterRedis: false },
-    models: [{ name: 'gpt-4o', model: 'openai/gpt-4o', apiKey: { name: 'provider-keys', key: 'openai' }, rpm: 600 }],
+    models: [
+      { name: 'gpt-4o', model: 'openai/gpt-4o', apiKey: { name: 'provider-keys', key: 'openai' }, rpm: 600 },
+      // Same name, other endpoint: load balancing, which must stay legal.
+      ...(g.loadBalanced ? [{ name: 'gpt-4o', model: 'azure/gpt-4o', apiBase: 'https://example.openai.azure.com', apiKey: { name: 'azure-openai', key: 'api-key' } }] : []),
+      { name: 'claude', model: 'anthropic/claude-sonnet-4-5', apiKey: { name: 'provider-keys', key: 'anthropic' } },
+    ],
     masterKey: { name: 'litellm-master', key: 'master-key' },
     redis: g.redis === 'in-cluster' ? { password: { name: 'redis-auth', key: 'password' } }
-      : g.redis === 'external' ? { external: { host: 'cache.example.com', password: { name: 'redis-auth', key: 'password' } } } : undefined,
+      : g.redis === 'external' ? { external: g.redisNoAuth ? { host: '10.40.0.5', allowNoAuth: true, cidr: '10.40.0.0/24' } : { host: 'cache.example.com', password: { name: 'redis-auth', key: 'password' } } }
+        : undefined,
+    governance: g.database !== 'none' && g.keyModels !== undefined ? { defaultKeyParams: { models: g.keyModels } } : undefined,
+    extraConfig: g.extraConfig,
     cache: g.cache && g.redis !== 'none' ? {} : undefined,
     database: g.database === 'external' ? { external: { url: { name: 'litellm-db', key: 'url' } } }
       : g.database === 'cloudnative-pg' ? { cloudNativePg: {} } : undefined,
@@ -513,20 +675,32 @@ export const stackPoisons: Poison<StackInput>[] = [
     apply: (s, v) => ({ ...s, props: withProxy(s.props, { replicas: v, autoscaling: undefined }) }) },
   { label: 'requestTimeoutSeconds', prop: 'requestTimeoutSeconds', values: fc.constantFrom(0, -1, 1.5, 86401, NaN, '600'),
     apply: (s, v) => ({ ...s, props: withProxy(s.props, { requestTimeoutSeconds: v }) }) },
-  { label: 'stream timeout below the request timeout', prop: 'streamIdleTimeoutSeconds', values: fc.integer({ min: 1, max: 599 }),
+  { label: 'stream timeout below the non-streaming bound', prop: 'streamIdleTimeoutSeconds', values: fc.integer({ min: 1, max: 1805 }),
     apply: (s, v) => ({ ...s, props: withEdge(withProxy(s.props, { requestTimeoutSeconds: 600 }), { streamIdleTimeoutSeconds: v }) }) },
   { label: 'stream timeout not an integer in range', prop: 'streamIdleTimeoutSeconds', values: fc.constantFrom(0, 1.5, 86401, NaN, '700'),
     apply: (s, v) => ({ ...s, props: withEdge(s.props, { streamIdleTimeoutSeconds: v }) }) },
   { label: 'body size', prop: 'maxRequestBodySize', values: fc.constantFrom('10MB', '1.5m', 'm', '10M', '-1', ' 10m', 10),
     apply: (s, v) => ({ ...s, props: withEdge(s.props, { controller: 'ingress-nginx', tls: { secretName: 'llm-tls' }, maxRequestBodySize: v }) }) },
   { label: 'production edge without TLS', prop: 'edge.tls', values: fc.constantFrom<EdgeController>('ingress-nginx', 'nginx-inc', 'traefik'),
-    apply: (s, v) => ({ ...s, props: { ...s.props, preset: Presets.production, redis: { password: { name: 'redis-auth', key: 'password' } }, edge: { controller: v, hosts: ['llm.example.com'] } } }) },
+    // The default proxy name: a 47-character one would not leave room for the in-cluster Redis's name.
+    apply: (s, v) => ({ ...s, props: { ...withProxy(s.props, { name: undefined }), preset: Presets.production, redis: { password: { name: 'redis-auth', key: 'password' } },
+      edge: { controller: v, hosts: ['llm.example.com'] } } }) },
   { label: 'external and in-cluster Redis', prop: 'redis', values: fc.constant(undefined),
     apply: s => ({ ...s, props: { ...s.props, redis: { external: { host: 'cache.example.com' }, password: { name: 'redis-auth', key: 'password' } } } }) },
   { label: 'database of both kinds or neither', prop: 'database', values: fc.constantFrom<any>({}, { external: { url: { name: 'db', key: 'url' } }, cloudNativePg: {} }),
     apply: (s, v) => ({ ...s, props: { ...s.props, database: v } }) },
   { label: 'governance without database', prop: 'governance', values: fc.constantFrom<any>({ maxParallelRequests: 5 }, { disableSpendLogs: true }),
     apply: (s, v) => ({ ...s, props: { ...s.props, database: undefined, governance: v } }) },
+  { label: 'controllerPodLabels', prop: 'controllerPodLabels', values: invalidLabelMap, apply: (s, v) => ({ ...s, props: withEdge(s.props, { controllerPodLabels: v }) }) },
+  { label: 'external Redis without AUTH or consent', prop: 'password', values: fc.constantFrom('cache.example.com', '10.40.0.5'),
+    apply: (s, v) => ({ ...s, props: { ...s.props, redis: { external: { host: v } } } }) },
+  { label: 'default key model the proxy does not serve', prop: 'governance.defaultKeyParams.models', values: fc.constantFrom(['gpt-5'], ['gpt-4o', 'GPT-4o'], ['anthropic/*']),
+    apply: (s, v) => ({ ...s, props: { ...s.props, database: s.props.database ?? { external: { url: { name: 'litellm-db', key: 'url' } } }, governance: { defaultKeyParams: { models: v } } } }) },
+  { label: 'credential URL in extraConfig', prop: 'extraConfig.', values: credentialUrl,
+    apply: (s, v) => ({ ...s, props: { ...s.props, extraConfig: { general_settings: { alerting: ['slack'], notify: v } } } }) },
+  { label: 'identical model entries', prop: 'models[', values: fc.constant(undefined),
+    apply: s => ({ ...s, props: { ...s.props, models: [...s.props.models, s.props.models[0]] } }) },
+  { label: 'proxy name', prop: 'proxy.name', values: fc.oneof(invalidDns1035Label, fc.constant('p'.repeat(48))), apply: (s, v) => ({ ...s, props: withProxy(s.props, { name: v }) }) },
 ];
 
 /**

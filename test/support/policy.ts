@@ -48,7 +48,7 @@ export const POLICY_RULES = {
   // --- nothing secret ---------------------------------------------------------------------------
   'SECRET-DATA': 'no Secret carrying data or stringData',
   'SECRET-ENV-VALUE': 'no env value that looks like a credential',
-  'SECRET-ENV-NAME': 'no literal value for an env variable named like a credential (KEY, PASSWORD, TOKEN, SECRET)',
+  'SECRET-ENV-NAME': 'no literal value for an env variable named like a credential (KEY, PASSWORD, TOKEN, SECRET, WEBHOOK)',
   'SECRET-CONFIG': 'credential-named keys in ConfigMap YAML/JSON are os.environ/ references',
   'SECRET-PATTERN': 'no string anywhere that looks like an API key or private key',
   // --- edge -------------------------------------------------------------------------------------
@@ -393,11 +393,12 @@ export function selectorMatches(selector: any, labels: Record<string, string>): 
 // Nothing secret
 // ---------------------------------------------------------------------------------------------
 
-// A credential-named env variable: KEY, PASSWORD, TOKEN or SECRET as a whole `_`-separated word
-// (OPENAI_API_KEY, REDIS_PASSWORD, HF_TOKEN; not MAX_TOKENS or KEYCLOAK_URL).
-const SECRET_ENV_NAME = /(^|_)(KEY|APIKEY|PASSWORD|PASSWD|TOKEN|SECRET)(_|$)/i;
+// A credential-named env variable: KEY, PASSWORD, TOKEN, SECRET or WEBHOOK as a whole `_`-separated word
+// (OPENAI_API_KEY, REDIS_PASSWORD, HF_TOKEN, SLACK_WEBHOOK_URL; not MAX_TOKENS or KEYCLOAK_URL).
+const SECRET_ENV_NAME = /(^|_)(KEY|APIKEY|PASSWORD|PASSWD|TOKEN|SECRET|WEBHOOK)(_|$)/i;
 // Config keys whose values are credentials (mirrors SECRET_KEY_NAMES in lib/secret.ts).
-const SECRET_CONFIG_KEY = /(^|_)(api_key|apikey|password|passwd|secret|token|master_key|salt_key|private_key|access_key|secret_key|credentials?)$/i;
+const SECRET_CONFIG_KEY = new RegExp('(^|_)(api_key|apikey|password|passwd|secret|token|master_key|salt_key|private_key|access_key|secret_key|'
+  + 'credentials?|routing_key|integration_key|webhook|webhook_url|webhook_urls)$', 'i');
 // A literal that only references another variable: `$(OTHER)` is expanded by the kubelet from env the pod already has.
 const ENV_REFERENCE = /^(\$\([A-Za-z_][A-Za-z0-9_]*\))+$/;
 

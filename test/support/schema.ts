@@ -1,36 +1,24 @@
-import { execFileSync } from 'child_process';
-import { existsSync, readFileSync } from 'fs';
+import { readdirSync, readFileSync } from 'fs';
 import * as path from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 
 /**
- * Schema validation of everything we emit, two ways:
- *  1. strict: the upstream Kubernetes OpenAPI definitions (1.28 and 1.35) and
- *     the pinned CRD files from ../shared, with unknown fields rejected the way
- *     `kubectl apply --validate=strict` and CRD structural pruning do;
- *  2. independent: the kubernetes-models packages' validate().
+ * Strict schema validation of everything we emit: the upstream Kubernetes
+ * OpenAPI definitions (1.28 and 1.35) and the pinned CRDs, committed
+ * unchanged in schemas/ (see schemas/README.md), with unknown fields rejected
+ * the way `kubectl apply --validate=strict` and CRD structural pruning do.
  */
 
-const SHARED = process.env.LITELLM_SHARED_DIR ?? path.resolve(__dirname, '../../../shared');
-const K8S_VERSIONS = ['1.28.0', '1.35.0'];
-const CRD_FILES = [
-  'traefik-v3-crds.yaml', 'gateway-api-v1.6.1-standard.yaml', 'nginx-ingress-v5.5.4-policies.yaml',
-  'cert-manager-v1.21.1-certificates.yaml', 'prometheus-operator-v0.93.0-servicemonitors.yaml',
-  'cloudnative-pg-v1.30.0-clusters.yaml', 'argo-cd-v3.5.1-application.yaml',
-];
+/** The committed upstream schemas (schemas/README.md). */
+export const SCHEMA_DIR = path.resolve(__dirname, '../../schemas');
+export const K8S_VERSIONS = ['1.28.0', '1.35.0'];
 
 type Schema = Record<string, any>;
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
 const validators = new Map<string, ValidateFunction>();
 let coreIndex: Map<string, { version: string; name: string }[]> | undefined;
 let crdIndex: Map<string, Schema> | undefined;
-
-function requireShared(): void {
-  if (!existsSync(SHARED)) {
-    throw new Error(`schema files not found at ${SHARED}: clone next to the project's shared/ folder or set LITELLM_SHARED_DIR`);
-  }
-}
 
 /** Closes every object schema that lists properties: unknown fields become errors. */
 function strictify(schema: any, crd: boolean): any {
@@ -54,10 +42,9 @@ function strictify(schema: any, crd: boolean): any {
 
 function loadCore(): Map<string, { version: string; name: string }[]> {
   if (coreIndex) return coreIndex;
-  requireShared();
   coreIndex = new Map();
   for (const v of K8S_VERSIONS) {
-    const defs = JSON.parse(readFileSync(path.join(SHARED, 'k8s-schemas', `k8s-v${v}-definitions.json`), 'utf8')).definitions;
+    const defs = JSON.parse(readFileSync(path.join(SCHEMA_DIR, 'kubernetes', `k8s-v${v}-definitions.json`), 'utf8')).definitions;
     const strict = strictify({ definitions: defs }, false);
     ajv.addSchema(strict, `k8s-${v}`);
     for (const [name, def] of Object.entries<any>(defs)) {
@@ -72,10 +59,10 @@ function loadCore(): Map<string, { version: string; name: string }[]> {
 
 function loadCrds(): Map<string, Schema> {
   if (crdIndex) return crdIndex;
-  requireShared();
   crdIndex = new Map();
-  for (const file of CRD_FILES) {
-    for (const doc of parseAllDocuments(readFileSync(path.join(SHARED, 'crds', file), 'utf8'))) {
+  const dir = path.join(SCHEMA_DIR, 'crds');
+  for (const file of readdirSync(dir).filter(f => f.endsWith('.yaml')).sort()) {
+    for (const doc of parseAllDocuments(readFileSync(path.join(dir, file), 'utf8'))) {
       const crd = doc.toJSON();
       if (crd?.kind !== 'CustomResourceDefinition') continue;
       for (const ver of crd.spec.versions) {
@@ -112,7 +99,7 @@ function validatorFor(key: string): { id: string; fn: ValidateFunction }[] {
 }
 
 /** Strict validation against upstream schemas; returns readable errors (empty when valid). */
-export function strictSchemaErrors(objects: any[]): string[] {
+export function schemaErrors(objects: any[]): string[] {
   const errors: string[] = [];
   for (const obj of objects) {
     const key = `${obj.apiVersion}/${obj.kind}`;
@@ -133,15 +120,3 @@ export function strictSchemaErrors(objects: any[]): string[] {
   return errors;
 }
 
-/** Validation with the kubernetes-models packages (a child process: they are ESM-only). */
-export function kubernetesModelsErrors(objects: any[]): { errors: string[]; covered: string[] } {
-  const out = execFileSync(process.execPath, [path.join(__dirname, 'kubernetes-models-validate.mjs')], {
-    input: JSON.stringify(objects), cwd: path.resolve(__dirname, '../..'), maxBuffer: 64 * 1024 * 1024,
-  });
-  return JSON.parse(out.toString());
-}
-
-/** Both validations; the list of all problems found. */
-export function schemaErrors(objects: any[]): string[] {
-  return [...strictSchemaErrors(objects), ...kubernetesModelsErrors(objects).errors];
-}

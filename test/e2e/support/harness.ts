@@ -12,6 +12,8 @@ import { NAMESPACE, SECRET_REFS } from './stack';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const VENV_BIN = path.join(REPO_ROOT, '.e2e', 'venv', 'bin');
+/** Companion packages scripts/e2e-install.sh had to substitute (their pinned build is not on the registry). */
+export const COMPANIONS = path.join(REPO_ROOT, '.e2e', 'companions.txt');
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** Container names the library uses (lib/proxy/litellm-proxy.ts, lib/redis/redis-instance.ts). */
@@ -48,19 +50,43 @@ function testSecrets(): Record<string, string> {
   };
 }
 
+export interface HarnessOptions {
+  /** Directory under .e2e/run for this stack's processes. @default 'stack' */
+  readonly name?: string;
+  /** The stack's namespace (Service DNS names are resolved in it). @default NAMESPACE */
+  readonly namespace?: string;
+  /** Secret values to use instead of fresh ones (stacks that share a server share its password). */
+  readonly secretValues?: Record<string, string>;
+}
+
 /** Runs the synthesized stack as local processes. */
 export class Harness {
-  public readonly root = path.join(REPO_ROOT, '.e2e', 'run');
-  public readonly secretValues = testSecrets();
-  public readonly services = new ServiceMap(NAMESPACE);
+  public readonly root: string;
+  public readonly secretValues: Record<string, string>;
+  public readonly services: ServiceMap;
   public fakePort = 0;
   public fake?: Proc;
   public redis?: RedisServer;
   public readonly proxies: ProxyInstance[] = [];
 
-  constructor(public readonly objects: any[]) {
+  constructor(public readonly objects: any[], options: HarnessOptions = {}) {
+    this.root = path.join(REPO_ROOT, '.e2e', 'run', options.name ?? 'stack');
+    this.secretValues = options.secretValues ?? testSecrets();
+    this.services = new ServiceMap(options.namespace ?? NAMESPACE);
     fs.rmSync(this.root, { recursive: true, force: true });
     ensureDir(this.root);
+  }
+
+  /**
+   * Uses another harness's redis-server and fake provider: this stack's Redis Service answers
+   * on the other's port, the way stacks share one Redis.
+   */
+  public shareWith(other: Harness): void {
+    if (!other.redis || !other.fake) throw new Error('start the other stack\'s fake provider and Redis first');
+    const service = workloadService(this.objects, this.redisWorkload);
+    this.services.registerExternal(this.objects, service, other.redis.port);
+    this.redis = other.redis;
+    this.fakePort = other.fakePort;
   }
 
   public readonly secrets: SecretValues = (name, key) => {
@@ -141,8 +167,9 @@ export class Harness {
   /**
    * One proxy replica: `litellm` with the Deployment's args and env, the
    * ConfigMap's config.yaml (api_base -> the fake provider, optionally further edited).
+   * `imageEnv`: what the image itself would provide (e.g. the Prisma engines' locations).
    */
-  public async startProxy(name: string, editConfig: (yaml: string) => string = s => s): Promise<ProxyInstance> {
+  public async startProxy(name: string, editConfig: (yaml: string) => string = s => s, imageEnv: Record<string, string> = {}): Promise<ProxyInstance> {
     const w = this.proxyWorkload;
     const container = w.spec.template.spec.containers.find((c: any) => c.name === PROXY_CONTAINER);
     const ports = new Map<number, number>();
@@ -157,7 +184,9 @@ export class Harness {
     const started = performance.now();
     const proc = new Proc(name, path.join(VENV_BIN, 'litellm'), args, {
       // The image's own environment: HOME (/app in the image) -> a local directory.
-      env: { PATH: `${VENV_BIN}:${SYSTEM_PATH}`, HOME: ensureDir(path.join(this.root, name, 'home')), PYTHONUNBUFFERED: '1', ...plan.env },
+      // TMPDIR: the container's /tmp is its own emptyDir; processes on one machine must not share /tmp
+      // (LiteLLM keeps PROMETHEUS_MULTIPROC_DIR there with several workers, and wipes it at start-up).
+      env: { PATH: `${VENV_BIN}:${SYSTEM_PATH}`, HOME: ensureDir(path.join(this.root, name, 'home')), PYTHONUNBUFFERED: '1', ...tmpdirOf(plan), ...imageEnv, ...plan.env },
       cwd: path.join(this.root, name), logFile: logPath(this.root, name),
     });
     const port = ports.get(Number(container.args[container.args.indexOf('--port') + 1]))!;
@@ -203,4 +232,18 @@ export class Harness {
   public redisListening(): Promise<boolean> {
     return canConnect(this.redis!.port);
   }
+}
+
+/** The Service that selects a workload's pods. */
+function workloadService(objects: any[], w: any): string {
+  const labels: Record<string, string> = w.spec.template.metadata?.labels ?? {};
+  const svc = objects.find(o => o.kind === 'Service' && Object.entries(o.spec.selector ?? {}).every(([k, v]) => labels[k] === v));
+  if (!svc) throw new Error(`no Service selects ${w.metadata.name}`);
+  return svc.metadata.name;
+}
+
+/** TMPDIR pointing at the local directory of the container's /tmp mount, if it has one. */
+function tmpdirOf(plan: LocalContainer): Record<string, string> {
+  const tmp = plan.mounts.find(m => m.mountPath === '/tmp');
+  return tmp ? { TMPDIR: tmp.localDir } : {};
 }

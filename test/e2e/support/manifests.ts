@@ -90,6 +90,16 @@ export class ServiceMap {
     }
   }
 
+  /**
+   * Points a Service of `objects` (its workload runs elsewhere, e.g. another stack's Redis) at
+   * a local port: what a shared server looks like from this stack.
+   */
+  public registerExternal(objects: any[], serviceName: string, localPort: number): void {
+    const svc = ofKind(objects, 'Service').find(s => s.metadata.name === serviceName);
+    if (!svc) throw new Error(`no Service ${serviceName} in the manifests`);
+    this.map.set(serviceName, new Map(svc.spec.ports.map((sp: any) => [sp.port as number, localPort])));
+  }
+
   /** The Service a host name means (short name or FQDN in this namespace), if any. */
   public serviceFor(host: string): string | undefined {
     const h = host.replace(/\.$/, '');

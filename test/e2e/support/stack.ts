@@ -7,6 +7,9 @@ export const NAMESPACE = 'litellm';
 /** Where the stack believes its model provider lives; the harness points it at the fake provider. */
 export const PROVIDER_API_BASE = 'http://model-provider.models.svc.cluster.local:8080/v1';
 
+/** The host the stack's Ingress serves. */
+export const EDGE_HOST = 'llm.example.com';
+
 /** The rpm limit of the rate-limited deployments. */
 export const RPM_LIMIT = 5;
 
@@ -43,7 +46,7 @@ export const SECRET_REFS = {
 /**
  * The replicated stack under test, synthesized through the public API: a
  * `LiteLLMStack` on the production preset with two fixed proxy replicas
- * (one worker each), an in-cluster Redis, per-deployment rpm limits,
+ * (two workers each), an ingress-nginx edge, an in-cluster Redis, per-deployment rpm limits,
  * response caching and Prometheus metrics. Everything the harness runs is read back from what this
  * returns.
  */
@@ -57,7 +60,9 @@ export function synthesizeStack(): any[] {
     createNamespace: false,
     // Prometheus metrics on, as in production: the suite checks /metrics/ answers without the master key.
     metrics: {},
-    proxy: { name: 'litellm', replicas: 2, workers: lib.WorkerSizing.onePerPod() },
+    // Two replicas × two workers (CPU 2, one worker per CPU): several workers run under gunicorn.
+    proxy: { name: 'litellm', replicas: 2, cpu: '2' },
+    edge: { controller: 'ingress-nginx', hosts: [EDGE_HOST], tls: { secretName: 'llm-tls' } },
     models: [
       model(MODELS.chat, 'fake-chat'),
       model(MODELS.stream, `fake-chunks-${PACE.stream.chunks}-ms-${PACE.stream.intervalMs}`),

@@ -1,0 +1,223 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ApiObject, App, AppProps, Chart, Yaml } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { LiteLLMConfigError } from '../errors';
+import { boolean, dns1123Label, nonEmptyString } from '../validate';
+import { LiteLLMApplication, LiteLLMApplicationProps } from '../stack/argocd-application';
+import { LiteLLMStack } from '../stack/litellm-stack';
+
+/** Argo CD Applications for every folder of the output. */
+export interface GitOpsArgoCdOptions {
+  /** Git repository that holds the synthesized output. */
+  readonly repoURL: string;
+  /** Folder of the output in that repository: each Application syncs `<path>/<folder>`. @default 'dist' */
+  readonly path?: string;
+  /** Folder (and chart id) of the generated Applications. @default 'argocd-applications' */
+  readonly folder?: string;
+  /** Branch, tag or commit. @default 'HEAD' */
+  readonly targetRevision?: string;
+  /** Argo CD project. @default 'default' */
+  readonly project?: string;
+  /** Cluster API server. @default 'https://kubernetes.default.svc' */
+  readonly destinationServer?: string;
+  /** Namespace Argo CD watches for Applications. @default 'argocd' */
+  readonly argoCdNamespace?: string;
+  /** Sync automatically, pruning removed objects and undoing drift. @default true */
+  readonly automated?: boolean;
+}
+
+/** What one stack's Application may set differently from the App's {@link GitOpsArgoCdOptions}. */
+export type StackApplicationOptions = Pick<LiteLLMApplicationProps, 'project' | 'targetRevision' | 'automated'>;
+
+export interface GitOpsAppProps extends Omit<AppProps, 'yamlOutputType'> {
+  /** Generate an Argo CD Application for every stack folder (and every other folder whose chart has a namespace). @default none */
+  readonly argoCd?: GitOpsArgoCdOptions;
+}
+
+/** One folder of the output. */
+export interface GitOpsFolder {
+  /** Folder name: a stack's namespace, or the chart's path joined with `-`. */
+  readonly name: string;
+  readonly chart: Chart;
+  /** Where its objects deploy: the stack's (or chart's) namespace. */
+  readonly namespace?: string;
+  /** Whether the chart is a LiteLLMStack. */
+  readonly stack: boolean;
+  /** The objects whose nearest chart is `chart`. */
+  readonly objects: readonly ApiObject[];
+}
+
+const applicationOptions = new WeakMap<Chart, StackApplicationOptions>();
+
+/**
+ * An App that writes GitOps output for a fleet: one folder per stack, named
+ * by the stack's namespace whatever the nesting (no index prefix, no hash,
+ * no empty folder for a chart that only holds other charts), one file per
+ * object (`<Kind>.<name>.k8s.yaml`), the same bytes on every run; objects of
+ * other charts (your own) go to a folder per non-empty chart named by its path
+ * (`platform/sub` → `platform-sub`). With `argoCd`, it adds an Argo CD
+ * Application per folder into `argocd-applications/` (apply it once, or sync
+ * it from a root Application: app of apps). Validates the App once, so
+ * synthesis stays linear in the number of stacks (cdk8s's own folder output
+ * re-validates the whole App for every chart).
+ */
+export class GitOpsApp extends App {
+  /** Sets what one stack's (or chart's) generated Application does differently, e.g. its Argo CD project. */
+  public static configureApplication(chart: Chart, options: StackApplicationOptions): void {
+    if (typeof options !== 'object' || options === null) {
+      throw new LiteLLMConfigError('argoCd', options, 'must be { project?, targetRevision?, automated? }');
+    }
+    applicationOptions.set(chart, options);
+  }
+
+  /** The Argo CD options, when Applications are generated. */
+  public readonly argoCd?: GitOpsArgoCdOptions;
+  private applications?: Chart;
+
+  constructor(props: GitOpsAppProps = {}) {
+    super(props);
+    if (props.argoCd !== undefined) {
+      if (typeof props.argoCd !== 'object' || props.argoCd === null) {
+        throw new LiteLLMConfigError('argoCd', props.argoCd, 'must be { repoURL, path?, folder?, targetRevision?, project?, ... }');
+      }
+      nonEmptyString('argoCd.repoURL', props.argoCd.repoURL);
+      dns1123Label('argoCd.folder', props.argoCd.folder ?? 'argocd-applications');
+      if (props.argoCd.automated !== undefined) boolean('argoCd.automated', props.argoCd.automated);
+      this.argoCd = props.argoCd;
+    }
+  }
+
+  /** The folders the output has, by name. Builds the Applications first when `argoCd` is set. */
+  public folders(): GitOpsFolder[] {
+    if (this.argoCd !== undefined) this.buildApplications(this.argoCd);
+    return collectFolders(this, this.applications);
+  }
+
+  /** Every file of the output (relative path → YAML), after validating the App once. */
+  public synthFiles(): Map<string, string> {
+    const folders = this.folders();
+    validateApp(this);
+    const files = new Map<string, string>();
+    for (const folder of folders) {
+      const kinds = new Map<string, ApiObject>();
+      for (const obj of folder.objects) {
+        // cdk8s's file names (FOLDER_PER_CHART_FILE_PER_RESOURCE).
+        const base = `${obj.kind}.${obj.name}`.replace(/[^0-9a-zA-Z-_.]/g, '');
+        const other = kinds.get(base);
+        if (other !== undefined) {
+          throw new LiteLLMConfigError('metadata.name', obj.name,
+            `${obj.kind} ${obj.name} is emitted twice into folder ${folder.name} (${other.node.path} and ${obj.node.path}); one would overwrite the other: rename one`,
+            folder.chart.node.path);
+        }
+        kinds.set(base, obj);
+        files.set(`${folder.name}/${base}${this.outputFileExtension}`, Yaml.stringify(obj.toJson()));
+      }
+    }
+    return files;
+  }
+
+  /** Writes the output into `outdir` (the cdk8s CLI empties it first). */
+  public synth(): void {
+    const files = this.synthFiles();
+    const made = new Set<string>();
+    for (const [file, text] of files) {
+      const dir = path.join(this.outdir, path.dirname(file));
+      if (!made.has(dir)) {
+        fs.mkdirSync(dir, { recursive: true });
+        made.add(dir);
+      }
+      fs.writeFileSync(path.join(this.outdir, file), text, { encoding: 'utf8' });
+    }
+  }
+
+  /** (Re)builds the Applications chart from the folders the App has now. */
+  private buildApplications(argoCd: GitOpsArgoCdOptions): void {
+    const id = argoCd.folder ?? 'argocd-applications';
+    if (this.applications !== undefined) this.node.tryRemoveChild(this.applications.node.id);
+    this.applications = undefined;
+    const targets = collectFolders(this, undefined).filter(f => f.namespace !== undefined);
+    if (this.node.tryFindChild(id) !== undefined) {
+      throw new LiteLLMConfigError('argoCd.folder', id, 'is already the id of a construct in the App: the Applications chart needs it; choose another folder');
+    }
+    const chart = new Chart(this, id, { disableResourceNameHashes: true });
+    for (const folder of [...targets].sort((a, b) => a.name.localeCompare(b.name))) {
+      const own = applicationOptions.get(folder.chart) ?? {};
+      new LiteLLMApplication(chart, folder.name, {
+        namespace: folder.namespace!,
+        repoURL: argoCd.repoURL,
+        path: `${argoCd.path ?? 'dist'}/${folder.name}`,
+        targetRevision: own.targetRevision ?? argoCd.targetRevision,
+        project: own.project ?? argoCd.project,
+        destinationServer: argoCd.destinationServer,
+        argoCdNamespace: argoCd.argoCdNamespace,
+        automated: own.automated ?? argoCd.automated,
+      });
+    }
+    this.applications = chart;
+  }
+}
+
+/** Objects by nearest chart, one walk over the App; folders named and checked for collisions. */
+function collectFolders(app: App, applications: Chart | undefined): GitOpsFolder[] {
+  const nearest = new Map<IConstruct, Chart | undefined>();
+  const chartOf = (c: IConstruct): Chart | undefined => {
+    if (nearest.has(c)) return nearest.get(c);
+    const found = Chart.isChart(c) ? c : c.node.scope !== undefined ? chartOf(c.node.scope) : undefined;
+    nearest.set(c, found);
+    return found;
+  };
+  const byChart = new Map<Chart, ApiObject[]>();
+  for (const node of app.node.findAll()) {
+    if (!(node instanceof ApiObject)) continue;
+    const chart = chartOf(node.node.scope!);
+    if (chart === undefined) continue;
+    let list = byChart.get(chart);
+    if (list === undefined) byChart.set(chart, list = []);
+    list.push(node);
+  }
+  const folders: GitOpsFolder[] = [];
+  const names = new Map<string, Chart>();
+  for (const [chart, objects] of byChart) {
+    const stack = isStack(chart);
+    let name: string;
+    if (stack) name = chart.namespace!;
+    else if (chart === applications) name = chart.node.id;
+    else name = folderName(chart);
+    const other = names.get(name);
+    // Two stacks in one namespace: left to the App-wide namespace check, which explains it better.
+    if (other !== undefined && stack && isStack(other)) continue;
+    if (other !== undefined) {
+      throw new LiteLLMConfigError('folder', name,
+        `both ${other.node.path} and ${chart.node.path} would be written to folder ${name}/: a stack's folder is its namespace, another chart's its path `
+        + 'joined with "-"; rename the chart or change the namespace', chart.node.path);
+    }
+    names.set(name, chart);
+    folders.push({ name, chart, namespace: chart === applications ? undefined : chart.namespace, stack, objects });
+  }
+  return folders;
+}
+
+/**
+ * Whether a chart is a LiteLLMStack. Not `instanceof`: cdk8s's Chart answers
+ * `instanceof` for every chart (Symbol.hasInstance), subclasses included.
+ */
+export function isStack(c: unknown): c is LiteLLMStack {
+  return Object.prototype.isPrototypeOf.call(LiteLLMStack.prototype, c as object);
+}
+
+/** `platform/Sub_1` → `platform-sub-1`. */
+function folderName(chart: Chart): string {
+  const name = chart.node.path.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  if (name === '') throw new LiteLLMConfigError('folder', chart.node.path, 'a chart\'s folder is its path: give the chart an id with letters or digits', chart.node.path);
+  return name;
+}
+
+/** cdk8s's validation of the whole App (App.synth does the same), run once. */
+function validateApp(app: App): void {
+  const errors: string[] = [];
+  for (const node of app.node.findAll()) {
+    for (const error of node.node.validate()) errors.push(`[${node.node.path}] ${error}`);
+  }
+  if (errors.length > 0) throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
+}

@@ -1,0 +1,231 @@
+import { execFileSync, spawn } from 'child_process';
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Testing } from 'cdk8s';
+import * as lib from '../../lib';
+import { prismaEnv } from './support/access';
+import { Harness, ProxyInstance, VENV_BIN } from './support/harness';
+import { contentChunks, request, sleep, stream, waitFor } from './support/http';
+import { PostgresServer, applyMigrations, startPostgres } from './support/postgres';
+import { killAll } from './support/processes';
+import { NAMESPACE, PROVIDER_API_BASE, SECRET_REFS } from './support/stack';
+
+/**
+ * Redis failure modes and tenants, on the real release with a real redis-server:
+ * - a hung Redis (SIGSTOP: a frozen node, a network black hole) costs each
+ *   request at most about a second, streams' first token too;
+ * - failClosed refuses (503) requests whose key limits can't be checked while
+ *   Redis is down, instead of letting every process count on its own;
+ * - two stacks with identical models and rpm on one redis-server keep separate
+ *   counters, and no key is written outside their namespaces.
+ */
+
+const RPM = 5;
+const measured: Array<[string, string]> = [];
+const note = (what: string, value: string): void => { measured.push([what, value]); };
+const nonce = (): string => randomBytes(6).toString('hex');
+const ms = (v: number): string => `${Math.round(v)} ms`;
+const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+
+const model = (name: string, providerModel: string, extra: Partial<lib.ModelDeployment> = {}): lib.ModelDeployment => ({
+  name, model: `openai/${providerModel}`, apiBase: PROVIDER_API_BASE, apiKey: SECRET_REFS.providerKey, ...extra,
+});
+const DB_URL = { name: 'litellm-database', key: 'url' };
+
+/**
+ * A tenant: one replica with two workers (gunicorn), an in-cluster Redis, the same models and rpm
+ * as every other tenant. With `database`: one worker, virtual keys on PostgreSQL, failClosed.
+ */
+function tenantStack(namespace: string, options: { database?: boolean } = {}): any[] {
+  return Testing.synth(new lib.LiteLLMStack(Testing.app(), 'gateway', {
+    namespace,
+    preset: lib.Presets.production,
+    createNamespace: false,
+    metrics: false,
+    redis: { password: SECRET_REFS.redisPassword },
+    proxy: { replicas: 1, ...(options.database ? { cpu: '1', failClosed: true } : { cpu: '2' }) },
+    models: [model('e2e-chat', 'fake-chat'), model('e2e-limited', 'fake-limited', { rpm: RPM }), model('e2e-stream', 'fake-chunks-5-ms-50')],
+    masterKey: SECRET_REFS.masterKey,
+    ...(options.database ? { database: { external: { url: DB_URL, maxConnections: 50 }, migrations: false } } : {}),
+  }));
+}
+
+let a: Harness;
+let b: Harness;
+let c: Harness;
+let pa: ProxyInstance;
+let pb: ProxyInstance;
+let pc: ProxyInstance;
+let pg: PostgresServer | undefined;
+
+beforeAll(async () => {
+  // Tenants A and B share A's redis-server; C (governed: virtual keys on PostgreSQL, failClosed) too.
+  a = new Harness(tenantStack('tenant-a'), { name: 'redis-a', namespace: 'tenant-a' });
+  await a.startFakeProvider();
+  await a.startRedis();
+  b = new Harness(tenantStack('tenant-b'), { name: 'redis-b', namespace: 'tenant-b', secretValues: a.secretValues });
+  b.shareWith(a);
+  c = new Harness(tenantStack('tenant-c', { database: true }), { name: 'redis-c', namespace: 'tenant-c', secretValues: a.secretValues });
+  c.shareWith(a);
+  pg = await startPostgres(c.root);
+  const extras = execFileSync(path.join(VENV_BIN, 'python'), ['-c', 'import litellm_proxy_extras, os; print(os.path.dirname(litellm_proxy_extras.__file__))'], { encoding: 'utf8' }).trim();
+  applyMigrations(pg, 'litellm', path.join(extras, 'migrations'));
+  c.secretValues[`${DB_URL.name}/${DB_URL.key}`] = pg.url('litellm');
+  [pa, pb, pc] = await Promise.all([a.startProxy('proxy-a'), b.startProxy('proxy-b'), c.startProxy('proxy-c', s => s, prismaEnv())]);
+  await waitFor('tenant C readiness with the database connected', async () => {
+    const r = await request(pc.port, 'GET', '/health/readiness', { timeoutMs: 10000 }).catch(() => undefined);
+    return r?.status === 200 && /"db":"connected"/.test(r.body) ? true : undefined;
+  }, 120000, 500);
+}, 300000);
+
+afterAll(async () => {
+  await killAll();
+  if (pg) fs.rmSync(pg.dir, { recursive: true, force: true });
+  const width = Math.max(...measured.map(([k]) => k.length));
+  console.log(['e2e measurements: Redis (litellm ' + lib.LITELLM_VERSION + ')', ...measured.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n'));
+});
+
+/** rpm counters are per UTC minute: start a burst with at least `seconds` left in the minute. */
+async function freshMinute(seconds = 20): Promise<void> {
+  const s = new Date().getUTCSeconds() + new Date().getUTCMilliseconds() / 1000;
+  if (s >= 60 - seconds) await sleep((60 - s) * 1000 + 300);
+}
+
+const chat = (h: Harness, p: ProxyInstance, modelName: string, key = h.masterKey, timeoutMs = 30000) => request(p.port, 'POST', '/v1/chat/completions', {
+  body: { model: modelName, messages: [{ role: 'user', content: `redis ${nonce()}` }] }, headers: { authorization: `Bearer ${key}` }, timeoutMs,
+});
+
+/** Every Redis command's key, as `redis-cli MONITOR` sees them (Lua scripts included), while `during` runs. */
+async function monitorKeys(h: Harness, during: () => Promise<void>): Promise<string[]> {
+  const env = { ...h.redis!.plan.env, PATH: process.env.PATH ?? '' };
+  const mon = spawn('redis-cli', ['-p', String(h.redis!.port), process.env.NO_MONITOR ? 'PING' : 'MONITOR'], { env });
+  let out = '';
+  mon.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  await sleep(300);
+  try {
+    await during();
+    await sleep(500);
+  } finally {
+    mon.kill('SIGTERM');
+  }
+  const keys = new Set<string>();
+  for (const line of out.split('\n')) {
+    // 1712345678.123 [0 127.0.0.1:5555] "INCRBY" "key" "1"  |  ... "EVALSHA" "<sha>" "2" "key1" "key2" ...
+    const args = [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map(x => x[1]);
+    if (args.length < 2) continue;
+    const cmd = args[0].toUpperCase();
+    if (['PING', 'INFO', 'CLIENT', 'HELLO', 'SELECT', 'SCRIPT', 'AUTH', 'MONITOR', 'COMMAND'].includes(cmd)) continue;
+    if (cmd === 'EVALSHA' || cmd === 'EVAL') {
+      const n = Number(args[2]);
+      for (let i = 0; i < n; i++) keys.add(args[3 + i]);
+    } else if (cmd === 'MGET' || cmd === 'DEL' || cmd === 'EXISTS') {
+      args.slice(1).forEach(k => keys.add(k));
+    } else if (cmd === 'MSET') {
+      args.slice(1).filter((_, i) => i % 2 === 0).forEach(k => keys.add(k));
+    } else {
+      keys.add(args[1]);
+    }
+  }
+  return [...keys];
+}
+
+test('0. both tenants write under their own Redis namespace, on both Redis clients (router and usage cache)', () => {
+  for (const [h, ns] of [[a, 'tenant-a/gateway'], [b, 'tenant-b/gateway'], [c, 'tenant-c/gateway']] as const) {
+    expect(h.proxyConfigYaml).toMatch(new RegExp(`cache_kwargs:\\n\\s+socket_timeout: os.environ/REDIS_SOCKET_TIMEOUT\\n\\s+namespace: ${ns.replace('/', '\\/')}`));
+    expect(h.proxyConfigYaml).toMatch(new RegExp(`namespace: ${ns.replace('/', '\\/')}`));
+  }
+  expect(pa.plan.env.REDIS_SOCKET_TIMEOUT).toBe('0.2');
+  expect(pa.args).toContain('--run_gunicorn');
+});
+
+test('1. tenants with identical models and rpm on one redis-server keep separate counters; no key outside the namespaces', async () => {
+  await freshMinute(25);
+  let aStatuses: number[] = [];
+  let bStatuses: number[] = [];
+  const keys = await monitorKeys(a, async () => {
+    // Tenant A exhausts its rpm (concurrently, 4x the limit) ...
+    aStatuses = (await Promise.all(Array.from({ length: 4 * RPM }, () => chat(a, pa, 'e2e-limited').catch(() => ({ status: 0 }))))).map(r => r.status);
+    // ... tenant B still has all of its own.
+    bStatuses = (await Promise.all(Array.from({ length: RPM + 2 }, () => chat(b, pb, 'e2e-limited').catch(() => ({ status: 0 }))))).map(r => r.status);
+    await chat(b, pb, 'e2e-chat');
+  });
+  const accepted = (xs: number[]) => xs.filter(s => s === 200).length;
+  expect({ a: aStatuses, b: bStatuses }).toEqual({ a: aStatuses.filter(s => s === 200 || s === 429), b: bStatuses.filter(s => s === 200 || s === 429) });
+  expect(accepted(aStatuses)).toBe(RPM);
+  expect(accepted(bStatuses)).toBe(RPM);
+  const inside = (k: string): boolean => ['tenant-a/gateway:', 'tenant-b/gateway:', 'tenant-c/gateway:'].some(p => k.startsWith(p));
+  const outside = keys.filter(k => !inside(k));
+  expect(keys.length).toBeGreaterThan(0);
+  expect(outside).toEqual([]);
+  // A SCAN afterwards agrees (keys that outlive the minute).
+  const scan = execFileSync('redis-cli', ['-p', String(a.redis!.port), '--scan'], { env: { ...a.redis!.plan.env, PATH: process.env.PATH ?? '' }, encoding: 'utf8' })
+    .split('\n').filter(Boolean);
+  expect(scan.filter(k => !inside(k))).toEqual([]);
+  note(`rpm ${RPM}, concurrent burst of ${4 * RPM} on tenant A (1 replica × 2 workers)`, `${accepted(aStatuses)} accepted, ${aStatuses.length - accepted(aStatuses)} × 429`);
+  note(`then ${RPM + 2} on tenant B (identical model entry and rpm)`, `${accepted(bStatuses)} accepted`);
+  note('Redis keys touched (MONITOR) / outside the namespaces', `${keys.length} / ${outside.length} (SCAN: ${scan.length} keys, 0 outside)`);
+});
+
+test('2. a hung Redis (SIGSTOP) adds about a second at most to a request and to a stream\'s first token', async () => {
+  const body = { model: 'e2e-stream', stream: true, messages: [{ role: 'user', content: 'hang' }] };
+  const auth = { headers: { authorization: `Bearer ${b.masterKey}` }, timeoutMs: 60000 };
+  const ttfc = async (): Promise<number> => { const r = await stream(pb.port, '/v1/chat/completions', body, auth); expect(r.done).toBe(true); return contentChunks(r.events)[0].t; };
+  // Warm both workers, then a baseline.
+  await Promise.all([0, 1, 2, 3].map(() => chat(b, pb, 'e2e-chat')));
+  const base: number[] = [];
+  const baseTtfc: number[] = [];
+  for (let i = 0; i < 6; i++) { base.push((await chat(b, pb, 'e2e-chat')).ms); baseTtfc.push(await ttfc()); }
+
+  a.redis!.proc.signal('SIGSTOP');
+  const hung: number[] = [];
+  const hungTtfc: number[] = [];
+  const statuses: number[] = [];
+  try {
+    for (let i = 0; i < 6; i++) {
+      const r = await chat(b, pb, 'e2e-chat', b.masterKey, 60000);
+      statuses.push(r.status);
+      hung.push(r.ms);
+      hungTtfc.push(await ttfc());
+    }
+  } finally {
+    a.redis!.proc.signal('SIGCONT');
+  }
+  const added = median(hung) - median(base);
+  const addedTtfc = median(hungTtfc) - median(baseTtfc);
+  expect(statuses.every(s => s === 200)).toBe(true);
+  expect(added).toBeLessThanOrEqual(1500);
+  expect(addedTtfc).toBeLessThanOrEqual(1500);
+  note('hung Redis: request latency, median of 6 (before / during)', `${ms(median(base))} / ${ms(median(hung))}: +${ms(added)} (max ${ms(Math.max(...hung))})`);
+  note('hung Redis: stream first token, median of 6 (before / during)', `${ms(median(baseTtfc))} / ${ms(median(hungTtfc))}: +${ms(addedTtfc)} (max ${ms(Math.max(...hungTtfc))})`);
+});
+
+test('3. failClosed: while Redis is down a key\'s limits cannot be checked, so its requests get 503, never N× the limit', async () => {
+  expect(c.proxyConfigYaml).toMatch(/fail_closed_rate_limit_enforcement: true/);
+  // A virtual key with rpm 2, created through the admin API on the real database.
+  const created = await request(pc.port, 'POST', '/key/generate', {
+    body: { key_alias: `fail-closed-${nonce()}`, rpm_limit: 2, models: ['e2e-chat'] }, headers: { authorization: `Bearer ${c.masterKey}` }, timeoutMs: 30000,
+  });
+  expect(created.status).toBe(200);
+  const key: string = JSON.parse(created.body).key;
+  await freshMinute(20);
+  const up = await Promise.all(Array.from({ length: 4 }, () => chat(c, pc, 'e2e-chat', key)));
+  expect(up.filter(r => r.status === 200)).toHaveLength(2);
+
+  const exit = await a.redis!.proc.stop();
+  expect(exit).toBeDefined();
+  // A fresh minute with Redis down: no process has counted anything for this key yet, which is
+  // where fail-open would let every process take the whole limit.
+  const s = new Date().getUTCSeconds() + new Date().getUTCMilliseconds() / 1000;
+  await sleep((60 - s) * 1000 + 500);
+  const down = await Promise.all(Array.from({ length: 6 }, () => chat(c, pc, 'e2e-chat', key)));
+  const byStatus = (code: number) => down.filter(r => r.status === code).length;
+  expect(byStatus(200)).toBe(0);
+  expect(byStatus(503)).toBe(down.length);
+  expect(down[0].body).toMatch(/fail_closed_rate_limit_enforcement/);
+  // The master key has no limits of its own: it is served.
+  const master = await chat(c, pc, 'e2e-chat');
+  expect(master.status).toBe(200);
+  note('failClosed, key rpm 2, Redis up: 4 concurrent', `${up.filter(r => r.status === 200).length} × 200, ${up.filter(r => r.status === 429).length} × 429`);
+  note('failClosed, Redis stopped: 6 concurrent with the key', `${byStatus(503)} × 503 (slowest ${ms(Math.max(...down.map(r => r.ms)))}); master key ${master.status}`);
+});
