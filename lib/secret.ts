@@ -67,6 +67,9 @@ const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
 /** Config keys whose values are credentials wherever they appear in config.yaml (and everything under them). */
 const SECRET_KEY_NAMES = new RegExp('(^|_)(api_key|apikey|password|passwd|secret|token|master_key|salt_key|private_key|access_key|secret_key|'
   + 'credentials?|routing_key|integration_key|webhook|webhook_url|webhook_urls)$', 'i');
+/** Pricing keys that merely end in "token" (`input_cost_per_token`, `output_cost_per_token`: model_prices_and_context_window.json). */
+const PRICE_KEY_NAMES = /_per_token$/i;
+const isSecretKeyName = (k: string): boolean => SECRET_KEY_NAMES.test(k) && !PRICE_KEY_NAMES.test(k);
 
 /** Environment variable names that carry credentials: such a variable must come from a Secret. */
 export const SECRET_ENV_NAME = /(^|_)(KEY|APIKEY|PASSWORD|PASSWD|TOKEN|SECRET|CREDENTIALS?|WEBHOOK)(_|$)/;
@@ -153,7 +156,7 @@ export function assertNoLiteralSecrets(prop: string, value: unknown): void {
       v.forEach((item, i) => walk(`${path}[${i}]`, item, secretKey));
     } else if (typeof v === 'object' && v !== null) {
       // Below a secret-named key (e.g. a map of webhook URLs) every value is a credential.
-      for (const [k, child] of Object.entries(v)) walk(`${path}.${k}`, child, secretKey ?? (SECRET_KEY_NAMES.test(k) ? k : undefined));
+      for (const [k, child] of Object.entries(v)) walk(`${path}.${k}`, child, secretKey ?? (isSecretKeyName(k) ? k : undefined));
     }
   };
   walk(prop, value);

@@ -92,4 +92,9 @@ describe('assertNoLiteralSecrets', () => {
       general_settings: { alert_to_webhook_url: { llm_exceptions: 'os.environ/SLACK_WEBHOOK_URL' }, alerting_threshold: 300, webhook_url: '' },
     })).not.toThrow();
   });
+
+  test('pricing keys that end in "token" are numbers, not credentials; a key named token still is', () => {
+    expect(() => assertNoLiteralSecrets('models[0].params', { input_cost_per_token: 0.001, output_cost_per_token: 0.002 })).not.toThrow();
+    expect(() => assertNoLiteralSecrets('models[0].params', { auth_token: 'abc' })).toThrow(/"auth_token" holds a credential/);
+  });
 });

@@ -46,7 +46,7 @@ export interface EdgeProps {
    * every retry, so this must be at least the proxy's `nonStreamingBound`
    * ((numRetries + 1) × requestTimeoutSeconds + backoff). On Gateway API, whose
    * only timeout caps a whole response, it must also cover `maxStreamSeconds`.
-   * @default the proxy's non-streaming bound + 30 s (1836 s with the proxy's
+   * @default the proxy's non-streaming bound + 30 s (2013 s with the proxy's
    * defaults), so LiteLLM's own timeout error (JSON a client SDK understands)
    * arrives before the edge's 504; on Gateway API no cap ("0s")
    */

@@ -27,8 +27,8 @@ export interface ModelDeployment {
   readonly timeoutSeconds?: number;
   /**
    * Most requests this deployment serves at once, per worker process
-   * (`max_parallel_requests`): the next one gets 429 (after the router's
-   * retries). LiteLLM counts it in each process, so a stack allows this ×
+   * (`max_parallel_requests`): the next one gets 429, at once unless
+   * `router.retryRateLimited`. LiteLLM counts it in each process, so a stack allows this ×
    * workers × replicas. Without it LiteLLM caps concurrency at `rpm` (or
    * tpm / 1000 × 6) per process (litellm/utils.py calculate_max_parallel_requests).
    * @default no limit of its own

@@ -19,10 +19,15 @@ import { LiteLLMConfigError } from '../errors';
  * ("Stream exceeded max streaming duration", code 408) and no `[DONE]`.
  */
 
-/** Backoff of one sleep k (0-based): min(INITIAL_RETRY_DELAY · 2^k, MAX_RETRY_DELAY) + JITTER (constants.py: 0.5, 8, 0.75; utils.py calculate_retry_after). */
-export function retrySleepBoundSeconds(k: number): number {
-  return Math.min(0.5 * 2 ** k, 8) + 0.75;
-}
+/**
+ * The longest sleep before retry k (0-based). utils.py calculate_retry_after:
+ * an error that carries a Retry-After of at most 60 s (a provider's 429 or
+ * 503, LiteLLM's own rpm check) is honoured as is; otherwise
+ * min(INITIAL_RETRY_DELAY · 2^k, MAX_RETRY_DELAY) (constants.py: 0.5, 8).
+ * Either way plus up to JITTER (0.75). The 60 s cap always dominates the
+ * exponential backoff (at most 8 s), so every sleep is bounded alike.
+ */
+export const RETRY_SLEEP_BOUND_SECONDS = 60 + 0.75;
 
 /** The longest a non-streaming request can take: every attempt times out, plus every sleep. */
 export interface NonStreamingBound {
@@ -31,15 +36,16 @@ export interface NonStreamingBound {
   readonly backoffSeconds: number;
   /** ceil(attempts × perAttempt + backoff). */
   readonly seconds: number;
-  /** "3 attempts × 600 s + 5.75 s backoff = 1806 s", for messages and docs. */
+  /** "3 attempts × 600 s + 182.25 s backoff = 1983 s", for messages and docs. */
   readonly explanation: string;
 }
 
 export function nonStreamingBound(perAttemptSeconds: number, numRetries: number): NonStreamingBound {
   const attempts = numRetries + 1;
+  // With retries, one sleep after every failed attempt, the last one included (router.py
+  // async_function_with_retries sleeps before re-checking); with none, the first failure is raised at once.
   let backoff = 0;
-  // One sleep after every failed attempt, the last one included (router.py: the loop sleeps before re-checking).
-  for (let k = 0; k < attempts; k++) backoff += retrySleepBoundSeconds(k);
+  if (numRetries > 0) for (let k = 0; k < attempts; k++) backoff += RETRY_SLEEP_BOUND_SECONDS;
   const backoffSeconds = Math.round(backoff * 100) / 100;
   const seconds = Math.ceil(attempts * perAttemptSeconds + backoffSeconds);
   return {

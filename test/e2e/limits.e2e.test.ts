@@ -58,10 +58,9 @@ function limitsStack(): any[] {
     createNamespace: false,
     metrics: false,
     redis: { password: SECRET_REFS.redisPassword },
-    // No retries: the router would otherwise retry a 429 from the deployment limit with backoff.
-    router: { numRetries: 0 },
+    // The default retries (2): a 429 must still come back at once (router.retryRateLimited false).
     proxy: { replicas: 1, workers: lib.WorkerSizing.onePerPod(), maxInFlightRequestsPerWorker: 3, maxQueuedRequestsPerWorker: 0 },
-    models: [model('e2e-slow', 'fake-sleep-3000', { maxParallelRequests: 2 })],
+    models: [model('e2e-slow', 'fake-sleep-3000', { maxParallelRequests: 2 }), model('e2e-provider-429', 'fake-fail-429')],
     masterKey: SECRET_REFS.masterKey,
   }));
 }
@@ -101,7 +100,7 @@ test('a silent provider: the client waits at most the non-streaming bound, and t
   const deployment = timeouts.proxyWorkload;
   const config = timeouts.proxyConfigYaml;
   expect(config).toMatch(/num_retries: 2/);
-  // The bound the library derived: 3 attempts × 3 s + 5.75 s backoff.
+  // The bound the library derived: 3 attempts × 3 s + 3 sleeps of at most 60.75 s (a Retry-After is honoured).
   const bound = lib.nonStreamingBound(REQUEST_TIMEOUT, 2);
   const ingress = timeouts.objects.find(o => o.kind === 'Ingress');
   const edgeTimeout = Number(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']);
@@ -154,4 +153,17 @@ test('models[].maxParallelRequests answers 429 and maxInFlightRequestsPerWorker 
   expect(by(429)[0].ms).toBeLessThan(1500);
   expect(by(429)[0].body).toMatch(/max_parallel_requests/);
   note('6 concurrent 3-s requests, deployment limit 2, worker limit 3', `200 × ${by(200).length}, 429 × ${by(429).length} (${Math.round(by(429)[0].ms)} ms), 503 × ${by(503).length} (≤ ${Math.round(Math.max(...by(503).map(r => r.ms)))} ms, Retry-After 1)`);
+});
+
+test('a 429 from the provider goes back to the client at once, not retried (router.retryRateLimited false)', async () => {
+  const config = limits.proxyConfigYaml;
+  expect(config).toMatch(/num_retries: 2/);
+  expect(config).toMatch(/retry_policy:\n\s+RateLimitErrorRetries: 0/);
+  const before = await limits.providerCalls();
+  const r = await chatVia(l.port, limits, 'e2e-provider-429', 20000);
+  const calls = (await limits.providerCalls()) - before;
+  expect(r.status).toBe(429);
+  expect(calls).toBe(1);
+  expect(r.ms).toBeLessThan(1500);
+  note('provider answers 429 (num_retries 2)', `429 to the client in ${Math.round(r.ms)} ms after ${calls} provider call`);
 });

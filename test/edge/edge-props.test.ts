@@ -10,23 +10,24 @@ function nginx(props: Partial<EdgeProps>, proxyOverrides = {}): any[] {
 describe('shared edge props and the timeout agreement', () => {
   test('GIVEN a stream timeout shorter than the proxy non-streaming bound THEN an error names the bound and how it is made up', () => {
     expect(() => nginx({ streamIdleTimeoutSeconds: 600 }))
-      .toThrow(/streamIdleTimeoutSeconds: received 600; must be at least 1806 s: .*\(3 attempt\(s\) × 600 s \+ 5\.75 s backoff = 1806 s\)/);
-    expect(() => nginx({ streamIdleTimeoutSeconds: 1200 }, { requestTimeoutSeconds: 1200, router: { numRetries: 0 } }))
-      .toThrow(/streamIdleTimeoutSeconds: received 1200; must be at least 1202 s: .*\(1 attempt\(s\) × 1200 s \+ 1\.25 s backoff = 1202 s\)/);
+      .toThrow(/streamIdleTimeoutSeconds: received 600; must be at least 1983 s: .*\(3 attempt\(s\) × 600 s \+ 182\.25 s backoff = 1983 s\)/);
+    // Without retries the first failure goes back at once: no backoff.
+    expect(() => nginx({ streamIdleTimeoutSeconds: 1199 }, { requestTimeoutSeconds: 1200, router: { numRetries: 0 } }))
+      .toThrow(/streamIdleTimeoutSeconds: received 1199; must be at least 1200 s: .*\(1 attempt\(s\) × 1200 s \+ 0 s backoff = 1200 s\)/);
   });
 
   test('GIVEN a model timeout above the request timeout THEN the bound uses the model timeout', () => {
     const proxyProps = { requestTimeoutSeconds: 60, router: { numRetries: 1 }, models: [{ name: 'slow', model: 'openai/o3', timeoutSeconds: 300 }] };
-    expect(() => nginx({ streamIdleTimeoutSeconds: 400 }, proxyProps)).toThrow(/must be at least 603 s: .*2 attempt\(s\) × 300 s \+ 3 s backoff/);
+    expect(() => nginx({ streamIdleTimeoutSeconds: 400 }, proxyProps)).toThrow(/must be at least 722 s: .*2 attempt\(s\) × 300 s \+ 121\.5 s backoff/);
   });
 
   test('GIVEN the stream timeout equals the proxy non-streaming bound THEN it is accepted', () => {
-    expect(one(nginx({ streamIdleTimeoutSeconds: 1806 }), 'Ingress').metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']).toBe('1806');
+    expect(one(nginx({ streamIdleTimeoutSeconds: 1983 }), 'Ingress').metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']).toBe('1983');
   });
 
   test('GIVEN no stream timeout THEN it is the proxy non-streaming bound plus 30 s', () => {
-    expect(one(nginx({}), 'Ingress').metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']).toBe('1836');
-    expect(one(nginx({}, { requestTimeoutSeconds: 120, router: { numRetries: 0 } }), 'Ingress').metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']).toBe('152');
+    expect(one(nginx({}), 'Ingress').metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']).toBe('2013');
+    expect(one(nginx({}, { requestTimeoutSeconds: 120, router: { numRetries: 0 } }), 'Ingress').metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']).toBe('150');
   });
 
   test.each([

@@ -24,8 +24,8 @@ describe('IngressNginxEdge', () => {
       [`${P}/proxy-buffering`]: 'off',
       [`${P}/proxy-http-version`]: '1.1',
       // proxy requestTimeoutSeconds 600 + 30 s margin, integer seconds without a unit
-      [`${P}/proxy-read-timeout`]: '1836',
-      [`${P}/proxy-send-timeout`]: '1836',
+      [`${P}/proxy-read-timeout`]: '2013',
+      [`${P}/proxy-send-timeout`]: '2013',
       [`${P}/proxy-connect-timeout`]: '5',
       [`${P}/proxy-body-size`]: '10m',
     });

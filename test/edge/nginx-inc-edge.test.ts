@@ -19,8 +19,8 @@ describe('NginxIncEdge (F5 NGINX Ingress Controller)', () => {
     const ingress = one(build(), 'Ingress');
     expect(ingress.metadata.annotations).toEqual({
       'nginx.org/proxy-buffering': 'false',
-      'nginx.org/proxy-read-timeout': '1836s',
-      'nginx.org/proxy-send-timeout': '1836s',
+      'nginx.org/proxy-read-timeout': '2013s',
+      'nginx.org/proxy-send-timeout': '2013s',
       'nginx.org/proxy-connect-timeout': '5s',
       'nginx.org/client-max-body-size': '10m',
     });

@@ -17,7 +17,7 @@ describe('TraefikEdge', () => {
 
   test('GIVEN defaults THEN a ServersTransport sets dial and response-header timeouts and the route uses it', () => {
     const objects = build();
-    expect(one(objects, 'ServersTransport').spec).toEqual({ forwardingTimeouts: { dialTimeout: '5s', responseHeaderTimeout: '1836s' } });
+    expect(one(objects, 'ServersTransport').spec).toEqual({ forwardingTimeouts: { dialTimeout: '5s', responseHeaderTimeout: '2013s' } });
     const route = one(objects, 'IngressRoute');
     expect(route.spec.entryPoints).toEqual(['web']);
     expect(route.spec.routes).toEqual([{

@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { LiteLLMConfigError, LiteLLMProxy, LiteLLMProxyProps, WorkerSizing } from '../../lib';
+import { LiteLLMConfigError, LiteLLMProxy, LiteLLMProxyProps, WorkerSizing, nonStreamingBound } from '../../lib';
 import { byKind, containerOf, envMap, one, synth } from '../support/synth';
 
 const base: LiteLLMProxyProps = {
@@ -123,10 +123,10 @@ describe('LiteLLMProxy', () => {
       expect(d.spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: 1 });
       const c = d.spec.template.spec.containers[0];
       expect(c.lifecycle.preStop.exec.command).toEqual(['sleep', '5']);
-      // 3 attempts × 300 s + 5.75 s backoff: the slowest non-streaming request, and by default the longest stream.
-      expect(envMap(c).GRACEFUL_SHUTDOWN_TIMEOUT).toBe('906');
-      expect(envMap(c).LITELLM_MAX_STREAMING_DURATION_SECONDS).toBe('906');
-      expect(d.spec.template.spec.terminationGracePeriodSeconds).toBe(5 + 906 + 15);
+      // 3 attempts × 300 s + 182.25 s backoff: the slowest non-streaming request, and by default the longest stream.
+      expect(envMap(c).GRACEFUL_SHUTDOWN_TIMEOUT).toBe('1083');
+      expect(envMap(c).LITELLM_MAX_STREAMING_DURATION_SECONDS).toBe('1083');
+      expect(d.spec.template.spec.terminationGracePeriodSeconds).toBe(5 + 1083 + 15);
     });
 
     test('the timeout agreement: retries are written, and the drain covers the slowest request and the longest stream', () => {
@@ -138,6 +138,21 @@ describe('LiteLLMProxy', () => {
       expect(env.LITELLM_MAX_STREAMING_DURATION_SECONDS).toBe('900');
       expect(env.GRACEFUL_SHUTDOWN_TIMEOUT).toBe('900');
       expect(parse(one(proxyObjects(), 'ConfigMap').data['config.yaml']).router_settings.num_retries).toBe(2);
+    });
+
+    test('a 429 goes back at once unless retryRateLimited: only RateLimitError gets a retry policy entry', () => {
+      const routerOf = (router: object) => parse(one(proxyObjects({ router }), 'ConfigMap').data['config.yaml']).router_settings;
+      expect(routerOf({}).retry_policy).toEqual({ RateLimitErrorRetries: 0 });
+      expect(routerOf({ retryRateLimited: true }).retry_policy).toBeUndefined();
+      // No retries at all: nothing to override.
+      expect(routerOf({ numRetries: 0 }).retry_policy).toBeUndefined();
+      expect(() => proxyObjects({ router: { retryRateLimited: 'yes' as any } })).toThrow(/router\.retryRateLimited: received "yes"/);
+    });
+
+    test('the non-streaming bound counts a Retry-After of up to 60 s before each retry, and no sleep without retries', () => {
+      expect(nonStreamingBound(600, 2)).toMatchObject({ attempts: 3, backoffSeconds: 182.25, seconds: 1983 });
+      expect(nonStreamingBound(30, 1)).toMatchObject({ attempts: 2, backoffSeconds: 121.5, seconds: 182 });
+      expect(nonStreamingBound(120, 0)).toMatchObject({ attempts: 1, backoffSeconds: 0, seconds: 120 });
     });
 
     test('parallel limits that LiteLLM 1.108.14 enforces: per deployment (429) and per worker (503)', () => {
@@ -283,7 +298,7 @@ describe('LiteLLMProxy validation', () => {
     ['image tag latest', { image: 'ghcr.io/berriai/litellm:latest' }, /image: received "ghcr.io\/berriai\/litellm:latest"; tag "latest" moves between releases/],
     ['image without tag', { image: 'ghcr.io/berriai/litellm' }, /image: received "ghcr.io\/berriai\/litellm"; must be pinned/],
     ['empty image', { image: '' }, /image: received ""; must be an image reference pinned by tag or digest/],
-    ['grace period too short', { terminationGracePeriodSeconds: 100 }, /terminationGracePeriodSeconds: received 100; must exceed preStopSeconds \+ drainTimeoutSeconds \+ 10 s of process teardown \(10 \+ 1806 \+ 10 = 1826\)/],
+    ['grace period too short', { terminationGracePeriodSeconds: 100 }, /terminationGracePeriodSeconds: received 100; must exceed preStopSeconds \+ drainTimeoutSeconds \+ 10 s of process teardown \(10 \+ 1983 \+ 10 = 2003\)/],
     ['name not DNS-1123', { name: 'LiteLLM_Proxy' }, /name: received "LiteLLM_Proxy"; must be a DNS-1123 label/],
     ['negative rpm', { models: [{ name: 'a', model: 'openai/a', rpm: -1 }] }, /models\[0\].rpm: received -1; must be an integer >= 1/],
     ['fractional tpm', { models: [{ name: 'a', model: 'openai/a', tpm: 1.5 }] }, /models\[0\].tpm: received 1.5; must be an integer >= 1/],

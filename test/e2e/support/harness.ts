@@ -128,8 +128,12 @@ export class Harness {
     await waitFor('the fake provider', async () => ((await request(this.fakePort, 'GET', '/health')).status === 200 ? true : undefined), 15000);
   }
 
-  /** redis-server, started by the StatefulSet's own command (the start script) with its redis.conf. */
-  public async startRedis(): Promise<RedisServer> {
+  /**
+   * redis-server, started by the StatefulSet's own command (the start script) with its redis.conf.
+   * `extraConf`: lines appended to redis.conf for the test's own use (e.g. an observer user allowed
+   * MONITOR, which the synthesized ACL denies the proxies).
+   */
+  public async startRedis(extraConf: readonly string[] = []): Promise<RedisServer> {
     const w = this.redisWorkload;
     const container = w.spec.template.spec.containers.find((c: any) => c.name === REDIS_CONTAINER);
     const ports = new Map<number, number>();
@@ -137,7 +141,7 @@ export class Harness {
     const localPort = ports.values().next().value as number;
     const plan = planContainer({
       objects: this.objects, workload: w, containerName: REDIS_CONTAINER, root: path.join(this.root, 'redis'), ports,
-      secrets: this.secrets, services: this.services, fileTransforms: { 'redis.conf': localRedisConf(localPort) },
+      secrets: this.secrets, services: this.services, fileTransforms: { 'redis.conf': conf => [localRedisConf(localPort)(conf).trimEnd(), ...extraConf, ''].join('\n') },
     });
     this.services.register(this.objects, w, container.ports, ports);
     const [cmd, ...args] = (container.command as string[]).map(a => plan.remap(a));
@@ -168,8 +172,10 @@ export class Harness {
    * One proxy replica: `litellm` with the Deployment's args and env, the
    * ConfigMap's config.yaml (api_base -> the fake provider, optionally further edited).
    * `imageEnv`: what the image itself would provide (e.g. the Prisma engines' locations).
+   * `editEnv`: changes to the container's env as synthesized (a variant of the manifest).
    */
-  public async startProxy(name: string, editConfig: (yaml: string) => string = s => s, imageEnv: Record<string, string> = {}): Promise<ProxyInstance> {
+  public async startProxy(name: string, editConfig: (yaml: string) => string = s => s, imageEnv: Record<string, string> = {},
+    editEnv: (env: Record<string, string>) => Record<string, string> = e => e): Promise<ProxyInstance> {
     const w = this.proxyWorkload;
     const container = w.spec.template.spec.containers.find((c: any) => c.name === PROXY_CONTAINER);
     const ports = new Map<number, number>();
@@ -186,7 +192,7 @@ export class Harness {
       // The image's own environment: HOME (/app in the image) -> a local directory.
       // TMPDIR: the container's /tmp is its own emptyDir; processes on one machine must not share /tmp
       // (LiteLLM keeps PROMETHEUS_MULTIPROC_DIR there with several workers, and wipes it at start-up).
-      env: { PATH: `${VENV_BIN}:${SYSTEM_PATH}`, HOME: ensureDir(path.join(this.root, name, 'home')), PYTHONUNBUFFERED: '1', ...tmpdirOf(plan), ...imageEnv, ...plan.env },
+      env: { PATH: `${VENV_BIN}:${SYSTEM_PATH}`, HOME: ensureDir(path.join(this.root, name, 'home')), PYTHONUNBUFFERED: '1', ...tmpdirOf(plan), ...imageEnv, ...editEnv({ ...plan.env }) },
       cwd: path.join(this.root, name), logFile: logPath(this.root, name),
     });
     const port = ports.get(Number(container.args[container.args.indexOf('--port') + 1]))!;

@@ -252,15 +252,15 @@ export function pointModelsAt(configYaml: string, providerBase: string): string 
 }
 
 /**
- * The same config.yaml without its Redis wiring: router_settings.redis_*,
- * litellm_settings.cache and cache_params (with `cache: true` alone LiteLLM
+ * The same config.yaml without its Redis wiring: router_settings.redis_* and
+ * cache_kwargs (the router client's timeouts and namespace), litellm_settings.cache and cache_params (with `cache: true` alone LiteLLM
  * would still build a Redis cache from REDIS_HOST). Nothing else changes.
  */
 export function withoutRedis(configYaml: string): { yaml: string; removed: string[] } {
   const doc = parse(configYaml);
   const removed: string[] = [];
   for (const key of Object.keys(doc.router_settings ?? {})) {
-    if (key.startsWith('redis_')) {
+    if (key.startsWith('redis_') || key === 'cache_kwargs') {
       delete doc.router_settings[key];
       removed.push(`router_settings.${key}`);
     }
