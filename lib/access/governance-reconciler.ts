@@ -6,8 +6,8 @@ import { ARGO_HOOK, ARGO_HOOK_DELETE_POLICY } from '../argocd';
 import { LiteLLMConfigError } from '../errors';
 import { selectorLabels, standardLabels } from '../labels';
 import { dnsEgress, renderPeer, renderPorts } from '../network';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
-import { PROXY_UID } from '../proxy/image';
+import { restrictedContainerSecurityContext } from '../pod-security';
+import { proxyImageJobSpec } from '../proxy/job';
 import type { LiteLLMProxy } from '../proxy/litellm-proxy';
 import { formatCpu, formatMemory, parseCpuMillis, parseMemoryBytes } from '../quantity';
 import { boolean, integer, list, plainObject } from '../validate';
@@ -168,36 +168,24 @@ export class GovernanceReconciler extends Construct {
           [ARGO_HOOK_DELETE_POLICY]: 'BeforeHookCreation',
         },
       },
-      spec: {
-        backoffLimit,
-        activeDeadlineSeconds: deadline,
-        ttlSecondsAfterFinished: ttl,
-        template: {
-          metadata: { labels: { ...labels, ...podSelector } },
-          spec: {
-            restartPolicy: 'Never',
-            serviceAccountName: this.serviceAccount.name,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            securityContext: restrictedPodSecurityContext(PROXY_UID, PROXY_UID),
-            imagePullSecrets: proxy.imagePullSecrets.length > 0 ? proxy.imagePullSecrets.map(name => ({ name })) : undefined,
-            containers: [{
-              name: CONTAINER,
-              image: proxy.image.reference,
-              imagePullPolicy: 'IfNotPresent',
-              command: ['python', `${ACCESS_DIR}/${RECONCILE_FILE}`],
-              env: Lazy.any({ produce: () => this.render().env }),
-              resources: {
-                requests: { cpu: k8s.Quantity.fromString(formatCpu(cpuMillis)), memory: k8s.Quantity.fromString(formatMemory(memoryBytes)) },
-                limits: { memory: k8s.Quantity.fromString(formatMemory(2 * memoryBytes)) },
-              },
-              securityContext: restrictedContainerSecurityContext(),
-              volumeMounts: [{ name: 'desired-state', mountPath: ACCESS_DIR, readOnly: true }],
-            }],
-            volumes: [{ name: 'desired-state', configMap: { name: this.configMap.name } }],
+      spec: proxyImageJobSpec(proxy, {
+        labels, podSelector, serviceAccountName: this.serviceAccount.name,
+        backoffLimit, activeDeadlineSeconds: deadline, ttlSecondsAfterFinished: ttl,
+        containers: [{
+          name: CONTAINER,
+          image: proxy.image.reference,
+          imagePullPolicy: 'IfNotPresent',
+          command: ['python', `${ACCESS_DIR}/${RECONCILE_FILE}`],
+          env: Lazy.any({ produce: () => this.render().env }),
+          resources: {
+            requests: { cpu: k8s.Quantity.fromString(formatCpu(cpuMillis)), memory: k8s.Quantity.fromString(formatMemory(memoryBytes)) },
+            limits: { memory: k8s.Quantity.fromString(formatMemory(2 * memoryBytes)) },
           },
-        },
-      },
+          securityContext: restrictedContainerSecurityContext(),
+          volumeMounts: [{ name: 'desired-state', mountPath: ACCESS_DIR, readOnly: true }],
+        }],
+        volumes: [{ name: 'desired-state', configMap: { name: this.configMap.name } }],
+      }),
     });
 
     // Declarations may be added after construction: check the whole at synth, before anything renders.

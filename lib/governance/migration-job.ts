@@ -1,13 +1,12 @@
 import { createHash } from 'crypto';
-import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AppChecks, chartNamespace } from '../app-checks';
 import { LiteLLMConfigError } from '../errors';
 import { standardLabels, selectorLabels } from '../labels';
 import { dnsEgress, renderEgress } from '../network';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
-import { PROXY_UID } from '../proxy/image';
+import { restrictedContainerSecurityContext } from '../pod-security';
+import { proxyImageJobSpec } from '../proxy/job';
 import type { LiteLLMProxy } from '../proxy/litellm-proxy';
 import { formatCpu, formatMemory, parseCpuMillis, parseMemoryBytes } from '../quantity';
 import { integer } from '../validate';
@@ -176,31 +175,12 @@ export class MigrationJob extends Construct {
 
     this.job = new k8s.KubeJob(this, 'Resource', {
       metadata: { name: this.jobName, labels, annotations: hook(SYNC_WAVES.migrations) },
-      spec: {
-        backoffLimit,
-        activeDeadlineSeconds: deadline,
-        ttlSecondsAfterFinished: ttl,
-        template: {
-          metadata: { labels: { ...labels, ...podSelector } },
-          spec: {
-            restartPolicy: 'Never',
-            serviceAccountName: this.serviceAccount.name,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            securityContext: restrictedPodSecurityContext(PROXY_UID, PROXY_UID),
-            imagePullSecrets: Lazy.any({ produce: () => pullSecretsOf(proxy) }),
-            initContainers,
-            containers,
-            volumes: [emptyDir('tmp', '512Mi'), emptyDir('migrations', '64Mi')],
-          },
-        },
-      },
+      spec: proxyImageJobSpec(proxy, {
+        labels, podSelector, serviceAccountName: this.serviceAccount.name,
+        backoffLimit, activeDeadlineSeconds: deadline, ttlSecondsAfterFinished: ttl,
+        initContainers, containers, volumes: [emptyDir('tmp', '512Mi'), emptyDir('migrations', '64Mi')],
+      }),
     });
   }
 }
 
-/** The proxy's pull secrets, read from its Deployment at synth (the proxy does not expose them otherwise). */
-function pullSecretsOf(proxy: LiteLLMProxy): k8s.LocalObjectReference[] | undefined {
-  const secrets = proxy.deployment.toJson()?.spec?.template?.spec?.imagePullSecrets;
-  return Array.isArray(secrets) && secrets.length > 0 ? secrets : undefined;
-}
