@@ -37,7 +37,8 @@ run_quiet() {
 
 # --- Debian servers ------------------------------------------------------------
 missing=()
-for tool in redis-server:redis-server nginx:nginx; do
+# prometheus and promtool (one package): the observability suite evaluates the alerts with them.
+for tool in redis-server:redis-server nginx:nginx prometheus:prometheus promtool:prometheus; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool##*:}")
 done
 # PostgreSQL for the governance suite (its binaries live outside PATH).
@@ -45,7 +46,8 @@ compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql
 if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   run_quiet apt-get update
-  run_quiet apt-get install -y --no-install-recommends "${missing[@]}"
+  # Unique: promtool and prometheus come from one package.
+  run_quiet apt-get install -y --no-install-recommends $(printf '%s\n' "${missing[@]}" | sort -u)
 fi
 
 # --- LiteLLM ---------------------------------------------------------------------

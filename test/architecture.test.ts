@@ -13,6 +13,7 @@ const LAYERS: Record<string, number> = {
   'redis': 2,
   'governance': 2,
   'edge': 2,
+  'observability': 2, // alerts and dashboards: read the proxy's metrics
   'access': 3, // teams, users, keys and budgets as code: uses the proxy and governance's rules
   'stack': 4,
   'gitops': 5, // the output of an App: a folder per stack, Argo CD Applications

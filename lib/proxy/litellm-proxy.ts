@@ -9,7 +9,7 @@ import { EgressRule, NetworkPeer, dnsEgress, renderEgress, renderPeer, renderPor
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { formatCpu, formatMemory, parseCpuMillis, parseMemoryBytes } from '../quantity';
 import { SECRET_ENV_NAME, SecretKeyRef, credentialKind, secretKeyRef } from '../secret';
-import { boolean, dns1035Label, dns1123Label, dns1123Subdomain, envName, integer, list, oneOf, optionalObject, port as checkPort, positiveNumber, redisNamespace } from '../validate';
+import { boolean, dns1035Label, dns1123Label, dns1123Subdomain, envName, integer, labelMap, list, oneOf, optionalObject, port as checkPort, positiveNumber, redisNamespace } from '../validate';
 import { IProxyDatabase, IProxyRedis, canBind } from './bindings';
 import { ProxyCache, resolveCache } from './cache';
 import { ConfigSection, ExtraConfig, LiteLLMConfigDocument, envRef } from './config';
@@ -87,11 +87,34 @@ export interface RouterOptions {
 export interface ProxyMetrics {
   /** Emit a prometheus-operator ServiceMonitor. @default true */
   readonly serviceMonitor?: boolean;
+  /**
+   * Labels on the ServiceMonitor besides the standard ones, e.g. `{ release: 'kube-prometheus-stack' }`
+   * for a Prometheus whose `serviceMonitorSelector` matches its Helm release.
+   * @default none
+   */
+  readonly serviceMonitorLabels?: Record<string, string>;
+  /**
+   * Annotate the pods with `prometheus.io/scrape`, `prometheus.io/port` and `prometheus.io/path`,
+   * for a Prometheus without prometheus-operator that discovers pods by annotation (the
+   * `kubernetes-pods` job of the Prometheus Helm chart).
+   * @default false
+   */
+  readonly podAnnotations?: boolean;
+  /**
+   * LiteLLM's health metrics of Redis, PostgreSQL and its own internals (`litellm_redis_*`,
+   * `litellm_postgres_*`, Redis circuit breaker): `litellm_settings.service_callback:
+   * [prometheus_system]` (litellm/_service_logger.py). The Redis and database alerts need them.
+   * @default true
+   */
+  readonly serviceMetrics?: boolean;
   /** Namespace Prometheus scrapes from; admitted by the NetworkPolicy on the proxy port. @default 'monitoring' */
   readonly prometheusNamespace?: string;
   /** Scrape interval. @default '30s' */
   readonly interval?: string;
 }
+
+/** Where LiteLLM serves Prometheus metrics: `/metrics` redirects here (litellm/integrations/prometheus.py mounts it at /metrics/). */
+export const METRICS_PATH = '/metrics/';
 
 export interface LiteLLMProxyProps {
   /** Base name of every object. @default the construct id, lower-cased */
@@ -296,6 +319,10 @@ export class LiteLLMProxy extends Construct {
   public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
   public readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
   public readonly serviceMonitor?: ServiceMonitor;
+  /** Whether `/metrics/` is on (the `metrics` prop was given). */
+  public readonly metricsEnabled: boolean;
+  /** Whether LiteLLM's Redis/PostgreSQL health metrics (`service_callback: [prometheus_system]`) are on. */
+  public readonly serviceMetricsEnabled: boolean;
   /** The config.yaml being built; rendered at synth time. */
   public readonly config: LiteLLMConfigDocument;
 
@@ -508,6 +535,9 @@ export class LiteLLMProxy extends Construct {
       if (!canBind(props.database)) throw new LiteLLMConfigError('database', props.database, 'must be a database endpoint (ExternalPostgres or CloudNativePgDatabase)');
       props.database.bind(this);
     }
+    this.metricsEnabled = props.metrics !== undefined;
+    this.serviceMetricsEnabled = props.metrics !== undefined && boolean('metrics.serviceMetrics', props.metrics.serviceMetrics ?? true);
+    const podAnnotations = props.metrics !== undefined && boolean('metrics.podAnnotations', props.metrics.podAnnotations ?? false);
     if (props.metrics !== undefined) this.serviceMonitor = this.enableMetrics(props.metrics);
 
     for (const [k, v] of Object.entries(props.env ?? {})) {
@@ -577,7 +607,11 @@ export class LiteLLMProxy extends Construct {
           metadata: {
             labels,
             // A config change rolls the pods: LiteLLM reads config.yaml only at start-up.
-            annotations: { 'checksum/config': Lazy.any({ produce: () => sha256(this.renderConfig()) }) },
+            annotations: {
+              'checksum/config': Lazy.any({ produce: () => sha256(this.renderConfig()) }),
+              // Annotation-based discovery (no prometheus-operator): the path matters, /metrics answers with a redirect.
+              ...(podAnnotations ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(this.port), 'prometheus.io/path': METRICS_PATH } : {}),
+            },
           },
           spec: {
             serviceAccountName: this.serviceAccount.name,
@@ -821,18 +855,27 @@ export class LiteLLMProxy extends Construct {
     // Prometheus has no key, so the endpoint is opened and the NetworkPolicy admits only
     // Prometheus's namespace to it instead.
     this.config.set('litellm_settings', 'require_auth_for_metrics_endpoint', false, 'metrics');
+    // Redis, PostgreSQL and internal health (litellm_redis_*, litellm_postgres_*, the Redis circuit
+    // breaker): only with this service callback (litellm/_service_logger.py,
+    // litellm/integrations/prometheus_services.py).
+    if (this.serviceMetricsEnabled) this.config.append('litellm_settings', 'service_callback', 'prometheus_system', 'metrics.serviceMetrics');
     this.metricsPeers.push({ namespace: ns });
-    if (metrics.serviceMonitor === false) return undefined;
+    if (!boolean('metrics.serviceMonitor', metrics.serviceMonitor ?? true)) {
+      if (metrics.serviceMonitorLabels !== undefined) {
+        throw new LiteLLMConfigError('metrics.serviceMonitorLabels', metrics.serviceMonitorLabels, 'label the ServiceMonitor: leave it unset when serviceMonitor is false');
+      }
+      return undefined;
+    }
     const interval = metrics.interval ?? '30s';
     if (!/^\d+(ms|s|m|h)$/.test(interval)) {
       throw new LiteLLMConfigError('metrics.interval', interval, 'must be a Prometheus duration such as "30s" or "1m"');
     }
+    const extraLabels = labelMap('metrics.serviceMonitorLabels', metrics.serviceMonitorLabels ?? {});
     return new ServiceMonitor(this, 'ServiceMonitor', {
-      metadata: { name: this.name, labels: standardLabels(this.name, 'proxy') },
+      metadata: { name: this.name, labels: { ...extraLabels, ...standardLabels(this.name, 'proxy') } },
       spec: {
         selector: { matchLabels: this.podSelector },
-        // /metrics redirects to /metrics/ (litellm/integrations/prometheus.py mounts it there).
-        endpoints: [{ port: 'http', path: '/metrics/', interval }],
+        endpoints: [{ port: 'http', path: METRICS_PATH, interval }],
       },
     });
   }

@@ -25,6 +25,8 @@ import { boolean, dns1035Label, dns1123Label, list, nonEmptyString, oneOf, optio
 import { Presets, StackPreset } from './presets';
 import { SYNC_WAVES, applySyncWave } from '../argocd';
 import { GovernanceReconciler, GovernanceReconcilerProps } from '../access/governance-reconciler';
+import { ProxyAlerts, ProxyAlertsOptions } from '../observability/proxy-alerts';
+import { ProxyDashboard, ProxyDashboardOptions } from '../observability/dashboard';
 
 /** Redis for the stack: in-cluster (the presets' default) or external. */
 export interface StackRedisOptions {
@@ -93,8 +95,19 @@ export interface LiteLLMStackProps extends Omit<ChartProps, 'namespace'> {
    * a Job after each sync (needs `database`). @default none
    */
   readonly access?: StackAccessOptions;
-  /** Prometheus metrics. @default on in the production preset, off in edge */
+  /**
+   * Prometheus metrics. The production preset scrapes through a prometheus-operator
+   * ServiceMonitor, the edge preset through pod annotations (`prometheus.io/scrape`).
+   * @default on in both presets, as the preset's `metricsScrape` says
+   */
   readonly metrics?: ProxyMetrics | false;
+  /**
+   * Alerts for the proxy, as a prometheus-operator PrometheusRule (see {@link ProxyAlerts}); needs metrics.
+   * @default on when metrics are scraped through a ServiceMonitor (prometheus-operator is there), off otherwise; labelled with metrics.serviceMonitorLabels
+   */
+  readonly alerts?: ProxyAlertsOptions | false;
+  /** A Grafana dashboard ConfigMap for the Grafana sidecar (see {@link ProxyDashboard}); needs metrics. @default on when metrics are on */
+  readonly dashboard?: ProxyDashboardOptions | false;
   /** config.yaml keys not modelled yet. @default none */
   readonly extraConfig?: ExtraConfig;
   /**
@@ -125,6 +138,10 @@ export class LiteLLMStack extends Chart {
   /** The reconciler of the declared teams, users, keys and budgets, when `access` is given. */
   public readonly access?: GovernanceReconciler;
   public readonly edge?: IEdge;
+  /** The proxy's alerting rules, when the stack emits them. */
+  public readonly alerts?: ProxyAlerts;
+  /** The proxy's Grafana dashboard, when the stack emits it. */
+  public readonly dashboard?: ProxyDashboard;
 
   constructor(scope: Construct, id: string, props: LiteLLMStackProps) {
     if (typeof props !== 'object' || props === null) {
@@ -196,7 +213,12 @@ export class LiteLLMStack extends Chart {
     }
 
     // --- proxy ---------------------------------------------------------------------
-    const metrics = props.metrics === false ? undefined : props.metrics ?? (preset.metrics ? {} : undefined);
+    if (props.metrics !== false) optionalObject('metrics', props.metrics);
+    // The preset says how Prometheus finds the pods; explicit metrics props win.
+    const scrape: ProxyMetrics = preset.metricsScrape === 'podAnnotations' ? { serviceMonitor: false, podAnnotations: true } : {};
+    const metrics: ProxyMetrics | undefined = props.metrics === false ? undefined
+      : props.metrics !== undefined ? { ...scrape, ...props.metrics }
+        : preset.metrics ? scrape : undefined;
     const usesPresetScaling = proxyOptions.replicas === undefined && proxyOptions.autoscaling === undefined;
     this.proxy = new LiteLLMProxy(this, 'Proxy', {
       cpu: preset.cpu,
@@ -248,6 +270,26 @@ export class LiteLLMStack extends Chart {
       this.access = new GovernanceReconciler(this, 'Access', { ...props.access, proxy: this.proxy });
     }
 
+    // --- observability -----------------------------------------------------------------
+    for (const key of ['alerts', 'dashboard'] as const) {
+      if (props[key] === false || props[key] === undefined) continue;
+      optionalObject(key, props[key]);
+      if (metrics === undefined) {
+        throw new LiteLLMConfigError(key, props[key], 'needs metrics: the alerts and the dashboard read the proxy\'s /metrics/ (give metrics, or leave it to the preset)');
+      }
+    }
+    if (metrics !== undefined && props.alerts !== false && (props.alerts !== undefined || this.proxy.serviceMonitor !== undefined)) {
+      this.alerts = new ProxyAlerts(this, 'Alerts', {
+        ...(metrics.serviceMonitorLabels !== undefined ? { labels: metrics.serviceMonitorLabels } : {}),
+        ...(props.alerts || {}),
+        proxy: this.proxy,
+        namespace,
+      });
+    }
+    if (metrics !== undefined && props.dashboard !== false) {
+      this.dashboard = new ProxyDashboard(this, 'Dashboard', { ...(props.dashboard || {}), proxy: this.proxy, namespace });
+    }
+
     // --- edge ----------------------------------------------------------------------
     if (props.edge !== undefined) {
       oneOf('edge.controller', props.edge.controller, EDGE_CONTROLLERS);
@@ -266,6 +308,8 @@ export class LiteLLMStack extends Chart {
       applySyncWave(this.proxy, SYNC_WAVES.proxy);
       // The desired state, ServiceAccount and NetworkPolicy; the Job is a PostSync hook.
       if (this.access) applySyncWave(this.access, SYNC_WAVES.proxy);
+      if (this.alerts) applySyncWave(this.alerts, SYNC_WAVES.proxy);
+      if (this.dashboard) applySyncWave(this.dashboard, SYNC_WAVES.proxy);
       if (this.edge) applySyncWave(this.node.findChild('Edge'), SYNC_WAVES.edge);
     }
   }
@@ -300,6 +344,7 @@ function validatePreset(p: StackPreset): void {
   nonEmptyString('preset.description', p.description);
   oneOf('preset.workers', p.workers, ['perCpu', 'onePerPod'] as const);
   for (const key of ['inClusterRedis', 'requireTls', 'metrics'] as const) boolean(`preset.${key}`, p[key]);
+  if (p.metricsScrape !== undefined) oneOf('preset.metricsScrape', p.metricsScrape, ['serviceMonitor', 'podAnnotations'] as const);
   if (!Array.isArray(p.allowCidrs)) throw new LiteLLMConfigError('preset.allowCidrs', p.allowCidrs, 'must be a list of CIDRs (empty to admit none)');
   oneOf('preset.serviceType', p.serviceType, ['ClusterIP', 'LoadBalancer'] as const);
   oneOf('preset.spread', p.spread, ['preferred', 'required'] as const);

@@ -32,8 +32,15 @@ export interface StackPreset {
   readonly requireTls: boolean;
   /** Replicas across nodes: 'preferred' still schedules on one node; 'required' leaves extra replicas pending. */
   readonly spread: 'preferred' | 'required';
-  /** Emit the Prometheus callback and a ServiceMonitor. */
+  /** Turn on Prometheus metrics (`/metrics/`), alerts and a dashboard. */
   readonly metrics: boolean;
+  /**
+   * How Prometheus finds the pods: a prometheus-operator ServiceMonitor (then the alerts are
+   * a PrometheusRule), or `prometheus.io/*` pod annotations for a plain Prometheus (no
+   * operator assumed, so no PrometheusRule by default).
+   * @default 'serviceMonitor'
+   */
+  readonly metricsScrape?: 'serviceMonitor' | 'podAnnotations';
 }
 
 /** RFC 1918 private ranges: where node and LAN addresses of a one-box cluster live. */
@@ -44,10 +51,11 @@ export const Presets = {
    * One box, e.g. OrbStack's built-in Kubernetes on a Mac mini: one replica,
    * workers from the CPU given, no autoscaler, a LoadBalancer Service the host
    * reaches at localhost, no TLS. A small in-cluster Redis still shares
-   * limits between the pod's worker processes.
+   * limits between the pod's worker processes. Metrics through pod
+   * annotations, and a Grafana dashboard.
    */
   edge: {
-    description: 'one box: one replica, workers from CPU, LoadBalancer Service, no TLS',
+    description: 'one box: one replica, workers from CPU, LoadBalancer Service, no TLS, metrics by pod annotations',
     replicas: 1,
     cpu: '2',
     workers: 'perCpu',
@@ -57,7 +65,9 @@ export const Presets = {
     allowCidrs: PRIVATE_RANGES,
     requireTls: false,
     spread: 'preferred',
-    metrics: false,
+    // A one-box cluster rarely runs prometheus-operator: pod annotations work with any Prometheus.
+    metrics: true,
+    metricsScrape: 'podAnnotations',
   } satisfies StackPreset as StackPreset,
 
   /**
@@ -66,7 +76,7 @@ export const Presets = {
    * TLS at the edge, Prometheus metrics.
    */
   production: {
-    description: 'cluster: 2-6 replicas with an autoscaler, PDB, spread, Redis, TLS edge, metrics',
+    description: 'cluster: 2-6 replicas with an autoscaler, PDB, spread, Redis, TLS edge, metrics, alerts, dashboard',
     autoscaling: { minReplicas: 2, maxReplicas: 6 },
     cpu: '2',
     workers: 'perCpu',

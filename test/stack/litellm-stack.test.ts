@@ -174,16 +174,33 @@ describe('LiteLLMStack: edge preset (one box)', () => {
     expect(workers(stackObjects({ ...edgePreset, preset: { ...Presets.edge, cpu: '4' } }))).toBe('4');
   });
 
-  test('THEN a LoadBalancer Service the host reaches, and the private ranges admitted to the proxy port', () => {
+  test('THEN a LoadBalancer Service the host reaches, and the private ranges (and Prometheus) admitted to the proxy port', () => {
     expect(one(objects, 'Service', 'litellm').spec.type).toBe('LoadBalancer');
-    expect(admittedNamespaces(objects)).toEqual(['cidr:10.0.0.0/8', 'cidr:172.16.0.0/12', 'cidr:192.168.0.0/16']);
+    expect(admittedNamespaces(objects)).toEqual(['cidr:10.0.0.0/8', 'cidr:172.16.0.0/12', 'cidr:192.168.0.0/16', 'monitoring']);
   });
 
-  test('THEN no metrics, and an edge without TLS is accepted', () => {
+  test('THEN metrics through pod annotations (no prometheus-operator assumed): no ServiceMonitor, no PrometheusRule, a dashboard', () => {
     expect(byKind(objects, 'ServiceMonitor')).toEqual([]);
+    expect(byKind(objects, 'PrometheusRule')).toEqual([]);
+    expect(one(objects, 'ConfigMap', 'litellm-dashboard').metadata.labels.grafana_dashboard).toBe('1');
+    expect(one(objects, 'Deployment', 'litellm').spec.template.metadata.annotations).toMatchObject({
+      'prometheus.io/scrape': 'true', 'prometheus.io/port': '4000', 'prometheus.io/path': '/metrics/',
+    });
+    expect(proxyConfig(objects).litellm_settings).toMatchObject({ callbacks: ['prometheus'], service_callback: ['prometheus_system'], require_auth_for_metrics_endpoint: false });
+  });
+
+  test('THEN alerts on request, and metrics: false turns everything off', () => {
+    expect(byKind(stackObjects({ ...edgePreset, alerts: {} }), 'PrometheusRule')).toHaveLength(1);
+    const off = stackObjects({ ...edgePreset, metrics: false });
+    for (const kind of ['ServiceMonitor', 'PrometheusRule']) expect(byKind(off, kind)).toEqual([]);
+    expect(off.filter(o => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-dashboard'))).toEqual([]);
+    expect(one(off, 'Deployment', 'litellm').spec.template.metadata.annotations['prometheus.io/scrape']).toBeUndefined();
+  });
+
+  test('THEN an edge without TLS is accepted', () => {
     const o = stackObjects({ ...edgePreset, edge: { controller: 'ingress-nginx', hosts: ['llm.home.arpa'] } });
     expect(one(o, 'Ingress').spec.tls).toBeUndefined();
-    expect(new Set(admittedNamespaces(o))).toEqual(new Set(['ingress-nginx', 'cidr:10.0.0.0/8', 'cidr:172.16.0.0/12', 'cidr:192.168.0.0/16']));
+    expect(new Set(admittedNamespaces(o))).toEqual(new Set(['ingress-nginx', 'cidr:10.0.0.0/8', 'cidr:172.16.0.0/12', 'cidr:192.168.0.0/16', 'monitoring']));
   });
 });
 
@@ -216,10 +233,45 @@ describe('LiteLLMStack: production preset', () => {
     expect(one(o, 'HTTPRoute').spec.parentRefs[0]).toMatchObject({ name: 'public', sectionName: 'https' });
   });
 
-  test('GIVEN metrics: false THEN no ServiceMonitor and no Prometheus callback', () => {
+  test('GIVEN metrics: false THEN no ServiceMonitor, PrometheusRule, dashboard or Prometheus callback', () => {
     const o = stackObjects({ ...production, metrics: false });
-    expect(byKind(o, 'ServiceMonitor')).toEqual([]);
+    for (const kind of ['ServiceMonitor', 'PrometheusRule']) expect(byKind(o, kind)).toEqual([]);
+    expect(o.filter(x => x.kind === 'ConfigMap' && x.metadata.name.endsWith('-dashboard'))).toEqual([]);
     expect(proxyConfig(o).litellm_settings.callbacks).toBeUndefined();
+    expect(proxyConfig(o).litellm_settings.service_callback).toBeUndefined();
+  });
+
+  test('THEN alerts (PrometheusRule) and a dashboard in the proxy wave, with the autoscaler and Redis alerts but no budget alerts without a database', () => {
+    const rule = one(objects, 'PrometheusRule', 'litellm-alerts');
+    expect(wave(rule)).toBe('0');
+    expect(wave(one(objects, 'ConfigMap', 'litellm-dashboard'))).toBe('0');
+    const alerts = rule.spec.groups[0].rules.map((r: any) => r.alert);
+    expect(alerts).toEqual(expect.arrayContaining(['LiteLLMNoReadyReplicas', 'LiteLLMAutoscalerAtMax', 'LiteLLMRedisUnreachable', 'LiteLLMRedisSlow']));
+    expect(alerts).not.toContain('LiteLLMDatabaseErrors');
+    expect(alerts).not.toContain('LiteLLMTeamBudgetNearlySpent');
+    const withDb = one(stackObjects({ ...production, database: { external: { url: dbUrl } } }), 'PrometheusRule').spec.groups[0].rules.map((r: any) => r.alert);
+    expect(withDb).toEqual(expect.arrayContaining(['LiteLLMDatabaseErrors', 'LiteLLMTeamBudgetNearlySpent', 'LiteLLMKeyBudgetNearlySpent']));
+  });
+
+  test('GIVEN metrics.serviceMonitorLabels { release } THEN the ServiceMonitor and the PrometheusRule carry it (kube-prometheus-stack selectors); alerts.labels wins for the rule', () => {
+    const o = stackObjects({ ...production, metrics: { serviceMonitorLabels: { release: 'kps' } } });
+    expect(one(o, 'ServiceMonitor').metadata.labels.release).toBe('kps');
+    expect(one(o, 'PrometheusRule').metadata.labels.release).toBe('kps');
+    const own = stackObjects({ ...production, metrics: { serviceMonitorLabels: { release: 'kps' } }, alerts: { labels: { role: 'alert-rules' } } });
+    expect(one(own, 'PrometheusRule').metadata.labels.release).toBeUndefined();
+    expect(one(own, 'PrometheusRule').metadata.labels.role).toBe('alert-rules');
+  });
+
+  test('GIVEN alerts or dashboard without metrics THEN an error names the prop', () => {
+    expect(() => buildStack({ ...production, metrics: false, alerts: {} })).toThrow(/^\[stack\] alerts: received \{\}; needs metrics/);
+    expect(() => buildStack({ ...production, metrics: false, dashboard: { folder: 'x' } })).toThrow(/^\[stack\] dashboard: received \{"folder":"x"\}; needs metrics/);
+  });
+
+  test('GIVEN alerts: false and dashboard: false THEN neither, metrics stay', () => {
+    const o = stackObjects({ ...production, alerts: false, dashboard: false });
+    expect(byKind(o, 'PrometheusRule')).toEqual([]);
+    expect(o.filter(x => x.kind === 'ConfigMap' && x.metadata.name.endsWith('-dashboard'))).toEqual([]);
+    expect(byKind(o, 'ServiceMonitor')).toHaveLength(1);
   });
 });
 

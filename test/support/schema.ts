@@ -33,9 +33,29 @@ function strictify(schema: any, crd: boolean): any {
   if (out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields']) {
     out.additionalProperties = false;
   }
+  if (crd && typeof out.pattern === 'string' && out.pattern.includes('(?i)')) out.pattern = caseInsensitive(out.pattern);
   if (crd && out['x-kubernetes-int-or-string']) {
     delete out.type;
     out.anyOf = [{ type: 'integer' }, { type: 'string' }];
+  }
+  return out;
+}
+
+/**
+ * A Go (RE2) pattern with the `(?i)` flag, which JavaScript's RegExp does not parse (the
+ * PrometheusRule CRD has `^(?i)(abort|warn)?$`): the flag dropped and every letter outside a
+ * character class or escape matched in both cases.
+ */
+function caseInsensitive(pattern: string): string {
+  let out = '';
+  let inClass = false;
+  const p = pattern.replace(/\(\?i\)/g, '');
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i];
+    if (c === '\\') { out += c + (p[++i] ?? ''); continue; }
+    if (c === '[') inClass = true;
+    else if (c === ']') inClass = false;
+    out += !inClass && /[a-z]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c;
   }
   return out;
 }
