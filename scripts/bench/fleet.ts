@@ -7,6 +7,7 @@
 // object); prints one JSON line {"ms": <median>, "files": <count>}. Each run
 // uses a fresh App, so runs measure the same work.
 import { GitOpsApp, LiteLLMFleet, Presets } from '../../lib';
+import { BENCH_MASTER_KEY, BENCH_MODELS, BENCH_SALT_KEY } from './workload';
 
 const [tenants, runs] = process.argv.slice(2, 4).map(Number);
 if (!Number.isInteger(tenants) || tenants < 1 || !Number.isInteger(runs) || runs < 1) {
@@ -20,13 +21,9 @@ function once(): { ms: number; files: number } {
   new LiteLLMFleet(app, 'tenants', {
     namespacePrefix: 'llm-',
     preset: Presets.production,
-    models: [
-      { name: 'gpt-4o', model: 'openai/gpt-4o', apiKey: { name: 'llm-provider-keys', key: 'openai' }, rpm: 600, tpm: 200000 },
-      { name: 'gpt-4o-mini', model: 'openai/gpt-4o-mini', apiKey: { name: 'llm-provider-keys', key: 'openai' }, rpm: 3000, tpm: 1000000 },
-      { name: 'claude-sonnet', model: 'anthropic/claude-sonnet-4-5', apiKey: { name: 'llm-provider-keys', key: 'anthropic' }, rpm: 400, tpm: 400000 },
-    ],
-    masterKey: { name: 'litellm-master-key', key: 'master-key' },
-    saltKey: { name: 'litellm-salt-key', key: 'salt-key' },
+    models: BENCH_MODELS,
+    masterKey: BENCH_MASTER_KEY,
+    saltKey: BENCH_SALT_KEY,
     redis: { external: { host: 'redis.platform.example.com', password: { name: 'litellm-redis', key: 'password' } } },
     // 20 connections per tenant (a pool of 1 × 2 workers × 7 pods + the migration fits): no real
     // server takes 20,000, but this measures synthesis, and every tenant still goes through the checks.

@@ -5,6 +5,7 @@
 // Each run uses a fresh App, so runs measure the same work.
 import { App } from 'cdk8s';
 import { LiteLLMStack, Presets } from '../../lib';
+import { BENCH_MASTER_KEY, BENCH_MODELS, BENCH_SALT_KEY } from './workload';
 
 const [stacks, runs] = process.argv.slice(2, 4).map(Number);
 if (!Number.isInteger(stacks) || stacks < 1 || !Number.isInteger(runs) || runs < 1) {
@@ -18,13 +19,9 @@ function addStack(app: App, i: number): void {
   new LiteLLMStack(app, namespace, {
     namespace,
     preset: Presets.production,
-    models: [
-      { name: 'gpt-4o', model: 'openai/gpt-4o', apiKey: { name: 'llm-provider-keys', key: 'openai' }, rpm: 600, tpm: 200000 },
-      { name: 'gpt-4o-mini', model: 'openai/gpt-4o-mini', apiKey: { name: 'llm-provider-keys', key: 'openai' }, rpm: 3000, tpm: 1000000 },
-      { name: 'claude-sonnet', model: 'anthropic/claude-sonnet-4-5', apiKey: { name: 'llm-provider-keys', key: 'anthropic' }, rpm: 400, tpm: 400000 },
-    ],
-    masterKey: { name: 'litellm-master-key', key: 'master-key' },
-    saltKey: { name: 'litellm-salt-key', key: 'salt-key' },
+    models: BENCH_MODELS,
+    masterKey: BENCH_MASTER_KEY,
+    saltKey: BENCH_SALT_KEY,
     redis: { password: { name: 'litellm-redis', key: 'password' } },
     edge: {
       controller: 'ingress-nginx',
