@@ -1,4 +1,4 @@
-import { GitOpsApp, LiteLLMFleet, LiteLLMStack, LiteLLMStackProps, Presets } from './lib';
+import { Edge, GitOpsApp, LiteLLMFleet, LiteLLMStack, Presets } from './lib';
 
 // The default app: `npm run synth` writes dist/ with one folder per stack (named by its
 // namespace), one file per object, and an Argo CD Application per stack folder in
@@ -17,7 +17,7 @@ const common = {
   masterKey: { name: 'litellm-master-key', key: 'master-key' },
   saltKey: { name: 'litellm-salt-key', key: 'salt-key' },
   redis: { password: { name: 'litellm-redis', key: 'password' } },
-} satisfies Partial<LiteLLMStackProps>;
+};
 
 const tls = { clusterIssuer: 'letsencrypt-prod' };
 
@@ -25,16 +25,17 @@ const tls = { clusterIssuer: 'letsencrypt-prod' };
 new LiteLLMStack(app, 'litellm-edge', {
   ...common,
   namespace: 'litellm-edge',
-  preset: Presets.edge,
+  preset: Presets.edge(),
 });
 
 // Production behind ingress-nginx, with a CloudNativePG database, governance and the response cache.
 new LiteLLMStack(app, 'litellm-production', {
   ...common,
   namespace: 'litellm',
-  preset: Presets.production,
+  preset: Presets.production(),
   cache: { ttlSeconds: 600 },
-  edge: { controller: 'ingress-nginx', hosts: ['llm.example.com'], tls, allowSourceRanges: ['203.0.113.0/24'], maxRequestBodySize: '20m' },
+  edge: Edge.ingressNginx({ tls, allowSourceRanges: ['203.0.113.0/24'], maxRequestBodySize: '20m' }),
+  hosts: ['llm.example.com'],
   database: { cloudNativePg: { storageSize: '20Gi' } },
   // A worker holds at most 200 requests (streams included); beyond, 503 with Retry-After.
   proxy: { maxInFlightRequestsPerWorker: 200 },
@@ -62,14 +63,16 @@ new LiteLLMStack(app, 'litellm-production', {
 new LiteLLMStack(app, 'litellm-nginx-inc', {
   ...common,
   namespace: 'litellm-nginx-inc',
-  edge: { controller: 'nginx-inc', hosts: ['llm-nginx-inc.example.com'], tls, allowSourceRanges: ['203.0.113.0/24'] },
+  edge: Edge.nginxInc({ tls, allowSourceRanges: ['203.0.113.0/24'] }),
+  hosts: ['llm-nginx-inc.example.com'],
   database: { external: { url: { name: 'litellm-database', key: 'url' }, maxConnections: 200 } },
 });
 
 new LiteLLMStack(app, 'litellm-traefik', {
   ...common,
   namespace: 'litellm-traefik',
-  edge: { controller: 'traefik', hosts: ['llm-traefik.example.com'], tls, allowSourceRanges: ['203.0.113.0/24'] },
+  edge: Edge.traefik({ tls, allowSourceRanges: ['203.0.113.0/24'] }),
+  hosts: ['llm-traefik.example.com'],
 });
 
 // A platform team's fleet: three tenant gateways on shared parts (one managed Redis, one
@@ -77,7 +80,7 @@ new LiteLLMStack(app, 'litellm-traefik', {
 // with its own models, limits and governance.
 new LiteLLMFleet(app, 'tenants', {
   namespacePrefix: 'llm-',
-  preset: Presets.production,
+  preset: Presets.production(),
   models: common.models,
   masterKey: common.masterKey,
   saltKey: common.saltKey,
@@ -85,14 +88,13 @@ new LiteLLMFleet(app, 'tenants', {
   redis: { external: { host: 'redis.platform.example.com', password: { name: 'litellm-redis', key: 'password' }, cidr: '10.20.1.0/24' } },
   // A database per tenant (team_a, team_b, team_c), each tenant's URL in a Secret
   // `litellm-database` in its own namespace; the server's 180 connections are split among them.
-  database: { server: { name: 'platform-pg', host: 'pg.platform.example.com', maxConnections: 180, peers: [{ cidr: '10.20.2.0/24' }] } },
-  edge: {
-    controller: 'gateway-api',
+  database: { serverOptions: { name: 'platform-pg', host: 'pg.platform.example.com', maxConnections: 180, peers: [{ cidr: '10.20.2.0/24' }] } },
+  edge: Edge.gatewayApi({
     gateway: { name: 'public', namespace: 'gateways', sectionName: 'https', httpSectionName: 'http' },
     redirectHttpToHttps: true,
     controllerNamespace: 'envoy-gateway-system',
-    domain: 'llm.example.com',
-  },
+  }),
+  domain: 'llm.example.com',
   governance: { defaultKeyParams: { rpmLimit: 60, maxBudget: 20, budgetDuration: '30d' } },
   tenants: [
     { name: 'team-a' },

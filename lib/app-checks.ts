@@ -1,6 +1,6 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { LiteLLMConfigError } from './errors';
+import { LiteLLMConfigError, stackPath as chartPath } from './errors';
 
 /**
  * Checks across the whole App: what one stack cannot see on its own. Each
@@ -19,7 +19,7 @@ import { LiteLLMConfigError } from './errors';
 export interface RouteClaim {
   /** What host and path must be unique within, for messages: `ingress class "nginx"`, `Gateway gateways/public`. */
   readonly router: string;
-  readonly hosts: readonly string[];
+  readonly hosts: string[];
   /** The URL path prefix. */
   readonly prefix: string;
 }
@@ -27,7 +27,7 @@ export interface RouteClaim {
 /** A proxy's key prefix on a Redis. */
 export interface RedisKeyClaim {
   /** Addresses that identify the Redis (`host:port`); two claims sharing any address are on the same Redis. */
-  readonly addresses: readonly string[];
+  readonly addresses: string[];
   /** The Redis, for messages. */
   readonly label: string;
   /** The key prefix (the proxy's `redisNamespace`). */
@@ -266,14 +266,6 @@ export class AppChecks {
         + 'overwrite each other when applied; rename one (e.g. its construct\'s name prop) or move it to another namespace', chartPath(node));
     }
   }
-}
-
-/** The construct path of the nearest chart: the stack an object or construct belongs to. */
-export function chartPath(c: IConstruct): string {
-  for (let node: IConstruct | undefined = c; node !== undefined; node = node.node.scope) {
-    if (Chart.isChart(node)) return node.node.path;
-  }
-  return c.node.path;
 }
 
 /** The namespace a construct's objects land in (its chart's), when set. */

@@ -10,27 +10,33 @@ export const ARGO_HOOK = 'argocd.argoproj.io/hook';
 export const ARGO_HOOK_DELETE_POLICY = 'argocd.argoproj.io/hook-delete-policy';
 export const ARGO_SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
 
-export const SYNC_WAVES = {
-  namespace: -4,
-  /** Redis and an in-chart database (CNPG Cluster, waited on through Argo CD's built-in health check). */
-  state: -3,
+/** The Argo CD sync waves a stack's objects are annotated with, and a way to put your own objects in one. */
+export class SyncWave {
+  /** The stack's Namespace. */
+  public static readonly NAMESPACE = -4;
+  /** Redis and an in-chart database (a CloudNativePG Cluster, waited on through Argo CD's built-in health check). */
+  public static readonly STATE = -3;
   /** The migration Job's ServiceAccount and NetworkPolicy: before the Job that uses them. */
-  migrationPrerequisites: -2,
+  public static readonly MIGRATION_PREREQUISITES = -2;
   /** The migration Job itself: before the proxy when it runs in the Sync phase. */
-  migrations: -1,
-  proxy: 0,
-  edge: 1,
-} as const;
+  public static readonly MIGRATIONS = -1;
+  /** The proxy, its alerts, dashboard and the governance reconciler's objects. */
+  public static readonly PROXY = 0;
+  /** The ingress or route. */
+  public static readonly EDGE = 1;
 
-/**
- * Annotates every ApiObject below `scope` with `wave`, leaving objects that
- * already carry a wave or are hooks (the migration Job) as their owner set them.
- */
-export function applySyncWave(scope: IConstruct, wave: number): void {
-  for (const child of scope.node.findAll()) {
-    if (!(child instanceof ApiObject)) continue;
-    const annotations: Record<string, string> = child.metadata.toJson().annotations ?? {};
-    if (annotations[ARGO_SYNC_WAVE] !== undefined || annotations[ARGO_HOOK] !== undefined) continue;
-    child.metadata.addAnnotation(ARGO_SYNC_WAVE, String(wave));
+  /**
+   * Annotates every ApiObject below `scope` with `wave`, leaving objects that
+   * already carry a wave or are hooks (the migration Job) as their owner set them.
+   */
+  public static apply(scope: IConstruct, wave: number): void {
+    for (const child of scope.node.findAll()) {
+      if (!(child instanceof ApiObject)) continue;
+      const annotations: Record<string, string> = child.metadata.toJson().annotations ?? {};
+      if (annotations[ARGO_SYNC_WAVE] !== undefined || annotations[ARGO_HOOK] !== undefined) continue;
+      child.metadata.addAnnotation(ARGO_SYNC_WAVE, String(wave));
+    }
   }
+
+  private constructor() {}
 }

@@ -1,61 +1,85 @@
+import { Chart } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { maskCredentials } from './credentials';
+
 /**
  * The one error type this library throws for bad input.
  *
  * Every message names the prop, the value received and what is allowed, so a
- * user can fix the input without reading our source. Raised inside a stack (or
- * by a check across the App), it also names the stack by its construct path:
- * `[tenants/team-b] cpu: received "0"; ...`, so an error in a loop over many
- * tenants says which one failed.
+ * user can fix the input without reading our source. It names the stack too,
+ * by its construct path: `[tenants/team-b] proxy.cpu: received "0"; ...`, so an
+ * error in a loop over many tenants says which one failed. No message ever
+ * repeats a credential: the value and the explanation are masked
+ * (`rediss://default:***@cache:6380`, `sk-***`), and the value of a prop that
+ * holds a secret is never shown at all.
+ *
+ * Python, Java, .NET and Go see the same message (jsii carries a JavaScript
+ * error's message across); the class itself stays TypeScript's.
+ *
+ * @jsii ignore
  */
 export class LiteLLMConfigError extends Error {
   /** The prop path that was rejected, e.g. `models[0].rpm`. */
   public readonly prop: string;
   /** Construct path of the stack (or chart) the error arose in, e.g. `tenants/team-b`. @default none */
   public readonly constructPath?: string;
+  /** The value received, as the message shows it (masked). */
+  public readonly received: string;
+  /** What is wrong and what to do, as the message says it. */
+  public readonly reason: string;
 
   constructor(prop: string, received: unknown, allowed: string, constructPath?: string) {
-    super(`${constructPath !== undefined ? `[${constructPath}] ` : ''}${prop}: received ${describe(received)}; ${allowed}`);
+    const shown = received instanceof Shown ? received.text
+      : maskCredentials(isSecretProp(prop) && typeof received === 'string' && received !== '' ? SECRET_HIDDEN : describe(received));
+    const reason = maskCredentials(allowed);
+    super(`${constructPath !== undefined && constructPath !== '' ? `[${constructPath}] ` : ''}${prop}: received ${shown}; ${reason}`);
     this.name = 'LiteLLMConfigError';
     this.prop = prop;
-    this.constructPath = constructPath;
+    this.constructPath = constructPath !== '' ? constructPath : undefined;
+    this.received = shown;
+    this.reason = reason;
   }
 
   /**
-   * This error, naming the construct it arose in. An error that already names
+   * This error, naming the stack it arose in. An error that already names
    * one is returned unchanged: the innermost stack is the most precise.
    */
   public in(constructPath: string): LiteLLMConfigError {
-    if (this.constructPath !== undefined) return this;
-    const error = new LiteLLMConfigError(this.prop, undefined, '', constructPath);
-    error.message = `[${constructPath}] ${this.message}`;
+    if (this.constructPath !== undefined || constructPath === '') return this;
+    return this.copy(this.prop, constructPath);
+  }
+
+  /** This error, its prop renamed to the path the user wrote it under (e.g. `memory` → `redis.inCluster.memory`). */
+  public withProp(prop: string): LiteLLMConfigError {
+    return prop === this.prop ? this : this.copy(prop, this.constructPath);
+  }
+
+  /** This error, naming `constructPath` instead of the stack it named (a fleet's setting found wrong while building a tenant). */
+  public at(constructPath: string, note = ''): LiteLLMConfigError {
+    const error = new LiteLLMConfigError(this.prop, new Shown(this.received), `${this.reason}${note}`, constructPath);
+    if (this.stack !== undefined) error.stack = `${error.name}: ${error.message}${this.stack.slice(this.stack.indexOf('\n'))}`;
+    return error;
+  }
+
+  private copy(prop: string, constructPath: string | undefined): LiteLLMConfigError {
+    const error = new LiteLLMConfigError(prop, new Shown(this.received), this.reason, constructPath);
     // Where it was thrown, not where it was re-raised.
-    if (this.stack !== undefined) error.stack = this.stack.replace(this.message, error.message);
+    if (this.stack !== undefined) error.stack = `${error.name}: ${error.message}${this.stack.slice(this.stack.indexOf('\n'))}`;
     return error;
   }
 }
 
-/**
- * Class decorator for a construct: a {@link LiteLLMConfigError} thrown while it
- * is being built names its construct path (`<scope path>/<id>`). A decorator,
- * not a try block in the constructor, because the path is known before
- * `super()` and the constructor body stays as it is.
- */
-export function namesConstructPathInErrors<T extends new (...args: any[]) => object>(target: T, _context: ClassDecoratorContext<T>): T {
-  const decorated = class extends target {
-    constructor(...args: any[]) {
-      try {
-        super(...args);
-      } catch (e) {
-        if (!(e instanceof LiteLLMConfigError)) throw e;
-        const scopePath: unknown = args[0]?.node?.path;
-        const id = String(args[1]);
-        throw e.in(typeof scopePath === 'string' && scopePath !== '' ? `${scopePath}/${id}` : id);
-      }
-    }
-  };
-  // Keep the class's own name in stack traces and `constructor.name`.
-  Object.defineProperty(decorated, 'name', { value: target.name });
-  return decorated;
+/** A value already rendered for a message (re-raising keeps what was shown). */
+class Shown {
+  constructor(public readonly text: string) {}
+}
+
+const SECRET_HIDDEN = '(the value of a secret prop, hidden)';
+/** Props that hold a secret wherever they appear: their value is never printed. */
+const SECRET_PROP = /(^|\.)(apiKey|masterKey|saltKey|password|license|secretEnv\.[^.]+)$/;
+
+function isSecretProp(prop: string): boolean {
+  return SECRET_PROP.test(prop.replace(/\[\d+\]/g, ''));
 }
 
 /** Renders a received value for an error message without dumping large objects. */
@@ -71,4 +95,56 @@ export function describe(value: unknown): string {
   } catch {
     return typeof value;
   }
+}
+
+/** The construct path of the nearest chart: the stack a construct belongs to (its own path outside any chart). */
+export function stackPath(c: IConstruct): string {
+  for (let node: IConstruct | undefined = c; node !== undefined; node = node.node.scope) {
+    if (Chart.isChart(node)) return node.node.path;
+  }
+  return c.node.path;
+}
+
+/** How a stack names the props of the constructs it builds from its own props (`memory` → `redis.inCluster.memory`). */
+const propPaths = new WeakMap<IConstruct, (prop: string) => string>();
+
+/**
+ * Records that the props of `child`, which a stack built from its own props,
+ * appear in the stack's props as `map(prop)`: its errors, also those of
+ * synth-time checks, then name the prop the user wrote.
+ */
+export function nameChildProps(child: IConstruct, map: (prop: string) => string): void {
+  propPaths.set(child, map);
+}
+
+/** The error with its prop as the stack's user wrote it, when `scope` (or a construct above it in its stack) was built from a stack's props. */
+function inStackProps(error: LiteLLMConfigError, scope: IConstruct): LiteLLMConfigError {
+  for (let node: IConstruct | undefined = scope; node !== undefined && !Chart.isChart(node); node = node.node.scope) {
+    const map = propPaths.get(node);
+    if (map !== undefined) return error.withProp(map(error.prop));
+  }
+  return error;
+}
+
+/** `error`, naming the stack `scope` belongs to (and the prop as that stack's user wrote it) when it is one of ours; anything else unchanged. */
+export function inStack(error: unknown, scope: IConstruct): unknown {
+  if (!(error instanceof LiteLLMConfigError) || error.constructPath !== undefined) return error;
+  return inStackProps(error, scope).in(stackPath(scope));
+}
+
+/**
+ * Adds a synth-time check to `scope` whose errors name the stack, as errors
+ * raised while building it do.
+ */
+export function addStackValidation(scope: IConstruct, check: () => void): void {
+  scope.node.addValidation({
+    validate: () => {
+      try {
+        check();
+      } catch (e) {
+        throw inStack(e, scope);
+      }
+      return [];
+    },
+  });
 }

@@ -1,40 +1,78 @@
-// Public entry point of the library. Everything users import comes from here.
-export * from './errors';
-export * from './secret';
-export * from './network';
-export * from './quantity';
-export * from './image';
-export * from './proxy/bindings';
-export * from './proxy/cache';
-export * from './proxy/config';
-export * from './proxy/image';
-export * from './proxy/model';
-export * from './proxy/timing';
-export * from './proxy/workers';
-export * from './proxy/litellm-proxy';
-export * from './redis/redis-endpoint';
-export * from './governance/database-endpoint';
-export * from './redis/redis-wiring';
-export * from './edge';
-export * from './observability/proxy-metrics';
-export * from './observability/proxy-alerts';
-export * from './observability/dashboard';
-export * from './redis/redis-instance';
-export * from './redis/external-redis';
-export * from './stack/presets';
-export * from './argocd';
-export * from './stack/litellm-stack';
-export * from './governance/external-postgres';
-export * from './governance/cloudnative-pg';
-export * from './governance/migration-job';
-export * from './governance/governance-settings';
-export * from './governance/connection-budget';
-export * from './governance/database-wiring';
-export * from './stack/argocd-application';
-export * from './access/declarations';
-export * from './access/desired-state';
-export * from './access/governance-reconciler';
-export * from './app-checks';
-export * from './governance/postgres-server';
-export * from './gitops/gitops-app';
-export * from './fleet/litellm-fleet';
+// The public API: everything users import comes from here, and everything here
+// crosses to Python, Java, .NET and Go through jsii. Internal helpers stay in
+// their modules (tests import them from there).
+
+// Shared types
+export { LiteLLMConfigError } from './errors';
+export { SecretKeyRef } from './secret';
+export { NetworkPeer, EgressRule } from './network';
+export { ImageReference } from './image';
+export { SyncWave } from './argocd';
+export { ServerIdentity, DatabaseIdentity } from './app-checks';
+
+// The proxy
+export { LiteLLMProxy } from './proxy/litellm-proxy';
+export {
+  LiteLLMProxyOptions, LiteLLMProxyProps, ProxyAutoscaling, RouterOptions, ProxyMetrics, LogLevel, RoutingStrategy, SpreadPolicy,
+} from './proxy/proxy-props';
+export { ModelDeployment } from './proxy/model';
+export { ProxyCache, ResolvedCache, CacheCallType } from './proxy/cache';
+export { ConfigSection, ExtraConfig, LiteLLMConfigDocument } from './proxy/config';
+export { WorkerSizing } from './proxy/workers';
+export { NonStreamingBound } from './proxy/timing';
+export { LiteLLMRelease } from './proxy/image';
+export { IProxyRedis, IProxyDatabase, RedisBindOptions } from './proxy/bindings';
+export {
+  GovernanceSettings, KeyGenerateParams, DefaultKeyGenerateParams, PriorityReservation, PriorityShare, PriorityShareType, ProxyBudget,
+} from './proxy/governance-settings';
+
+// Redis
+export { IRedisEndpoint, RedisNode, RedisSentinelEndpoint } from './redis/redis-endpoint';
+export { RedisInstance, RedisInstanceOptions, RedisInstanceProps, RedisPersistence } from './redis/redis-instance';
+export { ExternalRedis, ExternalRedisProps, ExternalRedisCluster, ExternalRedisSentinel, RedisNodeAddress } from './redis/external-redis';
+
+// The edge
+export {
+  EdgeController, EdgeOptions, EdgeProps, EdgeTls, EdgeSettings, EdgeTlsSettings, TlsIssuer, TlsIssuerKind, RequestBodySize,
+} from './edge/edge-props';
+export { IEdge } from './edge/edge';
+export { Edge } from './edge/edge-factory';
+export { IngressNginxEdge, IngressNginxEdgeProps } from './edge/ingress-nginx-edge';
+export { NginxIncEdge, NginxIncEdgeProps } from './edge/nginx-inc-edge';
+export { TraefikEdge, TraefikEdgeOptions, TraefikEdgeProps, TraefikEntryPoints } from './edge/traefik-edge';
+export { GatewayApiEdge, GatewayApiEdgeOptions, GatewayApiEdgeProps, GatewayRef } from './edge/gateway-api-edge';
+
+// The database and migrations
+export { IDatabaseEndpoint, DatabaseConnection, DatabaseConnectionKind, DatabaseConnectionParts } from './governance/database-endpoint';
+export { ExternalPostgres, ExternalPostgresProps } from './governance/external-postgres';
+export { CloudNativePgDatabase, CloudNativePgDatabaseProps } from './governance/cloudnative-pg';
+export { PostgresServer, PostgresServerOptions, PostgresServerProps, PostgresServerDatabase, CloudNativePgServerProps } from './governance/postgres-server';
+export { MigrationJob, MigrationJobProps } from './governance/migration-job';
+
+// Teams, users, keys and budgets as code
+export {
+  AccessLimits, TeamDeclaration, UserDeclaration, UserRole, KeyDeclaration, BudgetDeclaration,
+} from './access/declarations';
+export { GovernanceReconciler, GovernanceReconcilerOptions, GovernanceReconcilerProps } from './access/governance-reconciler';
+
+// Alerts and dashboards
+export {
+  ProxyAlerts, ProxyAlertsOptions, ProxyAlertsProps, ProxyAlertName, AlertRule, AlertRuleAnnotations, AlertRuleGroup, AlertRuleFile,
+} from './observability/proxy-alerts';
+export { ProxyDashboard, ProxyDashboardOptions, ProxyDashboardProps } from './observability/dashboard';
+
+// The stack, fleets and GitOps output
+export { LiteLLMStack, LiteLLMStackOptions, LiteLLMStackProps, StackRedisOptions, StackDatabaseOptions } from './stack/litellm-stack';
+export { Presets, StackPreset, MetricsScrape } from './stack/presets';
+export { LiteLLMApplication, LiteLLMApplicationProps, ApplicationOverrides } from './stack/argocd-application';
+export { GitOpsApp, GitOpsAppProps, GitOpsArgoCdOptions, GitOpsFolder } from './gitops/gitops-app';
+export { LiteLLMFleet, LiteLLMFleetProps, FleetTenant, FleetTenantDatabase, FleetDatabaseOptions } from './fleet/litellm-fleet';
+
+// The CRD classes the constructs emit (generated by `cdk8s import` from pinned CRDs; see cdk8s.yaml).
+export * as argocd from '../imports/argoproj.io';
+export * as certManager from '../imports/cert-manager.io';
+export * as gatewayApi from '../imports/gateway.networking.k8s.io';
+export * as nginxInc from '../imports/k8s.nginx.org';
+export * as monitoring from '../imports/monitoring.coreos.com';
+export * as cnpg from '../imports/postgresql.cnpg.io';
+export * as traefik from '../imports/traefik.io';

@@ -131,10 +131,29 @@ export function isRouteHost(value: unknown): value is string {
 // Validators: each throws LiteLLMConfigError naming the prop, the value and the rule.
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * What is wrong with a name in words, and the nearest valid name when one is
+ * obvious (lower-cased, without a trailing dot, `_` and spaces as `-`).
+ */
+function nameProblem(value: unknown, valid: (v: string) => boolean, letterFirst = false): string {
+  if (typeof value !== 'string') return '';
+  const problems: string[] = [];
+  if (/\.$/.test(value)) problems.push('it ends with a dot (the fully qualified DNS form, which the API server refuses)');
+  if (/[A-Z]/.test(value)) problems.push('it has upper-case letters');
+  if (/_/.test(value)) problems.push('it has \'_\'');
+  if (/\s/.test(value)) problems.push('it has spaces');
+  if (/^[-.]|[-.]$/.test(value.replace(/\.$/, ''))) problems.push('it starts or ends with \'-\' or \'.\'');
+  if (letterFirst && /^[0-9]/.test(value)) problems.push('it starts with a digit');
+  const fix = value.trim().toLowerCase().replace(/\.+$/, '').replace(/[_\s]+/g, '-').replace(/^[-.]+|[-.]+$/g, '');
+  const hint = problems.length > 0 ? `; ${problems.join(', ')}` : '';
+  return fix !== value && valid(fix) ? `${hint}: use "${fix}"` : hint;
+}
+
 export function dns1123Label(prop: string, value: unknown, maxLength = DNS1123_LABEL_MAX): string {
   if (!isDns1123Label(value, maxLength)) {
     throw new LiteLLMConfigError(prop, value,
-      `must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit, at most ${maxLength} characters`);
+      `must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit, at most ${maxLength} characters`
+      + nameProblem(value, v => isDns1123Label(v, maxLength)));
   }
   return value;
 }
@@ -148,7 +167,8 @@ export function dns1035Label(prop: string, value: unknown, maxLength = DNS1123_L
   if (!isDns1035Label(value, maxLength)) {
     throw new LiteLLMConfigError(prop, value,
       'must be a DNS-1123 label that starts with a letter (RFC 1035, as Service names must): lower-case letters, digits and \'-\', '
-      + `starting with a letter and ending with a letter or digit, at most ${maxLength} characters`);
+      + `starting with a letter and ending with a letter or digit, at most ${maxLength} characters`
+      + nameProblem(value, v => isDns1035Label(v, maxLength), true));
   }
   return value;
 }
@@ -156,7 +176,7 @@ export function dns1035Label(prop: string, value: unknown, maxLength = DNS1123_L
 export function dns1123Subdomain(prop: string, value: unknown): string {
   if (!isDns1123Subdomain(value)) {
     throw new LiteLLMConfigError(prop, value,
-      'must be a DNS-1123 subdomain: lower-case letters, digits, \'-\' and \'.\', at most 253 characters');
+      'must be a DNS-1123 subdomain: lower-case letters, digits, \'-\' and \'.\', at most 253 characters' + nameProblem(value, isDns1123Subdomain));
   }
   return value;
 }

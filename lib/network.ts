@@ -11,7 +11,7 @@ export interface NetworkPeer {
   /** Namespace name, matched through the `kubernetes.io/metadata.name` label every namespace carries. @default the policy's own namespace */
   readonly namespace?: string;
   /** Pod labels to match. @default all pods of the namespace */
-  readonly podLabels?: Record<string, string>;
+  readonly podLabels?: { [key: string]: string };
   /** An IP block (CIDR) instead of pods, e.g. a managed Redis's subnet. */
   readonly cidr?: string;
 }
@@ -19,9 +19,9 @@ export interface NetworkPeer {
 /** An egress allowance: to these peers (none = any destination) on these TCP ports. */
 export interface EgressRule {
   /** Destinations; empty means any address. */
-  readonly peers: readonly NetworkPeer[];
+  readonly peers: NetworkPeer[];
   /** TCP ports. */
-  readonly ports: readonly number[];
+  readonly ports: number[];
   /** Why this egress exists, kept for the README and debugging. */
   readonly reason: string;
 }

@@ -53,9 +53,64 @@ export function nonEmptyString(prop: string, value: unknown): string {
 
 export function oneOf<T extends string>(prop: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new LiteLLMConfigError(prop, value, `must be one of ${allowed.map(a => JSON.stringify(a)).join(', ')}`);
+    throw new LiteLLMConfigError(prop, value, `must be one of ${allowed.map(a => JSON.stringify(a)).join(', ')}${didYouMean(value, allowed)}`);
   }
   return value as T;
+}
+
+/**
+ * A member of a string enum (the value crossing from any jsii language is the
+ * member's string). The message names the members as a user writes them.
+ */
+export function enumValue<T extends string>(prop: string, value: unknown, members: Record<string, T>, enumName: string, allowed?: readonly T[]): T {
+  const valid = allowed ?? Object.values(members);
+  if (typeof value !== 'string' || !(valid as readonly string[]).includes(value)) {
+    const names = Object.entries(members).filter(([, v]) => valid.includes(v));
+    throw new LiteLLMConfigError(prop, value, `must be one of ${names.map(([k, v]) => `${enumName}.${k} (${JSON.stringify(v)})`).join(', ')}`
+      + didYouMean(value, valid));
+  }
+  return value as T;
+}
+
+/**
+ * The candidate closest to `value`: the same ignoring case, else the one
+ * fewest edits away (at most a third of its length, and at most 3), for a
+ * "did you mean" in a message. Undefined when nothing is close.
+ */
+export function nearest(value: unknown, candidates: readonly string[]): string | undefined {
+  if (typeof value !== 'string' || value === '') return undefined;
+  const folded = candidates.find(c => c.toLowerCase() === value.toLowerCase() && c !== value);
+  if (folded !== undefined) return folded;
+  let best: string | undefined;
+  let bestDistance = Math.min(3, Math.floor(value.length / 3)) + 1;
+  for (const c of candidates) {
+    if (c === value) continue;
+    const d = editDistance(value.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** ` (did you mean "x"?)`, or nothing when no candidate is close. */
+export function didYouMean(value: unknown, candidates: readonly string[]): string {
+  const n = nearest(value, candidates);
+  return n === undefined ? '' : ` (did you mean ${JSON.stringify(n)}?)`;
+}
+
+/** Levenshtein distance. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_v, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 export function boolean(prop: string, value: unknown): boolean {

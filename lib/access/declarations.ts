@@ -1,7 +1,8 @@
 import { LiteLLMConfigError } from '../errors';
-import { checkDuration } from '../governance/governance-settings';
-import { SecretKeyRef, assertNoLiteralSecrets, looksLikeSecret, secretKeyRef } from '../secret';
-import { boolean, integer, list, nonEmptyString, nonNegativeNumber, oneOf, plainObject, unique } from '../validate';
+import { checkDuration } from '../proxy/governance-settings';
+import { looksLikeSecret } from '../credentials';
+import { SecretKeyRef, assertNoLiteralSecrets, secretKeyRef } from '../secret';
+import { boolean, enumValue, integer, list, nonEmptyString, nonNegativeNumber, plainObject, unique } from '../validate';
 
 /**
  * Teams, users, virtual keys and budgets declared in code: what the
@@ -29,7 +30,7 @@ export interface TeamDeclaration extends AccessLimits {
   /** Display name (`team_alias`); unique among the declared teams. @default the id */
   readonly alias?: string;
   /** Models (public names or access groups) the team may call. @default all models */
-  readonly models?: readonly string[];
+  readonly models?: string[];
   /** Block every request of the team's keys (`blocked`). @default false */
   readonly blocked?: boolean;
   /**
@@ -39,11 +40,20 @@ export interface TeamDeclaration extends AccessLimits {
    */
   readonly priority?: string;
   /** Further metadata (plain JSON, no credentials). @default none */
-  readonly metadata?: Record<string, unknown>;
+  readonly metadata?: { [key: string]: any };
 }
 
-/** Roles a declared user may have (`user_role`). */
-export const USER_ROLES = ['internal_user', 'internal_user_viewer', 'proxy_admin', 'proxy_admin_viewer'] as const;
+/** Roles a declared user may have (`user_role`, litellm/proxy/_types.py LitellmUserRoles). */
+export enum UserRole {
+  /** Calls models and manages their own keys. */
+  INTERNAL_USER = 'internal_user',
+  /** Sees their own keys and spend. */
+  INTERNAL_USER_VIEWER = 'internal_user_viewer',
+  /** Administers the whole proxy. */
+  PROXY_ADMIN = 'proxy_admin',
+  /** Sees everything, changes nothing. */
+  PROXY_ADMIN_VIEWER = 'proxy_admin_viewer',
+}
 
 /** A user (`/user/new`, without the key LiteLLM would otherwise create). */
 export interface UserDeclaration extends AccessLimits {
@@ -56,16 +66,16 @@ export interface UserDeclaration extends AccessLimits {
   readonly email?: string;
   /** Display name (`user_alias`); managed only when given (it cannot be cleared either). @default none */
   readonly alias?: string;
-  /** Role (`user_role`). @default 'internal_user' */
-  readonly role?: typeof USER_ROLES[number];
+  /** Role (`user_role`). @default UserRole.INTERNAL_USER */
+  readonly role?: UserRole;
   /** Ids of declared teams the user is a member of (role `user`). @default none */
-  readonly teams?: readonly string[];
+  readonly teams?: string[];
   /** Models the user may call; managed only when given (an empty list cannot be restored). @default all models */
-  readonly models?: readonly string[];
+  readonly models?: string[];
   /** Concurrent requests (`max_parallel_requests`); managed only when given. @default no limit */
   readonly maxParallelRequests?: number;
   /** Further metadata (plain JSON, no credentials). @default none */
-  readonly metadata?: Record<string, unknown>;
+  readonly metadata?: { [key: string]: any };
 }
 
 /**
@@ -86,7 +96,7 @@ export interface KeyDeclaration extends AccessLimits {
   /** Id of a declared budget tier (`budget_id`). @default none */
   readonly budget?: string;
   /** Models (public names or access groups) the key may call. @default the proxy's `defaultKeyParams.models`, else all */
-  readonly models?: readonly string[];
+  readonly models?: string[];
   /** Concurrent requests (`max_parallel_requests`). @default the proxy's `defaultKeyParams`, else no limit */
   readonly maxParallelRequests?: number;
   /**
@@ -99,7 +109,7 @@ export interface KeyDeclaration extends AccessLimits {
   /** Priority (`metadata.priority`); a team's priority wins. Needs the enterprise licence. @default none */
   readonly priority?: string;
   /** Further metadata (plain JSON, no credentials). @default none */
-  readonly metadata?: Record<string, unknown>;
+  readonly metadata?: { [key: string]: any };
 }
 
 /** A budget tier (`/budget/new`) that keys share by reference (`budget_id`). */
@@ -262,7 +272,7 @@ export interface CheckedTeam {
   readonly limits: RenderedLimits;
   readonly blocked: boolean;
   readonly priority?: string;
-  readonly metadata: Record<string, unknown>;
+  readonly metadata: { [key: string]: any };
 }
 
 export function checkTeam(prop: string, t: TeamDeclaration): CheckedTeam {
@@ -285,12 +295,12 @@ export interface CheckedUser {
   readonly id: string;
   readonly email?: string;
   readonly alias?: string;
-  readonly role: typeof USER_ROLES[number];
+  readonly role: UserRole;
   readonly teams: string[];
   readonly models?: string[];
   readonly limits: RenderedLimits;
   readonly maxParallelRequests: number | null;
-  readonly metadata: Record<string, unknown>;
+  readonly metadata: { [key: string]: any };
 }
 
 export function checkUser(prop: string, u: UserDeclaration): CheckedUser {
@@ -308,7 +318,7 @@ export function checkUser(prop: string, u: UserDeclaration): CheckedUser {
     id: userId(`${prop}.id`, u.id),
     email,
     alias: text(`${prop}.alias`, u.alias, 'an alias'),
-    role: oneOf(`${prop}.role`, u.role ?? 'internal_user', USER_ROLES),
+    role: enumValue(`${prop}.role`, u.role ?? UserRole.INTERNAL_USER, UserRole, 'UserRole'),
     teams,
     models: names(`${prop}.models`, u.models),
     limits: limits(prop, u),
@@ -330,7 +340,7 @@ export interface CheckedKey {
   readonly duration?: string;
   readonly blocked: boolean;
   readonly priority?: string;
-  readonly metadata: Record<string, unknown>;
+  readonly metadata: { [key: string]: any };
 }
 
 export function checkKey(prop: string, k: KeyDeclaration): CheckedKey {

@@ -1,5 +1,5 @@
 import { LiteLLMConfigError } from '../errors';
-import { durationMayExceed } from '../governance/governance-settings';
+import { durationMayExceed } from '../proxy/governance-settings';
 import { SecretKeyRef } from '../secret';
 import {
   CheckedBudget, CheckedKey, CheckedTeam, CheckedUser, MARKER_KEY, MARKER_VALUE, OWNER_KEY, RenderedLimits,
@@ -12,9 +12,9 @@ export interface AccessContext {
   /** Model access group name -> the model names in it. */
   readonly accessGroups: ReadonlyMap<string, ReadonlySet<string>>;
   /** `litellm_settings.default_key_generate_params`, if set. */
-  readonly keyDefaults?: Record<string, unknown>;
+  readonly keyDefaults?: { [key: string]: any };
   /** `litellm_settings.upperbound_key_generate_params`, if set. */
-  readonly keyLimits?: Record<string, unknown>;
+  readonly keyLimits?: { [key: string]: any };
   /** The proxy has `LITELLM_LICENSE`. */
   readonly licensed: boolean;
   /** Priority names of `litellm_settings.priority_reservation`, if set. */
@@ -30,21 +30,21 @@ export interface KeyValueSource {
 /** The desired state as the reconciler reads it (desired-state.json): request fields, no secret. */
 export interface DesiredState {
   readonly version: 1;
-  readonly marker: Record<string, string>;
+  readonly marker: { [key: string]: string };
   readonly prune: boolean;
   readonly budget_prefix: string;
-  readonly budgets: Record<string, unknown>[];
-  readonly teams: Record<string, unknown>[];
-  readonly users: Record<string, unknown>[];
+  readonly budgets: { [key: string]: any }[];
+  readonly teams: { [key: string]: any }[];
+  readonly users: { [key: string]: any }[];
   readonly keys: (Record<string, unknown> & { value: KeyValueSource })[];
 }
 
 /** The checked declarations of one reconciler. */
 export interface Declarations {
-  readonly teams: readonly CheckedTeam[];
-  readonly users: readonly CheckedUser[];
-  readonly keys: readonly CheckedKey[];
-  readonly budgets: readonly CheckedBudget[];
+  readonly teams: CheckedTeam[];
+  readonly users: CheckedUser[];
+  readonly keys: CheckedKey[];
+  readonly budgets: CheckedBudget[];
 }
 
 /** Fields LiteLLM fills from the key defaults and upper bounds when a key leaves them unset (key_management_endpoints.py). */

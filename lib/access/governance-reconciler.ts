@@ -1,9 +1,10 @@
 import { createHash } from 'crypto';
+import { ConfigSection } from '../proxy/config';
 import { Chart, JsonPatch, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ARGO_HOOK, ARGO_HOOK_DELETE_POLICY } from '../argocd';
-import { LiteLLMConfigError } from '../errors';
+import { LiteLLMConfigError, addStackValidation, inStack } from '../errors';
 import { selectorLabels, standardLabels } from '../labels';
 import { dnsEgress, renderPeer, renderPorts } from '../network';
 import { restrictedContainerSecurityContext } from '../pod-security';
@@ -18,17 +19,16 @@ import {
 import { AccessContext, DesiredState, desiredState, keyValueEnv } from './desired-state';
 import { ACCESS_DIR, DESIRED_STATE_FILE, RECONCILE_FILE, RECONCILE_SCRIPT } from './reconcile-script';
 
-export interface GovernanceReconcilerProps {
-  /** The proxy whose teams, users, keys and budgets are declared; it needs a `database`. */
-  readonly proxy: LiteLLMProxy;
+/** Teams, users, keys and budgets, and how they are reconciled: a stack's `access` prop. */
+export interface GovernanceReconcilerOptions {
   /** Teams. @default none (add more with `addTeam`) */
-  readonly teams?: readonly TeamDeclaration[];
+  readonly teams?: TeamDeclaration[];
   /** Users. @default none (add more with `addUser`) */
-  readonly users?: readonly UserDeclaration[];
+  readonly users?: UserDeclaration[];
   /** Virtual keys, their values from Secrets. @default none (add more with `addKey`) */
-  readonly keys?: readonly KeyDeclaration[];
+  readonly keys?: KeyDeclaration[];
   /** Budget tiers keys can share. @default none (add more with `addBudget`) */
-  readonly budgets?: readonly BudgetDeclaration[];
+  readonly budgets?: BudgetDeclaration[];
   /**
    * Delete teams, users, keys and budget tiers that carry this owner's marker
    * but are no longer declared. Objects created by hand or by another owner are
@@ -55,6 +55,12 @@ export interface GovernanceReconcilerProps {
   readonly cpu?: string;
   /** Memory request; the limit is twice this. @default '64Mi' (the interpreter and the standard library only) */
   readonly memory?: string;
+}
+
+/** Props of {@link GovernanceReconciler}. */
+export interface GovernanceReconcilerProps extends GovernanceReconcilerOptions {
+  /** The proxy whose teams, users, keys and budgets are declared; it needs a `database`. */
+  readonly proxy: LiteLLMProxy;
 }
 
 const CONTAINER = 'reconcile';
@@ -99,105 +105,106 @@ export class GovernanceReconciler extends Construct {
 
   constructor(scope: Construct, id: string, props: GovernanceReconcilerProps) {
     super(scope, id);
-    if (typeof props !== 'object' || props === null || props.proxy === undefined) {
-      throw new LiteLLMConfigError(id, props, 'GovernanceReconciler needs { proxy, teams?, users?, keys?, budgets? }');
-    }
-    const proxy = props.proxy;
-    this.proxy = proxy;
-    if (!proxy.environment.some(e => e.name === 'DATABASE_URL' || e.name === 'DATABASE_HOST')) {
-      throw new LiteLLMConfigError('proxy', proxy.name, 'needs a database: teams, users, keys and budgets live in Postgres; give the proxy `database`');
-    }
-    const namespace = Chart.of(this).namespace;
-    this.owner = props.owner ?? `${namespace ?? 'default'}/${proxy.name}`;
-    if (typeof this.owner !== 'string' || !OWNER.test(this.owner)) {
-      throw new LiteLLMConfigError('owner', props.owner, 'must be 2 to 128 letters, digits, \'.\', \'_\', \'-\' and \'/\', starting and ending with a letter or digit');
-    }
-    this.prune = props.prune === undefined ? false : boolean('prune', props.prune);
-    const waitTimeout = integer('waitTimeoutSeconds', props.waitTimeoutSeconds ?? 300, 10, 3600);
-    const deadline = integer('activeDeadlineSeconds', props.activeDeadlineSeconds ?? 900, 60);
-    if (deadline <= waitTimeout) {
-      throw new LiteLLMConfigError('activeDeadlineSeconds', deadline, `must exceed waitTimeoutSeconds (${waitTimeout}) so the reconciliation itself has time to run`);
-    }
-    const backoffLimit = integer('backoffLimit', props.backoffLimit ?? 1, 0, 10);
-    this.settings = { waitTimeout, backoffLimit, deadline };
-    const ttl = integer('ttlSecondsAfterFinished', props.ttlSecondsAfterFinished ?? 86400, 0);
-    const cpuMillis = parseCpuMillis('cpu', props.cpu ?? '50m');
-    const memoryBytes = parseMemoryBytes('memory', props.memory ?? '64Mi');
+    try {
+      if (typeof props !== 'object' || props === null || props.proxy === undefined) {
+        throw new LiteLLMConfigError(id, props, 'GovernanceReconciler needs { proxy, teams?, users?, keys?, budgets? }');
+      }
+      const proxy = props.proxy;
+      this.proxy = proxy;
+      if (!proxy.environment.some(e => e.name === 'DATABASE_URL' || e.name === 'DATABASE_HOST')) {
+        throw new LiteLLMConfigError('proxy', proxy.name, 'needs a database: teams, users, keys and budgets live in Postgres; give the proxy `database`');
+      }
+      const namespace = Chart.of(this).namespace;
+      this.owner = props.owner ?? `${namespace ?? 'default'}/${proxy.name}`;
+      if (typeof this.owner !== 'string' || !OWNER.test(this.owner)) {
+        throw new LiteLLMConfigError('owner', props.owner, 'must be 2 to 128 letters, digits, \'.\', \'_\', \'-\' and \'/\', starting and ending with a letter or digit');
+      }
+      this.prune = props.prune === undefined ? false : boolean('prune', props.prune);
+      const waitTimeout = integer('waitTimeoutSeconds', props.waitTimeoutSeconds ?? 300, 10, 3600);
+      const deadline = integer('activeDeadlineSeconds', props.activeDeadlineSeconds ?? 900, 60);
+      if (deadline <= waitTimeout) {
+        throw new LiteLLMConfigError('activeDeadlineSeconds', deadline, `must exceed waitTimeoutSeconds (${waitTimeout}) so the reconciliation itself has time to run`);
+      }
+      const backoffLimit = integer('backoffLimit', props.backoffLimit ?? 1, 0, 10);
+      this.settings = { waitTimeout, backoffLimit, deadline };
+      const ttl = integer('ttlSecondsAfterFinished', props.ttlSecondsAfterFinished ?? 86400, 0);
+      const cpuMillis = parseCpuMillis('cpu', props.cpu ?? '50m');
+      const memoryBytes = parseMemoryBytes('memory', props.memory ?? '64Mi');
 
-    list('teams', props.teams, true).forEach(t => this.addTeam(t));
-    list('users', props.users, true).forEach(u => this.addUser(u));
-    list('budgets', props.budgets, true).forEach(b => this.addBudget(b));
-    list('keys', props.keys, true).forEach(k => this.addKey(k));
+      list('teams', props.teams, true).forEach(t => this.addTeam(t));
+      list('users', props.users, true).forEach(u => this.addUser(u));
+      list('budgets', props.budgets, true).forEach(b => this.addBudget(b));
+      list('keys', props.keys, true).forEach(k => this.addKey(k));
 
-    const baseName = `${proxy.name}-access`;
-    const labels = standardLabels(proxy.name, 'access');
-    const podSelector = selectorLabels(proxy.name, 'access');
+      const baseName = `${proxy.name}-access`;
+      const labels = standardLabels(proxy.name, 'access');
+      const podSelector = selectorLabels(proxy.name, 'access');
 
-    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { name: baseName, labels },
-      // The reconciler talks to LiteLLM only, never to the Kubernetes API.
-      automountServiceAccountToken: false,
-    });
+      this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+        metadata: { name: baseName, labels },
+        // The reconciler talks to LiteLLM only, never to the Kubernetes API.
+        automountServiceAccountToken: false,
+      });
 
-    this.configMap = new k8s.KubeConfigMap(this, 'DesiredState', {
-      metadata: { name: baseName, labels },
-      data: Lazy.any({ produce: () => this.render().data }),
-    });
+      this.configMap = new k8s.KubeConfigMap(this, 'DesiredState', {
+        metadata: { name: baseName, labels },
+        data: Lazy.any({ produce: () => this.render().data }),
+      });
 
-    // The Job reaches the proxy pods on their port and DNS, nothing else; nothing reaches it.
-    proxy.allowFrom({ podLabels: podSelector }, 'access');
-    this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
-      metadata: { name: baseName, labels },
-      spec: {
-        podSelector: { matchLabels: podSelector },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: [],
-        egress: [dnsEgress(), { to: [renderPeer({ podLabels: proxy.podSelector })], ports: renderPorts('port', [proxy.port]) }],
-      },
-    });
-
-    this.job = new k8s.KubeJob(this, 'Resource', {
-      metadata: {
-        // Replaced by `<proxy>-access-<hash>` at synth (below), once every declaration is in; the
-        // file in dist/ keeps this stable name, so a change shows as an edit of one file.
-        name: baseName,
-        labels,
-        annotations: {
-          // After every sync, once the proxy is healthy; the previous run is kept until then for its log.
-          [ARGO_HOOK]: 'PostSync',
-          [ARGO_HOOK_DELETE_POLICY]: 'BeforeHookCreation',
+      // The Job reaches the proxy pods on their port and DNS, nothing else; nothing reaches it.
+      proxy.allowFrom({ podLabels: podSelector }, 'access');
+      this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+        metadata: { name: baseName, labels },
+        spec: {
+          podSelector: { matchLabels: podSelector },
+          policyTypes: ['Ingress', 'Egress'],
+          ingress: [],
+          egress: [dnsEgress(), { to: [renderPeer({ podLabels: proxy.podSelector })], ports: renderPorts('port', [proxy.port]) }],
         },
-      },
-      spec: proxyImageJobSpec(proxy, {
-        labels, podSelector, serviceAccountName: this.serviceAccount.name,
-        backoffLimit, activeDeadlineSeconds: deadline, ttlSecondsAfterFinished: ttl,
-        containers: [{
-          name: CONTAINER,
-          image: proxy.image.reference,
-          imagePullPolicy: 'IfNotPresent',
-          command: ['python', `${ACCESS_DIR}/${RECONCILE_FILE}`],
-          env: Lazy.any({ produce: () => this.render().env }),
-          resources: {
-            requests: { cpu: k8s.Quantity.fromString(formatCpu(cpuMillis)), memory: k8s.Quantity.fromString(formatMemory(memoryBytes)) },
-            limits: { memory: k8s.Quantity.fromString(formatMemory(2 * memoryBytes)) },
-          },
-          securityContext: restrictedContainerSecurityContext(),
-          volumeMounts: [{ name: 'desired-state', mountPath: ACCESS_DIR, readOnly: true }],
-        }],
-        volumes: [{ name: 'desired-state', configMap: { name: this.configMap.name } }],
-      }),
-    });
+      });
 
-    // Declarations may be added after construction: check the whole at synth, before anything renders.
-    let named = false;
-    this.node.addValidation({
-      validate: () => {
+      this.job = new k8s.KubeJob(this, 'Resource', {
+        metadata: {
+          // Replaced by `<proxy>-access-<hash>` at synth (below), once every declaration is in; the
+          // file in dist/ keeps this stable name, so a change shows as an edit of one file.
+          name: baseName,
+          labels,
+          annotations: {
+            // After every sync, once the proxy is healthy; the previous run is kept until then for its log.
+            [ARGO_HOOK]: 'PostSync',
+            [ARGO_HOOK_DELETE_POLICY]: 'BeforeHookCreation',
+          },
+        },
+        spec: proxyImageJobSpec(proxy, {
+          labels, podSelector, serviceAccountName: this.serviceAccount.name,
+          backoffLimit, activeDeadlineSeconds: deadline, ttlSecondsAfterFinished: ttl,
+          containers: [{
+            name: CONTAINER,
+            image: proxy.image.reference,
+            imagePullPolicy: 'IfNotPresent',
+            command: ['python', `${ACCESS_DIR}/${RECONCILE_FILE}`],
+            env: Lazy.any({ produce: () => this.render().env }),
+            resources: {
+              requests: { cpu: k8s.Quantity.fromString(formatCpu(cpuMillis)), memory: k8s.Quantity.fromString(formatMemory(memoryBytes)) },
+              limits: { memory: k8s.Quantity.fromString(formatMemory(2 * memoryBytes)) },
+            },
+            securityContext: restrictedContainerSecurityContext(),
+            volumeMounts: [{ name: 'desired-state', mountPath: ACCESS_DIR, readOnly: true }],
+          }],
+          volumes: [{ name: 'desired-state', configMap: { name: this.configMap.name } }],
+        }),
+      });
+
+      // Declarations may be added after construction: check the whole at synth, before anything renders.
+      let named = false;
+      addStackValidation(this, () => {
         const { name } = this.render();
         if (!named) this.job.addJsonPatch(JsonPatch.replace('/metadata/name', name));
         named = true;
-        return [];
-      },
-    });
+      });
+    } catch (e) {
+      throw inStack(e, this);
+    }
   }
 
   /** Declares a team. */
@@ -229,8 +236,8 @@ export class GovernanceReconciler extends Construct {
     return this.render().name;
   }
 
-  /** The desired state as the reconciler reads it (final once every declaration is added). */
-  public get desiredState(): DesiredState {
+  /** The desired state as the reconciler reads it, as JSON (final once every declaration is added). */
+  public get desiredState(): { [key: string]: any } {
     return this.render().state;
   }
 
@@ -286,7 +293,7 @@ function accessContext(proxy: LiteLLMProxy): AccessContext {
     }
   }
   const settings = (key: string): Record<string, unknown> | undefined => {
-    const v = proxy.config.get('litellm_settings', key);
+    const v = proxy.config.get(ConfigSection.LITELLM_SETTINGS, key);
     return v !== undefined ? plainObject(key, v) : undefined;
   };
   const reservation = settings('priority_reservation');

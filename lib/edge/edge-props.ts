@@ -14,7 +14,24 @@ import { boolean, dns1123Label, dns1123Subdomain, integer, labelMap, routeHost }
  */
 
 /** The ingress controllers and gateways an edge can be rendered for. */
-export type EdgeController = 'ingress-nginx' | 'nginx-inc' | 'traefik' | 'gateway-api';
+export enum EdgeController {
+  /** The community ingress-nginx controller (kubernetes/ingress-nginx; retired in March 2026, still widely run). */
+  INGRESS_NGINX = 'ingress-nginx',
+  /** F5 NGINX Ingress Controller (nginx/kubernetes-ingress). */
+  NGINX_INC = 'nginx-inc',
+  /** Traefik Proxy v3 (IngressRoute). */
+  TRAEFIK = 'traefik',
+  /** Gateway API (HTTPRoute), any conformant implementation. */
+  GATEWAY_API = 'gateway-api',
+}
+
+/** Who issues a certificate through cert-manager. */
+export enum TlsIssuerKind {
+  /** A cluster-wide `ClusterIssuer`. */
+  CLUSTER_ISSUER = 'ClusterIssuer',
+  /** An `Issuer` in the edge's namespace. */
+  ISSUER = 'Issuer',
+}
 
 /** TLS at the edge: an existing Secret, or one that cert-manager issues. */
 export interface EdgeTls {
@@ -30,12 +47,13 @@ export interface EdgeTls {
   readonly issuer?: string;
 }
 
-/** What a user states once; each controller construct renders it. */
-export interface EdgeProps {
+/**
+ * What a user states once for any controller, but the hosts (a stack or a
+ * fleet tenant gives those); each controller construct renders it.
+ */
+export interface EdgeOptions {
   /** Base name of the edge objects. @default the proxy's name */
   readonly name?: string;
-  /** Host names clients use (DNS names, no wildcards). At least one. */
-  readonly hosts: readonly string[];
   /** Path prefix routed to the proxy. @default '/' */
   readonly path?: string;
   /** TLS termination at the edge. @default none (plain HTTP) */
@@ -61,7 +79,7 @@ export interface EdgeProps {
   /** Seconds to establish a connection to a proxy pod. @default 5 (ingress-nginx's default) */
   readonly connectTimeoutSeconds?: number;
   /** Client CIDRs allowed through the edge. @default everyone */
-  readonly allowSourceRanges?: readonly string[];
+  readonly allowSourceRanges?: string[];
   /** Redirect plain HTTP to HTTPS. @default true when `tls` is set */
   readonly redirectHttpToHttps?: boolean;
   /**
@@ -76,7 +94,13 @@ export interface EdgeProps {
    */
   readonly controllerNamespace?: string;
   /** Labels of the controller's proxy pods, to admit only them. @default every pod of controllerNamespace */
-  readonly controllerPodLabels?: Record<string, string>;
+  readonly controllerPodLabels?: { [key: string]: string };
+}
+
+/** The shared edge props with the hosts: what a controller construct takes. */
+export interface EdgeProps extends EdgeOptions {
+  /** Host names clients use (DNS names, no wildcards). At least one. */
+  readonly hosts: string[];
 }
 
 /** How a controller supports the shared props. */
@@ -91,36 +115,63 @@ export interface EdgeControllerTraits {
   readonly redirectDefaultsToTls: boolean;
 }
 
-/** The edge, validated and with defaults applied. */
-export interface ResolvedEdge {
+/** The edge's settings, validated and with defaults applied (what the controller construct renders). */
+export interface EdgeSettings {
+  /** The controller rendered for. */
   readonly controller: EdgeController;
+  /** Base name of the edge objects. */
   readonly name: string;
-  readonly hosts: readonly string[];
+  /** Host names served. */
+  readonly hosts: string[];
+  /** Path prefix routed to the proxy. */
   readonly path: string;
-  readonly tls?: ResolvedTls;
+  /** TLS at the edge. @default none */
+  readonly tls?: EdgeTlsSettings;
+  /** The edge's stream timeout, seconds. */
   readonly streamIdleTimeoutSeconds: number;
   /** Whether the user set streamIdleTimeoutSeconds (Gateway API uses it as a total cap only then). */
   readonly streamIdleTimeoutExplicit: boolean;
+  /** Seconds to connect to a proxy pod. */
   readonly connectTimeoutSeconds: number;
+  /** Largest request body. @default no limit */
   readonly maxRequestBody?: RequestBodySize;
-  readonly allowSourceRanges: readonly string[];
+  /** Client CIDRs allowed (empty: everyone). */
+  readonly allowSourceRanges: string[];
+  /** Whether plain HTTP is redirected to HTTPS. */
   readonly redirectHttpToHttps: boolean;
+  /** IngressClass. @default none */
   readonly ingressClassName?: string;
+  /** Namespace of the controller's data plane. @default none */
   readonly controllerNamespace?: string;
-  readonly controllerPodLabels?: Record<string, string>;
-  /** The proxy Service and port. */
+  /** Labels of the controller's pods. @default every pod of controllerNamespace */
+  readonly controllerPodLabels?: { [key: string]: string };
+  /** The proxy Service. */
   readonly serviceName: string;
+  /** The proxy Service's port. */
   readonly servicePort: number;
 }
 
-export interface ResolvedTls {
+/** TLS at the edge, resolved. */
+export interface EdgeTlsSettings {
+  /** The certificate's Secret. */
   readonly secretName: string;
-  readonly issuer?: { readonly kind: 'ClusterIssuer' | 'Issuer'; readonly name: string };
+  /** Who issues it. @default nobody: the Secret exists */
+  readonly issuer?: TlsIssuer;
 }
 
+/** A cert-manager issuer. */
+export interface TlsIssuer {
+  /** ClusterIssuer or Issuer. */
+  readonly kind: TlsIssuerKind;
+  /** Its name. */
+  readonly name: string;
+}
+
+/** A request body limit. */
 export interface RequestBodySize {
   /** As written, e.g. `10m`: nginx accepts it verbatim. */
   readonly text: string;
+  /** In bytes. */
   readonly bytes: number;
 }
 
@@ -143,7 +194,7 @@ const BODY_FACTORS: Record<string, number> = { '': 1, 'k': 1024, 'm': 1024 ** 2,
 const PATH = /^\/[A-Za-z0-9\-._~/%]*$/;
 
 /** Validates the shared props for one controller and applies its defaults. */
-export function resolveEdge(proxy: LiteLLMProxy, props: EdgeProps, traits: EdgeControllerTraits): ResolvedEdge {
+export function resolveEdge(proxy: LiteLLMProxy, props: EdgeOptions, hostList: unknown, traits: EdgeControllerTraits): EdgeSettings {
   if (typeof props !== 'object' || props === null) {
     throw new LiteLLMConfigError('props', props, 'an edge needs props with at least `hosts`');
   }
@@ -155,7 +206,7 @@ export function resolveEdge(proxy: LiteLLMProxy, props: EdgeProps, traits: EdgeC
   }
 
   const name = dns1123Label('name', props.name ?? proxy.name, 50);
-  const hosts = resolveHosts(props.hosts);
+  const hosts = resolveHosts(hostList);
   const path = props.path ?? EDGE_DEFAULTS.path;
   if (typeof path !== 'string' || !PATH.test(path)) {
     throw new LiteLLMConfigError('path', path, 'must be an absolute URL path such as "/" or "/v1", using letters, digits and -._~/%');
@@ -165,7 +216,7 @@ export function resolveEdge(proxy: LiteLLMProxy, props: EdgeProps, traits: EdgeC
   const redirectHttpToHttps = props.redirectHttpToHttps === undefined
     ? tls !== undefined && traits.redirectDefaultsToTls
     : boolean('redirectHttpToHttps', props.redirectHttpToHttps);
-  if (redirectHttpToHttps && tls === undefined && traits.controller !== 'gateway-api') {
+  if (redirectHttpToHttps && tls === undefined && traits.controller !== EdgeController.GATEWAY_API) {
     throw new LiteLLMConfigError('redirectHttpToHttps', true, 'needs `tls`: redirecting to HTTPS that this edge does not serve would break every request');
   }
 
@@ -226,7 +277,7 @@ function resolveStreamTimeout(proxy: LiteLLMProxy, value: number | undefined, co
   const seconds = integer('streamIdleTimeoutSeconds', value, 1, MAX_STREAM_TIMEOUT_SECONDS);
   assertCovers('streamIdleTimeoutSeconds', seconds, bound,
     'a non-streaming response is silent until the proxy is done, retries included, and a shorter edge timeout cuts it');
-  if (controller === 'gateway-api') {
+  if (controller === EdgeController.GATEWAY_API) {
     // Here it caps the whole response: a stream too.
     assertCovers('streamIdleTimeoutSeconds', seconds, { seconds: proxy.maxStreamSeconds, explanation: `the proxy's maxStreamSeconds` },
       'on Gateway API the timeout caps a whole response, and a stream may run for maxStreamSeconds');
@@ -250,16 +301,16 @@ function resolveHosts(hosts: unknown): string[] {
   });
 }
 
-function resolveTls(name: string, tls: EdgeTls): ResolvedTls {
+function resolveTls(name: string, tls: EdgeTls): EdgeTlsSettings {
   if (typeof tls !== 'object' || tls === null) {
     throw new LiteLLMConfigError('tls', tls, 'must be { secretName } or { clusterIssuer } or { issuer }');
   }
   if (tls.clusterIssuer !== undefined && tls.issuer !== undefined) {
     throw new LiteLLMConfigError('tls', tls, 'give either clusterIssuer or issuer, not both');
   }
-  let issuer: ResolvedTls['issuer'];
-  if (tls.clusterIssuer !== undefined) issuer = { kind: 'ClusterIssuer', name: dns1123Subdomain('tls.clusterIssuer', tls.clusterIssuer) };
-  if (tls.issuer !== undefined) issuer = { kind: 'Issuer', name: dns1123Subdomain('tls.issuer', tls.issuer) };
+  let issuer: TlsIssuer | undefined;
+  if (tls.clusterIssuer !== undefined) issuer = { kind: TlsIssuerKind.CLUSTER_ISSUER, name: dns1123Subdomain('tls.clusterIssuer', tls.clusterIssuer) };
+  if (tls.issuer !== undefined) issuer = { kind: TlsIssuerKind.ISSUER, name: dns1123Subdomain('tls.issuer', tls.issuer) };
   if (issuer === undefined && tls.secretName === undefined) {
     throw new LiteLLMConfigError('tls.secretName', undefined, 'required when no clusterIssuer or issuer is given: name the existing TLS Secret');
   }
@@ -281,7 +332,7 @@ function cidr(prop: string, value: unknown): string {
 }
 
 /** Admits the controller's proxy pods to the LiteLLM port. */
-export function admitController(proxy: LiteLLMProxy, edge: ResolvedEdge): void {
+export function admitController(proxy: LiteLLMProxy, edge: EdgeSettings): void {
   proxy.allowFrom({
     namespace: edge.controllerNamespace,
     ...(edge.controllerPodLabels !== undefined ? { podLabels: edge.controllerPodLabels } : {}),
@@ -292,7 +343,7 @@ export function admitController(proxy: LiteLLMProxy, edge: ResolvedEdge): void {
  * Records the edge's hosts on its ingress class or Gateway for the App-wide
  * check: one stack per host and path on one class or Gateway.
  */
-export function claimRoutes(edge: IConstruct, s: ResolvedEdge, router = `ingress class "${s.ingressClassName}"`): void {
+export function claimRoutes(edge: IConstruct, s: EdgeSettings, router = `ingress class "${s.ingressClassName}"`): void {
   AppChecks.of(edge).claimRoutes(edge, { router, hosts: s.hosts, prefix: s.path });
 }
 

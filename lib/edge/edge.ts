@@ -1,12 +1,13 @@
 import { ApiObject } from 'cdk8s';
-import { EdgeController, ResolvedEdge } from './edge-props';
+import { IConstruct } from 'constructs';
+import { EdgeController, EdgeSettings } from './edge-props';
 
 /** What every edge construct exposes, whichever controller renders it. */
-export interface IEdge {
+export interface IEdge extends IConstruct {
   /** The controller this edge is rendered for. */
   readonly controller: EdgeController;
   /** The validated settings, defaults applied. */
-  readonly settings: ResolvedEdge;
+  readonly settings: EdgeSettings;
   /** Every object the edge emits. */
-  readonly apiObjects: readonly ApiObject[];
+  readonly apiObjects: ApiObject[];
 }

@@ -5,12 +5,12 @@ import {
   HttpRouteSpecRulesFiltersType, HttpRouteSpecRulesMatchesPathType,
 } from '../../imports/gateway.networking.k8s.io';
 import { chartNamespace } from '../app-checks';
-import { LiteLLMConfigError } from '../errors';
+import { LiteLLMConfigError, inStack } from '../errors';
 import { standardLabels } from '../labels';
 import { LiteLLMProxy } from '../proxy/litellm-proxy';
 import { dns1123Label, dns1123Subdomain } from '../validate';
 import { IEdge } from './edge';
-import { EdgeControllerTraits, EdgeProps, ResolvedEdge, admitController, claimRoutes, resolveEdge, seconds } from './edge-props';
+import { EdgeController, EdgeControllerTraits, EdgeOptions, EdgeSettings, admitController, claimRoutes, resolveEdge, seconds } from './edge-props';
 
 /** The existing Gateway the route attaches to. This library never creates Gateways. */
 export interface GatewayRef {
@@ -24,17 +24,23 @@ export interface GatewayRef {
   readonly httpSectionName?: string;
 }
 
-/** Props of {@link GatewayApiEdge}. */
-export interface GatewayApiEdgeProps extends EdgeProps {
+/** Gateway API's options besides the shared ones (see {@link Edge.gatewayApi}). */
+export interface GatewayApiEdgeOptions extends EdgeOptions {
   /** The Gateway to attach to. */
   readonly gateway: GatewayRef;
+}
+
+/** Props of {@link GatewayApiEdge}. */
+export interface GatewayApiEdgeProps extends GatewayApiEdgeOptions {
+  /** Host names clients use (DNS names, no wildcards). At least one. */
+  readonly hosts: string[];
 }
 
 const IMPLEMENTATION_SPECIFIC = 'the Gateway API has no standard field for it; set it with your implementation\'s policy resource '
   + '(e.g. Envoy Gateway BackendTrafficPolicy / SecurityPolicy, NGINX Gateway Fabric ClientSettingsPolicy)';
 
 export const GATEWAY_API_TRAITS: EdgeControllerTraits = {
-  controller: 'gateway-api',
+  controller: EdgeController.GATEWAY_API,
   // The data-plane namespace depends on the implementation (Envoy Gateway runs its proxies in
   // envoy-gateway-system, others beside the Gateway), so it has no default.
   unsupported: {
@@ -64,8 +70,8 @@ export const GATEWAY_API_TRAITS: EdgeControllerTraits = {
  * `backendRequest` equals `request` (the CRD rejects a longer one).
  */
 export class GatewayApiEdge extends Construct implements IEdge {
-  public readonly controller = 'gateway-api' as const;
-  public readonly settings: ResolvedEdge;
+  public readonly controller: EdgeController = EdgeController.GATEWAY_API;
+  public readonly settings: EdgeSettings;
   /** The HTTPRoute to the proxy (the primary child, id `Resource`). */
   public readonly httpRoute: HttpRoute;
   /** The redirect-only HTTPRoute on the plain-HTTP listener, when `redirectHttpToHttps`. */
@@ -77,76 +83,80 @@ export class GatewayApiEdge extends Construct implements IEdge {
 
   constructor(scope: Construct, id: string, proxy: LiteLLMProxy, props: GatewayApiEdgeProps) {
     super(scope, id);
-    this.settings = resolveEdge(proxy, props, GATEWAY_API_TRAITS);
-    const s = this.settings;
-    const labels = standardLabels(s.name, 'edge');
-    const gw = props.gateway;
-    if (typeof gw !== 'object' || gw === null) {
-      throw new LiteLLMConfigError('gateway', gw, 'must name the existing Gateway: { name, namespace?, sectionName? }');
-    }
-    dns1123Subdomain('gateway.name', gw.name);
-    if (gw.namespace !== undefined) dns1123Label('gateway.namespace', gw.namespace);
-    if (gw.sectionName !== undefined) dns1123Subdomain('gateway.sectionName', gw.sectionName);
-    if (gw.httpSectionName !== undefined) dns1123Subdomain('gateway.httpSectionName', gw.httpSectionName);
-
-    if (s.redirectHttpToHttps) {
-      if (gw.httpSectionName === undefined || gw.sectionName === undefined) {
-        throw new LiteLLMConfigError('gateway', gw, 'redirectHttpToHttps needs gateway.sectionName (the HTTPS listener) and '
-          + 'gateway.httpSectionName (the HTTP listener): without them the proxy route would also answer on plain HTTP');
+    try {
+      this.settings = resolveEdge(proxy, props, props?.hosts, GATEWAY_API_TRAITS);
+      const s = this.settings;
+      const labels = standardLabels(s.name, 'edge');
+      const gw = props.gateway;
+      if (typeof gw !== 'object' || gw === null) {
+        throw new LiteLLMConfigError('gateway', gw, 'must name the existing Gateway: { name, namespace?, sectionName? }');
       }
-      if (gw.httpSectionName === gw.sectionName) {
-        throw new LiteLLMConfigError('gateway.httpSectionName', gw.httpSectionName, 'must differ from gateway.sectionName: one listener cannot both serve and redirect');
+      dns1123Subdomain('gateway.name', gw.name);
+      if (gw.namespace !== undefined) dns1123Label('gateway.namespace', gw.namespace);
+      if (gw.sectionName !== undefined) dns1123Subdomain('gateway.sectionName', gw.sectionName);
+      if (gw.httpSectionName !== undefined) dns1123Subdomain('gateway.httpSectionName', gw.httpSectionName);
+
+      if (s.redirectHttpToHttps) {
+        if (gw.httpSectionName === undefined || gw.sectionName === undefined) {
+          throw new LiteLLMConfigError('gateway', gw, 'redirectHttpToHttps needs gateway.sectionName (the HTTPS listener) and '
+            + 'gateway.httpSectionName (the HTTP listener): without them the proxy route would also answer on plain HTTP');
+        }
+        if (gw.httpSectionName === gw.sectionName) {
+          throw new LiteLLMConfigError('gateway.httpSectionName', gw.httpSectionName, 'must differ from gateway.sectionName: one listener cannot both serve and redirect');
+        }
+      } else if (gw.httpSectionName !== undefined) {
+        throw new LiteLLMConfigError('gateway.httpSectionName', gw.httpSectionName, 'is only used with redirectHttpToHttps: true');
       }
-    } else if (gw.httpSectionName !== undefined) {
-      throw new LiteLLMConfigError('gateway.httpSectionName', gw.httpSectionName, 'is only used with redirectHttpToHttps: true');
-    }
-    this.gateway = gw;
+      this.gateway = gw;
 
-    const parent = (sectionName?: string): HttpRouteSpecParentRefs => ({
-      group: 'gateway.networking.k8s.io',
-      kind: 'Gateway',
-      name: gw.name,
-      ...(gw.namespace !== undefined ? { namespace: gw.namespace } : {}),
-      ...(sectionName !== undefined ? { sectionName } : {}),
-    });
-    const matches = [{ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: s.path } }];
+      const parent = (sectionName?: string): HttpRouteSpecParentRefs => ({
+        group: 'gateway.networking.k8s.io',
+        kind: 'Gateway',
+        name: gw.name,
+        ...(gw.namespace !== undefined ? { namespace: gw.namespace } : {}),
+        ...(sectionName !== undefined ? { sectionName } : {}),
+      });
+      const matches = [{ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: s.path } }];
 
-    this.requestTimeout = s.streamIdleTimeoutExplicit ? seconds(s.streamIdleTimeoutSeconds) : '0s';
-    this.httpRoute = new HttpRoute(this, 'Resource', {
-      metadata: { name: s.name, labels },
-      spec: {
-        parentRefs: [parent(gw.sectionName)],
-        hostnames: [...s.hosts],
-        rules: [{
-          matches,
-          backendRefs: [{ group: '', kind: 'Service', name: s.serviceName, port: s.servicePort }],
-          timeouts: { request: this.requestTimeout, backendRequest: this.requestTimeout },
-        }],
-      },
-    });
-
-    if (s.redirectHttpToHttps) {
-      this.redirectRoute = new HttpRoute(this, 'RedirectRoute', {
-        metadata: { name: `${s.name}-http`, labels },
+      this.requestTimeout = s.streamIdleTimeoutExplicit ? seconds(s.streamIdleTimeoutSeconds) : '0s';
+      this.httpRoute = new HttpRoute(this, 'Resource', {
+        metadata: { name: s.name, labels },
         spec: {
-          parentRefs: [parent(gw.httpSectionName)],
+          parentRefs: [parent(gw.sectionName)],
           hostnames: [...s.hosts],
           rules: [{
             matches,
-            // 301 has Core support in every implementation (307/308 are Extended); the CRD forbids backendRefs beside a redirect.
-            filters: [{
-              type: HttpRouteSpecRulesFiltersType.REQUEST_REDIRECT,
-              requestRedirect: { scheme: HttpRouteSpecRulesFiltersRequestRedirectScheme.HTTPS, statusCode: HttpRouteSpecRulesFiltersRequestRedirectStatusCode.VALUE_301 },
-            }],
+            backendRefs: [{ group: '', kind: 'Service', name: s.serviceName, port: s.servicePort }],
+            timeouts: { request: this.requestTimeout, backendRequest: this.requestTimeout },
           }],
         },
       });
+
+      if (s.redirectHttpToHttps) {
+        this.redirectRoute = new HttpRoute(this, 'RedirectRoute', {
+          metadata: { name: `${s.name}-http`, labels },
+          spec: {
+            parentRefs: [parent(gw.httpSectionName)],
+            hostnames: [...s.hosts],
+            rules: [{
+              matches,
+              // 301 has Core support in every implementation (307/308 are Extended); the CRD forbids backendRefs beside a redirect.
+              filters: [{
+                type: HttpRouteSpecRulesFiltersType.REQUEST_REDIRECT,
+                requestRedirect: { scheme: HttpRouteSpecRulesFiltersRequestRedirectScheme.HTTPS, statusCode: HttpRouteSpecRulesFiltersRequestRedirectStatusCode.VALUE_301 },
+              }],
+            }],
+          },
+        });
+      }
+      admitController(proxy, s);
+      claimRoutes(this, s, `Gateway ${gw.namespace ?? chartNamespace(this) ?? 'default'}/${gw.name}`);
+    } catch (e) {
+      throw inStack(e, this);
     }
-    admitController(proxy, s);
-    claimRoutes(this, s, `Gateway ${gw.namespace ?? chartNamespace(this) ?? 'default'}/${gw.name}`);
   }
 
-  public get apiObjects(): readonly ApiObject[] {
+  public get apiObjects(): ApiObject[] {
     return [this.httpRoute, ...(this.redirectRoute ? [this.redirectRoute] : [])];
   }
 }

@@ -1,8 +1,8 @@
 import { k8s } from 'cdk8s-plus-28';
-import { ResolvedEdge } from './edge-props';
+import { EdgeSettings, TlsIssuerKind } from './edge-props';
 
 /** The Ingress spec both nginx controllers share: class, TLS, one Prefix rule per host. */
-export function ingressSpec(s: ResolvedEdge): k8s.IngressSpec {
+export function ingressSpec(s: EdgeSettings): k8s.IngressSpec {
   return {
     ingressClassName: s.ingressClassName,
     ...(s.tls !== undefined ? { tls: [{ hosts: [...s.hosts], secretName: s.tls.secretName }] } : {}),
@@ -23,10 +23,10 @@ export function ingressSpec(s: ResolvedEdge): k8s.IngressSpec {
  * cert-manager's ingress-shim issues the certificate named by spec.tls from
  * these annotations (cert-manager.io/docs/usage/ingress/), whatever the class.
  */
-export function certManagerAnnotations(s: ResolvedEdge): Record<string, string> {
+export function certManagerAnnotations(s: EdgeSettings): Record<string, string> {
   const issuer = s.tls?.issuer;
   if (issuer === undefined) return {};
-  return issuer.kind === 'ClusterIssuer'
+  return issuer.kind === TlsIssuerKind.CLUSTER_ISSUER
     ? { 'cert-manager.io/cluster-issuer': issuer.name }
     : { 'cert-manager.io/issuer': issuer.name };
 }

@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { inStack } from '../errors';
 import { Certificate, CertificateSpecPrivateKeyAlgorithm } from '../../imports/cert-manager.io';
 import {
   IngressRoute, IngressRouteSpecRoutes, IngressRouteSpecRoutesKind, IngressRouteSpecRoutesServicesKind, IngressRouteSpecRoutesServicesPort,
@@ -9,7 +10,7 @@ import { standardLabels } from '../labels';
 import { LiteLLMProxy } from '../proxy/litellm-proxy';
 import { dns1123Label } from '../validate';
 import { IEdge } from './edge';
-import { EdgeControllerTraits, EdgeProps, ResolvedEdge, admitController, claimRoutes, resolveEdge, seconds } from './edge-props';
+import { EdgeController, EdgeControllerTraits, EdgeOptions, EdgeSettings, admitController, claimRoutes, resolveEdge, seconds } from './edge-props';
 
 /** Traefik entry point names (static configuration). */
 export interface TraefikEntryPoints {
@@ -19,14 +20,20 @@ export interface TraefikEntryPoints {
   readonly websecure?: string;
 }
 
-/** Props of {@link TraefikEdge}. */
-export interface TraefikEdgeProps extends EdgeProps {
+/** Traefik's options besides the shared ones (see {@link Edge.traefik}). */
+export interface TraefikEdgeOptions extends EdgeOptions {
   /** Entry point names. @default { web: 'web', websecure: 'websecure' } */
   readonly entryPoints?: TraefikEntryPoints;
 }
 
+/** Props of {@link TraefikEdge}. */
+export interface TraefikEdgeProps extends TraefikEdgeOptions {
+  /** Host names clients use (DNS names, no wildcards). At least one. */
+  readonly hosts: string[];
+}
+
 export const TRAEFIK_TRAITS: EdgeControllerTraits = {
-  controller: 'traefik',
+  controller: EdgeController.TRAEFIK,
   // The Traefik Helm chart's usual namespace; no ingress class by default, since an
   // IngressRoute without one is served by a CRD provider that has none configured.
   defaultControllerNamespace: 'traefik',
@@ -53,8 +60,8 @@ export const TRAEFIK_TRAITS: EdgeControllerTraits = {
  * docs); the `buffering` middleware is never attached.
  */
 export class TraefikEdge extends Construct implements IEdge {
-  public readonly controller = 'traefik' as const;
-  public readonly settings: ResolvedEdge;
+  public readonly controller: EdgeController = EdgeController.TRAEFIK;
+  public readonly settings: EdgeSettings;
   /** The IngressRoute serving the proxy (the primary child, id `Resource`). */
   public readonly ingressRoute: IngressRoute;
   /** The plain-HTTP IngressRoute that only redirects, when `redirectHttpToHttps`. */
@@ -67,93 +74,97 @@ export class TraefikEdge extends Construct implements IEdge {
 
   constructor(scope: Construct, id: string, proxy: LiteLLMProxy, props: TraefikEdgeProps) {
     super(scope, id);
-    this.settings = resolveEdge(proxy, props, TRAEFIK_TRAITS);
-    const s = this.settings;
-    const labels = standardLabels(s.name, 'edge');
-    const web = dns1123Label('entryPoints.web', props.entryPoints?.web ?? 'web');
-    const websecure = dns1123Label('entryPoints.websecure', props.entryPoints?.websecure ?? 'websecure');
+    try {
+      this.settings = resolveEdge(proxy, props, props?.hosts, TRAEFIK_TRAITS);
+      const s = this.settings;
+      const labels = standardLabels(s.name, 'edge');
+      const web = dns1123Label('entryPoints.web', props.entryPoints?.web ?? 'web');
+      const websecure = dns1123Label('entryPoints.websecure', props.entryPoints?.websecure ?? 'websecure');
 
-    this.serversTransport = new ServersTransport(this, 'ServersTransport', {
-      metadata: { name: s.name, labels },
-      spec: {
-        forwardingTimeouts: {
-          dialTimeout: ServersTransportSpecForwardingTimeoutsDialTimeout.fromString(seconds(s.connectTimeoutSeconds)),
-          // Time to the response headers. A non-streaming completion sends its headers only
-          // when done, so this is the stream timeout (>= the proxy's request timeout). Once
-          // headers are sent Traefik sets no per-route timeout on the body.
-          responseHeaderTimeout: ServersTransportSpecForwardingTimeoutsResponseHeaderTimeout.fromString(seconds(s.streamIdleTimeoutSeconds)),
-        },
-      },
-    });
-
-    const middlewares: { name: string }[] = [];
-    if (s.allowSourceRanges.length > 0) {
-      this.allowListMiddleware = new Middleware(this, 'AllowList', {
-        metadata: { name: `${s.name}-allowlist`, labels },
-        // ipAllowList (v3 name of ipWhiteList): requests from elsewhere get 403.
-        spec: { ipAllowList: { sourceRange: [...s.allowSourceRanges] } },
-      });
-      middlewares.push({ name: this.allowListMiddleware.name });
-    }
-
-    const match = `(${s.hosts.map(h => `Host(\`${h}\`)`).join(' || ')}) && PathPrefix(\`${s.path}\`)`;
-    const route = (mw: { name: string }[]): IngressRouteSpecRoutes => ({
-      kind: IngressRouteSpecRoutesKind.RULE,
-      match,
-      ...(mw.length > 0 ? { middlewares: mw } : {}),
-      services: [{
-        kind: IngressRouteSpecRoutesServicesKind.SERVICE,
-        name: s.serviceName,
-        port: IngressRouteSpecRoutesServicesPort.fromNumber(s.servicePort),
-        // A ServersTransport CRD in the route's namespace is referenced by its name.
-        serversTransport: this.serversTransport.name,
-      }],
-    });
-
-    if (s.tls?.issuer !== undefined) {
-      this.certificate = new Certificate(this, 'Certificate', {
+      this.serversTransport = new ServersTransport(this, 'ServersTransport', {
         metadata: { name: s.name, labels },
         spec: {
-          secretName: s.tls.secretName,
-          dnsNames: [...s.hosts],
-          issuerRef: { group: 'cert-manager.io', kind: s.tls.issuer.kind, name: s.tls.issuer.name },
-          // P-256: smaller and faster handshakes than cert-manager's RSA-2048 default.
-          privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256 },
+          forwardingTimeouts: {
+            dialTimeout: ServersTransportSpecForwardingTimeoutsDialTimeout.fromString(seconds(s.connectTimeoutSeconds)),
+            // Time to the response headers. A non-streaming completion sends its headers only
+            // when done, so this is the stream timeout (>= the proxy's request timeout). Once
+            // headers are sent Traefik sets no per-route timeout on the body.
+            responseHeaderTimeout: ServersTransportSpecForwardingTimeoutsResponseHeaderTimeout.fromString(seconds(s.streamIdleTimeoutSeconds)),
+          },
         },
       });
-    }
 
-    this.ingressRoute = new IngressRoute(this, 'Resource', {
-      metadata: { name: s.name, labels },
-      spec: {
-        ...(s.ingressClassName !== undefined ? { ingressClassName: s.ingressClassName } : {}),
-        entryPoints: [s.tls !== undefined ? websecure : web],
-        routes: [route(middlewares)],
-        ...(s.tls !== undefined ? { tls: { secretName: s.tls.secretName } } : {}),
-      },
-    });
+      const middlewares: { name: string }[] = [];
+      if (s.allowSourceRanges.length > 0) {
+        this.allowListMiddleware = new Middleware(this, 'AllowList', {
+          metadata: { name: `${s.name}-allowlist`, labels },
+          // ipAllowList (v3 name of ipWhiteList): requests from elsewhere get 403.
+          spec: { ipAllowList: { sourceRange: [...s.allowSourceRanges] } },
+        });
+        middlewares.push({ name: this.allowListMiddleware.name });
+      }
 
-    if (s.redirectHttpToHttps) {
-      this.redirectMiddleware = new Middleware(this, 'RedirectHttps', {
-        metadata: { name: `${s.name}-redirect-https`, labels },
-        // permanent: 301 for GET, 308 otherwise, so a POST is replayed as a POST.
-        spec: { redirectScheme: { scheme: 'https', permanent: true } },
+      const match = `(${s.hosts.map(h => `Host(\`${h}\`)`).join(' || ')}) && PathPrefix(\`${s.path}\`)`;
+      const route = (mw: { name: string }[]): IngressRouteSpecRoutes => ({
+        kind: IngressRouteSpecRoutesKind.RULE,
+        match,
+        ...(mw.length > 0 ? { middlewares: mw } : {}),
+        services: [{
+          kind: IngressRouteSpecRoutesServicesKind.SERVICE,
+          name: s.serviceName,
+          port: IngressRouteSpecRoutesServicesPort.fromNumber(s.servicePort),
+          // A ServersTransport CRD in the route's namespace is referenced by its name.
+          serversTransport: this.serversTransport.name,
+        }],
       });
-      this.redirectRoute = new IngressRoute(this, 'RedirectRoute', {
-        metadata: { name: `${s.name}-http`, labels },
+
+      if (s.tls?.issuer !== undefined) {
+        this.certificate = new Certificate(this, 'Certificate', {
+          metadata: { name: s.name, labels },
+          spec: {
+            secretName: s.tls.secretName,
+            dnsNames: [...s.hosts],
+            issuerRef: { group: 'cert-manager.io', kind: s.tls.issuer.kind, name: s.tls.issuer.name },
+            // P-256: smaller and faster handshakes than cert-manager's RSA-2048 default.
+            privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256 },
+          },
+        });
+      }
+
+      this.ingressRoute = new IngressRoute(this, 'Resource', {
+        metadata: { name: s.name, labels },
         spec: {
           ...(s.ingressClassName !== undefined ? { ingressClassName: s.ingressClassName } : {}),
-          entryPoints: [web],
-          // The service is never reached: the middleware answers first.
-          routes: [route([{ name: this.redirectMiddleware.name }])],
+          entryPoints: [s.tls !== undefined ? websecure : web],
+          routes: [route(middlewares)],
+          ...(s.tls !== undefined ? { tls: { secretName: s.tls.secretName } } : {}),
         },
       });
+
+      if (s.redirectHttpToHttps) {
+        this.redirectMiddleware = new Middleware(this, 'RedirectHttps', {
+          metadata: { name: `${s.name}-redirect-https`, labels },
+          // permanent: 301 for GET, 308 otherwise, so a POST is replayed as a POST.
+          spec: { redirectScheme: { scheme: 'https', permanent: true } },
+        });
+        this.redirectRoute = new IngressRoute(this, 'RedirectRoute', {
+          metadata: { name: `${s.name}-http`, labels },
+          spec: {
+            ...(s.ingressClassName !== undefined ? { ingressClassName: s.ingressClassName } : {}),
+            entryPoints: [web],
+            // The service is never reached: the middleware answers first.
+            routes: [route([{ name: this.redirectMiddleware.name }])],
+          },
+        });
+      }
+      admitController(proxy, s);
+      claimRoutes(this, s, s.ingressClassName !== undefined ? `Traefik ingress class "${s.ingressClassName}"` : 'Traefik (IngressRoutes without an ingress class)');
+    } catch (e) {
+      throw inStack(e, this);
     }
-    admitController(proxy, s);
-    claimRoutes(this, s, s.ingressClassName !== undefined ? `Traefik ingress class "${s.ingressClassName}"` : 'Traefik (IngressRoutes without an ingress class)');
   }
 
-  public get apiObjects(): readonly ApiObject[] {
+  public get apiObjects(): ApiObject[] {
     return [this.ingressRoute, this.serversTransport,
       ...[this.redirectRoute, this.allowListMiddleware, this.redirectMiddleware, this.certificate].filter((o): o is NonNullable<typeof o> => o !== undefined)];
   }

@@ -1,99 +1,106 @@
 import { Construct } from 'constructs';
-import { EdgeOptions } from '../edge/edge-factory';
-import { LiteLLMConfigError, namesConstructPathInErrors } from '../errors';
+import { Edge } from '../edge/edge-factory';
+import { LiteLLMConfigError, inStack } from '../errors';
 import { ExternalPostgresProps } from '../governance/external-postgres';
-import { PostgresServer, PostgresServerProps } from '../governance/postgres-server';
-import { GitOpsApp, StackApplicationOptions } from '../gitops/gitops-app';
+import { PostgresServer, PostgresServerOptions } from '../governance/postgres-server';
+import { GitOpsApp } from '../gitops/gitops-app';
+import { ModelDeployment } from '../proxy/model';
 import { SecretKeyRef } from '../secret';
-import { LiteLLMStack, LiteLLMStackProps, StackRedisOptions } from '../stack/litellm-stack';
-import { dns1123Label, dns1123Subdomain, list, optionalObject, plainObject } from '../validate';
-
-/** Stack settings a fleet gives every tenant, and a tenant may override. */
-export type FleetStackOptions = Partial<Omit<LiteLLMStackProps, 'namespace' | 'redis' | 'edge' | 'database'>>;
-
-/** An edge option type without `hosts` (each tenant has its own). */
-type WithoutHosts<T> = T extends unknown ? Omit<T, 'hosts'> : never;
-
-/** The one edge every tenant is served through: one Gateway, or one ingress class. */
-export type FleetEdgeOptions = WithoutHosts<EdgeOptions> & {
-  /** Each tenant without `hosts` is served at `<tenant name>.<domain>`. @default none (every tenant gives hosts) */
-  readonly domain?: string;
-};
+import { ApplicationOverrides } from '../stack/argocd-application';
+import { LiteLLMStack, LiteLLMStackOptions, LiteLLMStackProps } from '../stack/litellm-stack';
+import { boolean, didYouMean, dns1123Label, dns1123Subdomain, list, optionalObject, plainObject } from '../validate';
 
 /** The PostgreSQL server every tenant has a database on. */
 export interface FleetDatabaseOptions {
   /**
-   * The shared server: its props (the fleet declares a database per tenant on
-   * it, each with an equal share of `maxConnections` unless the tenant gives
-   * one), or a {@link PostgresServer} (e.g. shared with stacks outside the
-   * fleet), which must list every tenant's database.
+   * The shared server, declared elsewhere (e.g. shared with stacks outside the
+   * fleet): it must list every tenant's database. Give this or `serverOptions`.
+   * @default none
    */
-  readonly server: PostgresServer | Omit<PostgresServerProps, 'databases'>;
+  readonly server?: PostgresServer;
+  /**
+   * The shared server's settings: the fleet declares it with a database per
+   * tenant, each with an equal share of `maxConnections` unless the tenant
+   * gives one. Give this or `server`.
+   * @default none
+   */
+  readonly serverOptions?: PostgresServerOptions;
   /**
    * Each tenant's connection URL, from a Secret of this name in the tenant's
    * own namespace (so one reference serves every tenant).
-   * @default { name: 'litellm-database', key: 'url' } unless username/password are given
+   * @default { name: 'litellm-database', key: 'url' } unless a username is given
    */
   readonly url?: SecretKeyRef;
-  /** Each tenant's user (or a Secret key in its namespace), to connect in parts through the server's host. @default none */
-  readonly username?: string | SecretKeyRef;
+  /** Each tenant's user, as plain text, to connect in parts through the server's host. @default none */
+  readonly username?: string;
+  /** Each tenant's user, from a Secret key in its namespace, to connect in parts. @default none */
+  readonly usernameSecret?: SecretKeyRef;
   /** Each tenant's password, a Secret key in its namespace, to connect in parts. @default none */
   readonly password?: SecretKeyRef;
 }
 
 /** A tenant's database on the fleet's server. */
 export interface FleetTenantDatabase {
+  /** Give the tenant a database; `false` for none (then the fleet's `governance` and `access`, which need one, do not apply to it). @default true */
+  readonly enabled?: boolean;
   /** The database's name on the server. @default the tenant's name with `-` as `_` (`team-a` → `team_a`) */
   readonly name?: string;
   /** Its share of the server's connections. @default an equal share of what the explicit shares leave */
   readonly maxConnections?: number;
   /** Its own URL Secret (in its namespace). @default the fleet's */
   readonly url?: SecretKeyRef;
-  /** Its own user. @default the fleet's */
-  readonly username?: string | SecretKeyRef;
+  /** Its own user, as plain text. @default the fleet's */
+  readonly username?: string;
+  /** Its own user, from a Secret key. @default the fleet's */
+  readonly usernameSecret?: SecretKeyRef;
   /** Its own password Secret. @default the fleet's */
   readonly password?: SecretKeyRef;
   /** Run the migration Job (false when another stack migrates the same database). @default true */
   readonly migrations?: boolean;
 }
 
-/** One tenant: a LiteLLMStack of its own, in a namespace of its own. */
-export interface FleetTenant extends FleetStackOptions {
+/** One tenant: a LiteLLMStack of its own, in a namespace of its own. Unset fields take the fleet's. */
+export interface FleetTenant extends LiteLLMStackOptions {
   /** The tenant's name: its stack's id, and the default of its namespace, database and host. A DNS label. */
   readonly name: string;
   /** The stack's namespace. @default `<namespacePrefix><name>` */
   readonly namespace?: string;
-  /** Host names clients use. @default [`<name>.<edge.domain>`] */
-  readonly hosts?: readonly string[];
-  /** Its own Redis instead of the fleet's. @default the fleet's */
-  readonly redis?: StackRedisOptions;
-  /**
-   * Its database on the fleet's server, or false for none (then the fleet's
-   * `governance`, which needs a database, does not apply to it).
-   * @default a database named after the tenant, when the fleet has a database
-   */
-  readonly database?: FleetTenantDatabase | false;
+  /** Host names clients use. @default [`<name>.<domain>`] */
+  readonly hosts?: string[];
+  /** Its model deployments. @default the fleet's */
+  readonly models?: ModelDeployment[];
+  /** Its master key Secret (in its namespace). @default the fleet's */
+  readonly masterKey?: SecretKeyRef;
+  /** Its salt key Secret. @default the fleet's */
+  readonly saltKey?: SecretKeyRef;
+  /** Its database on the fleet's server. @default a database named after the tenant, when the fleet has a database */
+  readonly database?: FleetTenantDatabase;
   /** What its Argo CD Application does differently (with a {@link GitOpsApp}), e.g. its project. @default the App's */
-  readonly argoCd?: StackApplicationOptions;
+  readonly argoCd?: ApplicationOverrides;
 }
 
-export interface LiteLLMFleetProps extends FleetStackOptions {
+/** Props of {@link LiteLLMFleet}. */
+export interface LiteLLMFleetProps extends LiteLLMStackOptions {
   /** The tenants, at least one; each gets a LiteLLMStack. */
-  readonly tenants: readonly FleetTenant[];
+  readonly tenants: FleetTenant[];
   /** Prefix of each tenant's namespace. @default '' (the namespace is the tenant's name) */
   readonly namespacePrefix?: string;
-  /**
-   * Redis for every tenant: `external` is one Redis they share (each keeps its
-   * keys under its own prefix, `<namespace>/<name>`), `password` an in-cluster
-   * Redis per tenant (the password Secret in each namespace).
-   * @default as the preset says (production: an in-cluster Redis per tenant, which needs `password`)
-   */
-  readonly redis?: StackRedisOptions;
+  /** Model deployments of every tenant that gives none. @default none (every tenant gives its own) */
+  readonly models?: ModelDeployment[];
+  /** The master key Secret, by name and key in each tenant's namespace. @default none (every tenant gives its own) */
+  readonly masterKey?: SecretKeyRef;
+  /** The salt key Secret, by name and key in each tenant's namespace. @default none */
+  readonly saltKey?: SecretKeyRef;
   /** A database per tenant on one shared PostgreSQL server. @default none */
   readonly database?: FleetDatabaseOptions;
   /** One Gateway or ingress class for every tenant, a host each. @default none */
-  readonly edge?: FleetEdgeOptions;
+  readonly edge?: Edge;
+  /** Each tenant without `hosts` is served at `<tenant name>.<domain>`. @default none (every tenant gives hosts) */
+  readonly domain?: string;
 }
+
+/** Settings a tenant merges one level deep with the fleet's instead of replacing them. */
+const MERGED = ['proxy', 'governance', 'alerts', 'dashboard', 'metrics'] as const;
 
 /**
  * Many tenant gateways on shared platform parts: one LiteLLMStack per tenant
@@ -102,12 +109,12 @@ export interface LiteLLMFleetProps extends FleetStackOptions {
  * and one Gateway or ingress class. The fleet emits nothing itself; its stacks
  * do, and the App-wide checks hold for them as for any stacks. Every tenant is
  * declared at once: the server's connections are divided among them when the
- * fleet is built.
+ * fleet is built. A mistake in a fleet-wide setting is reported against the
+ * fleet, in a tenant's own setting against the tenant's stack.
  */
-@namesConstructPathInErrors
 export class LiteLLMFleet extends Construct {
   /** The stacks, in tenant order. */
-  public readonly stacks: readonly LiteLLMStack[];
+  public readonly stacks: LiteLLMStack[];
   /** The shared server, when the fleet has a database. */
   public readonly server?: PostgresServer;
 
@@ -115,111 +122,143 @@ export class LiteLLMFleet extends Construct {
 
   constructor(scope: Construct, id: string, props: LiteLLMFleetProps) {
     super(scope, id);
-    if (typeof props !== 'object' || props === null) {
-      throw new LiteLLMConfigError(id, props, 'LiteLLMFleet needs props with tenants');
-    }
-    const tenants = list('tenants', props.tenants, true);
-    if (tenants.length === 0) throw new LiteLLMConfigError('tenants', props.tenants, 'must list at least one tenant');
-    for (const key of ['redis', 'database', 'edge'] as const) optionalObject(key, props[key]);
-    const prefix = props.namespacePrefix ?? '';
-    if (typeof prefix !== 'string' || !/^([a-z0-9][-a-z0-9]*)?$/.test(prefix)) {
-      throw new LiteLLMConfigError('namespacePrefix', prefix, 'must be empty or start a DNS label: lower-case letters, digits and \'-\', e.g. "llm-"');
-    }
-    const seen = new Set<string>();
-    tenants.forEach((t, i) => {
-      dns1123Label(`tenants[${i}].name`, t.name);
-      if (seen.has(t.name)) throw new LiteLLMConfigError(`tenants[${i}].name`, t.name, 'tenant names must be unique; this one appears more than once');
-      seen.add(t.name);
-      if (t.database !== undefined && t.database !== false) plainObject(`tenants[${i}].database`, t.database);
-    });
+    try {
+      if (typeof props !== 'object' || props === null) {
+        throw new LiteLLMConfigError(id, props, 'LiteLLMFleet needs props with tenants');
+      }
+      const tenants = list('tenants', props.tenants, true);
+      if (tenants.length === 0) throw new LiteLLMConfigError('tenants', props.tenants, 'must list at least one tenant');
+      for (const key of ['redis', 'database'] as const) optionalObject(key, props[key]);
+      if (props.edge !== undefined && !(props.edge instanceof Edge)) {
+        throw new LiteLLMConfigError('edge', props.edge, 'must be Edge.ingressNginx(), Edge.nginxInc(), Edge.traefik() or Edge.gatewayApi() with its options');
+      }
+      const prefix = props.namespacePrefix ?? '';
+      if (typeof prefix !== 'string' || !/^([a-z0-9][-a-z0-9]*)?$/.test(prefix)) {
+        throw new LiteLLMConfigError('namespacePrefix', prefix, 'must be empty or start a DNS label: lower-case letters, digits and \'-\', e.g. "llm-"');
+      }
+      const seen = new Set<string>();
+      tenants.forEach((t, i) => {
+        dns1123Label(`tenants[${i}].name`, t.name);
+        if (seen.has(t.name)) throw new LiteLLMConfigError(`tenants[${i}].name`, t.name, 'tenant names must be unique; this one appears more than once');
+        seen.add(t.name);
+        if (t.database !== undefined) plainObject(`tenants[${i}].database`, t.database);
+        if (t.hosts !== undefined && props.edge === undefined) {
+          throw new LiteLLMConfigError(`tenants[${i}].hosts`, t.hosts, 'hosts are served through the fleet\'s edge: give the fleet an edge (a Gateway or an ingress class)');
+        }
+        if (t.hosts === undefined && props.edge !== undefined && props.domain === undefined) {
+          throw new LiteLLMConfigError(`tenants[${i}].hosts`, undefined, 'give the tenant its hosts, or the fleet a domain (the tenant is then served at <name>.<domain>)');
+        }
+      });
+      if (props.domain !== undefined) dns1123Subdomain('domain', props.domain);
+      if (props.domain !== undefined && props.edge === undefined) {
+        throw new LiteLLMConfigError('domain', props.domain, 'names the tenants\' hosts on the fleet\'s edge: give `edge` too, or leave domain unset');
+      }
 
-    const { tenants: _t, namespacePrefix: _p, redis, database, edge, ...defaults } = props;
-    this.server = database !== undefined ? this.serverOf(database, tenants) : undefined;
-    const { domain, ...edgeOptions } = (edge ?? {}) as FleetEdgeOptions;
-    if (domain !== undefined) dns1123Subdomain('edge.domain', domain);
-    if ((edgeOptions as { hosts?: unknown }).hosts !== undefined) {
-      throw new LiteLLMConfigError('edge.hosts', (edgeOptions as { hosts?: unknown }).hosts,
-        'hosts are per tenant (tenants[i].hosts, or edge.domain for <name>.<domain>): one host on one Gateway or class serves one tenant');
-    }
+      const { tenants: _t, namespacePrefix: _p, database, edge, domain, ...defaults } = props;
+      this.server = database !== undefined ? this.serverOf(database, tenants) : undefined;
 
-    this.stacks = tenants.map((tenant, i) => {
-      const { name, namespace, hosts, redis: ownRedis, database: ownDatabase, argoCd, ...own } = tenant;
-      const stackProps: LiteLLMStackProps = {
-        ...defaults,
-        ...own,
-        // One level deeper for the two objects tenants most often adjust a part of.
-        proxy: defaults.proxy !== undefined || own.proxy !== undefined ? { ...defaults.proxy, ...own.proxy } : undefined,
-        // Governance lives in the database: a tenant without one takes none of the fleet's.
-        governance: ownDatabase === false ? own.governance
-          : defaults.governance !== undefined || own.governance !== undefined ? { ...defaults.governance, ...own.governance } : undefined,
-        namespace: namespace ?? `${prefix}${name}`,
-        redis: ownRedis ?? redis,
-        edge: edge !== undefined ? { ...edgeOptions, hosts: this.hostsOf(i, tenant, domain) } as EdgeOptions : this.noHosts(i, hosts),
-        database: this.server !== undefined && database !== undefined && ownDatabase !== false
-          ? { external: tenantDatabase(this.server, database, tenant), migrations: ownDatabase?.migrations }
-          : undefined,
-      } as LiteLLMStackProps;
-      const stack = new LiteLLMStack(this, name, stackProps);
-      if (argoCd !== undefined) GitOpsApp.configureApplication(stack, argoCd);
-      this.byName.set(name, stack);
-      return stack;
-    });
+      this.stacks = tenants.map((tenant, i) => {
+        const { name, namespace, hosts, database: ownDatabase, argoCd, ...own } = tenant;
+        const hasDatabase = this.server !== undefined && database !== undefined && ownDatabase?.enabled !== false;
+        const merged: Record<string, unknown> = {};
+        for (const key of MERGED) {
+          const a = defaults[key] as object | undefined;
+          const b = own[key] as object | undefined;
+          if (a !== undefined || b !== undefined) merged[key] = { ...a, ...b };
+        }
+        const stackProps = {
+          ...defaults,
+          ...own,
+          ...merged,
+          // Governance lives in the database: a tenant without one takes none of the fleet's.
+          ...(hasDatabase ? {} : { governance: own.governance, access: own.access }),
+          namespace: namespace ?? `${prefix}${name}`,
+          edge,
+          hosts: edge !== undefined ? hosts ?? [`${name}.${domain}`] : undefined,
+          database: hasDatabase
+            ? { external: tenantDatabase(this.server!, database!, tenant), migrations: ownDatabase?.migrations }
+            : undefined,
+        } as LiteLLMStackProps;
+        const stack = this.buildTenant(i, tenant, stackProps);
+        if (argoCd !== undefined) GitOpsApp.configureApplication(stack, argoCd);
+        this.byName.set(name, stack);
+        return stack;
+      });
+    } catch (e) {
+      throw inStack(e, this);
+    }
   }
 
   /** The stack of the tenant called `name`. */
   public stack(name: string): LiteLLMStack {
     const stack = this.byName.get(name);
     if (stack === undefined) {
-      throw new LiteLLMConfigError('name', name, `is not a tenant of this fleet (its tenants: ${[...this.byName.keys()].join(', ')})`);
+      const names = [...this.byName.keys()];
+      throw new LiteLLMConfigError('name', name, `is not a tenant of this fleet (its tenants: ${names.join(', ')})${didYouMean(name, names)}`, this.node.path);
     }
     return stack;
   }
 
-  /** The shared server: the one given, or one declared from its props with a database per tenant. */
+  /**
+   * Builds one tenant's stack. An error in a setting the tenant took from the
+   * fleet is the fleet's to fix: it names the fleet and the fleet's prop.
+   */
+  private buildTenant(index: number, tenant: FleetTenant, props: LiteLLMStackProps): LiteLLMStack {
+    try {
+      return new LiteLLMStack(this, tenant.name, props);
+    } catch (e) {
+      if (!(e instanceof LiteLLMConfigError)) throw e;
+      const root = /^[A-Za-z]+/.exec(e.prop)?.[0] ?? '';
+      const second = /^[A-Za-z]+\.([A-Za-z]+)/.exec(e.prop)?.[1];
+      const own = tenant as unknown as Record<string, unknown>;
+      const tenantGave = own[root] !== undefined
+        && (!(MERGED as readonly string[]).includes(root) || second === undefined || (own[root] as Record<string, unknown>)[second] !== undefined);
+      const tenantOwned = tenantGave || ['namespace', 'hosts'].includes(root) || (root === 'database' && tenant.database !== undefined);
+      if (tenantOwned) throw e;
+      throw e.at(this.node.path, ` (found building tenant "${tenant.name}", tenants[${index}], which takes it from the fleet)`);
+    }
+  }
+
+  /** The shared server: the one given, or one declared from its options with a database per tenant. */
   private serverOf(options: FleetDatabaseOptions, tenants: readonly FleetTenant[]): PostgresServer {
-    plainObject('database.server', options.server);
-    if (options.server instanceof PostgresServer) {
+    if ((options.server === undefined) === (options.serverOptions === undefined)) {
+      throw new LiteLLMConfigError('database', Object.keys(options).join(', ') || '{}', 'give exactly one of database.server (a PostgresServer) or database.serverOptions');
+    }
+    if (options.server !== undefined) {
+      if (!(options.server instanceof PostgresServer)) throw new LiteLLMConfigError('database.server', options.server, 'must be a PostgresServer');
       tenants.forEach((t, i) => {
-        if (t.database !== false && t.database?.maxConnections !== undefined) {
+        if (t.database?.maxConnections !== undefined) {
           throw new LiteLLMConfigError(`tenants[${i}].database.maxConnections`, t.database.maxConnections,
-            `the shares of a given PostgresServer ("${options.server.name}") are set in its databases: give it there, or pass the server's props instead`);
+            `the shares of a given PostgresServer ("${options.server!.name}") are set in its databases: give it there, or pass database.serverOptions instead`);
         }
       });
       return options.server;
     }
+    plainObject('database.serverOptions', options.serverOptions);
     const databases = tenants
-      .filter(t => t.database !== false)
-      .map(t => ({ name: databaseName(t), maxConnections: t.database === false ? undefined : t.database?.maxConnections }));
-    return new PostgresServer({ ...options.server, databases });
-  }
-
-  private hostsOf(i: number, tenant: FleetTenant, domain: string | undefined): readonly string[] {
-    if (tenant.hosts !== undefined) return tenant.hosts;
-    if (domain === undefined) {
-      throw new LiteLLMConfigError(`tenants[${i}].hosts`, undefined, 'give the tenant its hosts, or the fleet an edge.domain (the tenant is then served at <name>.<domain>)');
+      .filter(t => t.database?.enabled === undefined || boolean('database.enabled', t.database.enabled))
+      .map(t => ({ name: databaseName(t), maxConnections: t.database?.maxConnections }));
+    try {
+      return new PostgresServer({ ...options.serverOptions!, databases });
+    } catch (e) {
+      // The server's own props are written under database.serverOptions here.
+      throw e instanceof LiteLLMConfigError ? e.withProp(e.prop.replace(/^server\./, 'database.serverOptions.')) : e;
     }
-    return [`${tenant.name}.${domain}`];
-  }
-
-  private noHosts(i: number, hosts: readonly string[] | undefined): undefined {
-    if (hosts !== undefined) {
-      throw new LiteLLMConfigError(`tenants[${i}].hosts`, hosts, 'hosts are served through the fleet\'s edge: give the fleet an edge (a Gateway or an ingress class)');
-    }
-    return undefined;
   }
 }
 
 /** `team-a` → `team_a`: an identifier PostgreSQL takes unquoted. */
 function databaseName(tenant: FleetTenant): string {
-  return (tenant.database !== false ? tenant.database?.name : undefined) ?? tenant.name.replace(/-/g, '_');
+  return tenant.database?.name ?? tenant.name.replace(/-/g, '_');
 }
 
 /** The tenant's ExternalPostgres props: its database on the server, with its own credentials or the fleet's. */
 function tenantDatabase(server: PostgresServer, fleet: FleetDatabaseOptions, tenant: FleetTenant): ExternalPostgresProps {
-  const own = tenant.database === false ? undefined : tenant.database;
-  const username = own?.username ?? fleet.username;
+  const own = tenant.database;
+  const username = own?.username ?? (own?.usernameSecret === undefined ? fleet.username : undefined);
+  const usernameSecret = own?.usernameSecret ?? (own?.username === undefined ? fleet.usernameSecret : undefined);
   const password = own?.password ?? fleet.password;
-  const inParts = own?.url === undefined && (username !== undefined || password !== undefined);
+  const inParts = own?.url === undefined && (username !== undefined || usernameSecret !== undefined || password !== undefined);
   const url = own?.url ?? fleet.url ?? (inParts ? undefined : { name: 'litellm-database', key: 'url' });
-  return { server, database: databaseName(tenant), ...(inParts ? { username, password } : { url }) };
+  return { server, database: databaseName(tenant), ...(inParts ? { username, usernameSecret, password } : { url }) };
 }

@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ApiObject, App, AppProps, Chart, Yaml } from 'cdk8s';
+import { ApiObject, App, Chart, Yaml } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { LiteLLMConfigError } from '../errors';
 import { boolean, dns1123Label, nonEmptyString } from '../validate';
-import { LiteLLMApplication, LiteLLMApplicationProps } from '../stack/argocd-application';
+import { ApplicationOverrides, LiteLLMApplication } from '../stack/argocd-application';
 import { LiteLLMStack } from '../stack/litellm-stack';
 
 /** Argo CD Applications for every folder of the output. */
@@ -27,10 +27,12 @@ export interface GitOpsArgoCdOptions {
   readonly automated?: boolean;
 }
 
-/** What one stack's Application may set differently from the App's {@link GitOpsArgoCdOptions}. */
-export type StackApplicationOptions = Pick<LiteLLMApplicationProps, 'project' | 'targetRevision' | 'automated'>;
-
-export interface GitOpsAppProps extends Omit<AppProps, 'yamlOutputType'> {
+/** Props of {@link GitOpsApp}. */
+export interface GitOpsAppProps {
+  /** Where `synth` writes the output. @default CDK8S_OUTDIR if set, else 'dist' (cdk8s's App default) */
+  readonly outdir?: string;
+  /** Extension of every file. @default '.k8s.yaml' */
+  readonly outputFileExtension?: string;
   /** Generate an Argo CD Application for every stack folder (and every other folder whose chart has a namespace). @default none */
   readonly argoCd?: GitOpsArgoCdOptions;
 }
@@ -39,16 +41,17 @@ export interface GitOpsAppProps extends Omit<AppProps, 'yamlOutputType'> {
 export interface GitOpsFolder {
   /** Folder name: a stack's namespace, or the chart's path joined with `-`. */
   readonly name: string;
+  /** The chart whose objects it holds. */
   readonly chart: Chart;
-  /** Where its objects deploy: the stack's (or chart's) namespace. */
+  /** Where its objects deploy: the stack's (or chart's) namespace. @default none (the Applications folder) */
   readonly namespace?: string;
   /** Whether the chart is a LiteLLMStack. */
   readonly stack: boolean;
   /** The objects whose nearest chart is `chart`. */
-  readonly objects: readonly ApiObject[];
+  readonly objects: ApiObject[];
 }
 
-const applicationOptions = new WeakMap<Chart, StackApplicationOptions>();
+const applicationOptions = new WeakMap<Chart, ApplicationOverrides>();
 
 /**
  * An App that writes GitOps output for a fleet: one folder per stack, named
@@ -64,7 +67,7 @@ const applicationOptions = new WeakMap<Chart, StackApplicationOptions>();
  */
 export class GitOpsApp extends App {
   /** Sets what one stack's (or chart's) generated Application does differently, e.g. its Argo CD project. */
-  public static configureApplication(chart: Chart, options: StackApplicationOptions): void {
+  public static configureApplication(chart: Chart, options: ApplicationOverrides): void {
     if (typeof options !== 'object' || options === null) {
       throw new LiteLLMConfigError('argoCd', options, 'must be { project?, targetRevision?, automated? }');
     }
@@ -76,7 +79,7 @@ export class GitOpsApp extends App {
   private applications?: Chart;
 
   constructor(props: GitOpsAppProps = {}) {
-    super(props);
+    super({ outdir: props.outdir, outputFileExtension: props.outputFileExtension });
     if (props.argoCd !== undefined) {
       if (typeof props.argoCd !== 'object' || props.argoCd === null) {
         throw new LiteLLMConfigError('argoCd', props.argoCd, 'must be { repoURL, path?, folder?, targetRevision?, project?, ... }');
@@ -95,10 +98,10 @@ export class GitOpsApp extends App {
   }
 
   /** Every file of the output (relative path → YAML), after validating the App once. */
-  public synthFiles(): Map<string, string> {
+  public synthFiles(): { [path: string]: string } {
     const folders = this.folders();
     validateApp(this);
-    const files = new Map<string, string>();
+    const files: { [path: string]: string } = {};
     for (const folder of folders) {
       const kinds = new Map<string, ApiObject>();
       for (const obj of folder.objects) {
@@ -111,7 +114,7 @@ export class GitOpsApp extends App {
             folder.chart.node.path);
         }
         kinds.set(base, obj);
-        files.set(`${folder.name}/${base}${this.outputFileExtension}`, Yaml.stringify(obj.toJson()));
+        files[`${folder.name}/${base}${this.outputFileExtension}`] = Yaml.stringify(obj.toJson());
       }
     }
     return files;
@@ -121,7 +124,7 @@ export class GitOpsApp extends App {
   public synth(): void {
     const files = this.synthFiles();
     const made = new Set<string>();
-    for (const [file, text] of files) {
+    for (const [file, text] of Object.entries(files)) {
       const dir = path.join(this.outdir, path.dirname(file));
       if (!made.has(dir)) {
         fs.mkdirSync(dir, { recursive: true });

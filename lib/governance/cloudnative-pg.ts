@@ -3,15 +3,15 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Cluster, ClusterSpecPrimaryUpdateStrategy, ClusterSpecResourcesLimits, ClusterSpecResourcesRequests } from '../../imports/postgresql.cnpg.io';
 import { DatabaseIdentity, chartNamespace, networkAddress } from '../app-checks';
-import { LiteLLMConfigError } from '../errors';
+import { LiteLLMConfigError, inStack } from '../errors';
 import { standardLabels } from '../labels';
 import { EgressRule, NetworkPeer, renderPeer, renderPorts, validatePeer } from '../network';
 import { parseImage } from '../image';
 import { formatCpu, formatMemory, parseCpuMillis, parseMemoryBytes } from '../quantity';
 import { dns1035Label, dns1123Label, dns1123Subdomain, integer, nonEmptyString } from '../validate';
-import { ARGO_SYNC_WAVE, SYNC_WAVES } from '../argocd';
+import { ARGO_SYNC_WAVE, SyncWave } from '../argocd';
 import type { LiteLLMProxy } from '../proxy/litellm-proxy';
-import { DatabaseCredentials, IDatabaseEndpoint } from './database-endpoint';
+import { DatabaseConnection, IDatabaseEndpoint } from './database-endpoint';
 import { bindDatabase } from './database-wiring';
 
 /**
@@ -56,7 +56,7 @@ export interface CloudNativePgDatabaseProps {
    */
   readonly reservedConnections?: number;
   /** Further PostgreSQL parameters (`postgresql.parameters`); `max_connections` has its own prop. @default none */
-  readonly parameters?: Record<string, string>;
+  readonly parameters?: { [key: string]: string };
   /** Database created at bootstrap. @default 'litellm' */
   readonly database?: string;
   /** Owner of that database (the app user in `<name>-app`). @default 'litellm' */
@@ -77,13 +77,13 @@ export class CloudNativePgDatabase extends Construct implements IDatabaseEndpoin
   public readonly cluster: Cluster;
   public readonly networkPolicy: k8s.KubeNetworkPolicy;
   public readonly name: string;
-  public readonly credentials: DatabaseCredentials;
+  public readonly credentials: DatabaseConnection;
   public readonly port = POSTGRES_PORT;
   public readonly maxConnections: number;
   public readonly egress: EgressRule;
   public readonly deployedWithChart = true;
   /** Labels of the instance pods. */
-  public readonly podSelector: Record<string, string>;
+  public readonly podSelector: { [key: string]: string };
   /** The database created at bootstrap. */
   public readonly databaseName: string;
 
@@ -91,79 +91,83 @@ export class CloudNativePgDatabase extends Construct implements IDatabaseEndpoin
 
   constructor(scope: Construct, id: string, props: CloudNativePgDatabaseProps = {}) {
     super(scope, id);
-    // CNPG's webhook wants a DNS-1035 label: the Cluster's name becomes its Services' names.
-    this.name = dns1035Label('name', props.name ?? id.toLowerCase(), CNPG_NAME_MAX);
-    const instances = integer('instances', props.instances ?? 2, 1, 9);
-    const image = parseImage('image', props.image ?? DEFAULT_CNPG_IMAGE, { example: DEFAULT_CNPG_IMAGE });
-    const tag = image.tag ?? '';
-    if (image.digest === undefined && !/^\d+(\.\d+)*([._-].*)?$/.test(tag)) {
-      throw new LiteLLMConfigError('image', props.image, 'CloudNativePG reads the PostgreSQL major version from the tag: it must start with it, e.g. "18.4-system-trixie"');
-    }
-    const storageSize = formatMemory(parseMemoryBytes('storageSize', props.storageSize ?? '10Gi'));
-    const cpu = formatCpu(parseCpuMillis('cpu', props.cpu ?? '500m'));
-    const memory = formatMemory(parseMemoryBytes('memory', props.memory ?? '1Gi'));
-    const maxConnections = integer('maxConnections', props.maxConnections ?? 100, 10, 10000);
-    const reserved = integer('reservedConnections', props.reservedConnections ?? 10, 3);
-    if (reserved >= maxConnections) {
-      throw new LiteLLMConfigError('reservedConnections', reserved, `must be less than maxConnections (${maxConnections}) so LiteLLM has connections left`);
-    }
-    this.maxConnections = maxConnections - reserved;
-    const parameters = { ...(props.parameters ?? {}) };
-    for (const [k, v] of Object.entries(parameters)) {
-      if (k === 'max_connections') throw new LiteLLMConfigError('parameters.max_connections', v, 'use the maxConnections prop: the connection budget is checked against it');
-      if (typeof v !== 'string') throw new LiteLLMConfigError(`parameters.${k}`, v, 'PostgreSQL parameters are strings, e.g. "256MB"');
-    }
-    const database = nonEmptyString('database', props.database ?? 'litellm');
-    this.databaseName = database;
-    const owner = nonEmptyString('owner', props.owner ?? 'litellm');
-    const operatorNamespace = dns1123Label('operatorNamespace', props.operatorNamespace ?? 'cnpg-system');
+    try {
+      // CNPG's webhook wants a DNS-1035 label: the Cluster's name becomes its Services' names.
+      this.name = dns1035Label('name', props.name ?? id.toLowerCase(), CNPG_NAME_MAX);
+      const instances = integer('instances', props.instances ?? 2, 1, 9);
+      const image = parseImage('image', props.image ?? DEFAULT_CNPG_IMAGE, { example: DEFAULT_CNPG_IMAGE });
+      const tag = image.tag ?? '';
+      if (image.digest === undefined && !/^\d+(\.\d+)*([._-].*)?$/.test(tag)) {
+        throw new LiteLLMConfigError('image', props.image, 'CloudNativePG reads the PostgreSQL major version from the tag: it must start with it, e.g. "18.4-system-trixie"');
+      }
+      const storageSize = formatMemory(parseMemoryBytes('storageSize', props.storageSize ?? '10Gi'));
+      const cpu = formatCpu(parseCpuMillis('cpu', props.cpu ?? '500m'));
+      const memory = formatMemory(parseMemoryBytes('memory', props.memory ?? '1Gi'));
+      const maxConnections = integer('maxConnections', props.maxConnections ?? 100, 10, 10000);
+      const reserved = integer('reservedConnections', props.reservedConnections ?? 10, 3);
+      if (reserved >= maxConnections) {
+        throw new LiteLLMConfigError('reservedConnections', reserved, `must be less than maxConnections (${maxConnections}) so LiteLLM has connections left`);
+      }
+      this.maxConnections = maxConnections - reserved;
+      const parameters = { ...(props.parameters ?? {}) };
+      for (const [k, v] of Object.entries(parameters)) {
+        if (k === 'max_connections') throw new LiteLLMConfigError('parameters.max_connections', v, 'use the maxConnections prop: the connection budget is checked against it');
+        if (typeof v !== 'string') throw new LiteLLMConfigError(`parameters.${k}`, v, 'PostgreSQL parameters are strings, e.g. "256MB"');
+      }
+      const database = nonEmptyString('database', props.database ?? 'litellm');
+      this.databaseName = database;
+      const owner = nonEmptyString('owner', props.owner ?? 'litellm');
+      const operatorNamespace = dns1123Label('operatorNamespace', props.operatorNamespace ?? 'cnpg-system');
 
-    this.podSelector = { [CLUSTER_LABEL]: this.name };
-    // CNPG names the app Secret `<cluster>-app` and writes `uri` as postgresql://user:pass@<cluster>-rw.<ns>:5432/<db>
-    // (pkg/specs/secrets.go @ v1.30.0).
-    this.credentials = { kind: 'url', url: { name: `${this.name}-app`, key: 'uri' } };
-    this.egress = { peers: [{ podLabels: this.podSelector }], ports: [POSTGRES_PORT], reason: `PostgreSQL (CloudNativePG cluster ${this.name})` };
+      this.podSelector = { [CLUSTER_LABEL]: this.name };
+      // CNPG names the app Secret `<cluster>-app` and writes `uri` as postgresql://user:pass@<cluster>-rw.<ns>:5432/<db>
+      // (pkg/specs/secrets.go @ v1.30.0).
+      this.credentials = DatabaseConnection.fromUrl({ name: `${this.name}-app`, key: 'uri' });
+      this.egress = { peers: [{ podLabels: this.podSelector }], ports: [POSTGRES_PORT], reason: `PostgreSQL (CloudNativePG cluster ${this.name})` };
 
-    const labels = standardLabels(this.name, 'database');
-    const annotations = { [ARGO_SYNC_WAVE]: String(SYNC_WAVES.state) };
+      const labels = standardLabels(this.name, 'database');
+      const annotations = { [ARGO_SYNC_WAVE]: String(SyncWave.STATE) };
 
-    this.cluster = new Cluster(this, 'Resource', {
-      metadata: { name: this.name, labels, annotations },
-      spec: {
-        instances,
-        imageName: image.reference,
-        // The operator switches over to an updated standby itself (the CNPG default, stated so it is visible).
-        primaryUpdateStrategy: ClusterSpecPrimaryUpdateStrategy.UNSUPERVISED,
-        enableSuperuserAccess: false,
-        postgresql: { parameters: { ...parameters, max_connections: String(maxConnections) } },
-        bootstrap: { initdb: { database, owner } },
-        storage: { size: storageSize, ...(props.storageClass !== undefined ? { storageClass: dns1123Subdomain('storageClass', props.storageClass) } : {}) },
-        resources: {
-          requests: { cpu: ClusterSpecResourcesRequests.fromString(cpu), memory: ClusterSpecResourcesRequests.fromString(memory) },
-          limits: { cpu: ClusterSpecResourcesLimits.fromString(cpu), memory: ClusterSpecResourcesLimits.fromString(memory) },
+      this.cluster = new Cluster(this, 'Resource', {
+        metadata: { name: this.name, labels, annotations },
+        spec: {
+          instances,
+          imageName: image.reference,
+          // The operator switches over to an updated standby itself (the CNPG default, stated so it is visible).
+          primaryUpdateStrategy: ClusterSpecPrimaryUpdateStrategy.UNSUPERVISED,
+          enableSuperuserAccess: false,
+          postgresql: { parameters: { ...parameters, max_connections: String(maxConnections) } },
+          bootstrap: { initdb: { database, owner } },
+          storage: { size: storageSize, ...(props.storageClass !== undefined ? { storageClass: dns1123Subdomain('storageClass', props.storageClass) } : {}) },
+          resources: {
+            requests: { cpu: ClusterSpecResourcesRequests.fromString(cpu), memory: ClusterSpecResourcesRequests.fromString(memory) },
+            limits: { cpu: ClusterSpecResourcesLimits.fromString(cpu), memory: ClusterSpecResourcesLimits.fromString(memory) },
+          },
         },
-      },
-    });
+      });
 
-    const operator: NetworkPeer = { namespace: operatorNamespace, podLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' } };
-    const self: NetworkPeer = { podLabels: this.podSelector };
-    this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
-      metadata: { name: `${this.name}-postgres`, labels, annotations },
-      spec: {
-        podSelector: { matchLabels: this.podSelector },
-        // Ingress only: the instance manager must reach the Kubernetes API, whose address a policy cannot name portably.
-        policyTypes: ['Ingress'],
-        ingress: Lazy.any({
-          produce: () => [
-            // CNPG docs (networking.md): the operator reaches every instance on 8000 (status) and 5432.
-            { from: [renderPeer(operator)], ports: renderPorts('ports', [INSTANCE_MANAGER_PORT, POSTGRES_PORT]) },
-            // Instances replicate from each other.
-            { from: [renderPeer(self)], ports: renderPorts('ports', [INSTANCE_MANAGER_PORT, POSTGRES_PORT]) },
-            ...(this.clients.length > 0 ? [{ from: this.clients.map(renderPeer), ports: renderPorts('ports', [POSTGRES_PORT]) }] : []),
-          ],
-        }),
-      },
-    });
+      const operator: NetworkPeer = { namespace: operatorNamespace, podLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' } };
+      const self: NetworkPeer = { podLabels: this.podSelector };
+      this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+        metadata: { name: `${this.name}-postgres`, labels, annotations },
+        spec: {
+          podSelector: { matchLabels: this.podSelector },
+          // Ingress only: the instance manager must reach the Kubernetes API, whose address a policy cannot name portably.
+          policyTypes: ['Ingress'],
+          ingress: Lazy.any({
+            produce: () => [
+              // CNPG docs (networking.md): the operator reaches every instance on 8000 (status) and 5432.
+              { from: [renderPeer(operator)], ports: renderPorts('ports', [INSTANCE_MANAGER_PORT, POSTGRES_PORT]) },
+              // Instances replicate from each other.
+              { from: [renderPeer(self)], ports: renderPorts('ports', [INSTANCE_MANAGER_PORT, POSTGRES_PORT]) },
+              ...(this.clients.length > 0 ? [{ from: this.clients.map(renderPeer), ports: renderPorts('ports', [POSTGRES_PORT]) }] : []),
+            ],
+          }),
+        },
+      });
+    } catch (e) {
+      throw inStack(e, this);
+    }
   }
 
   /** Wires this database into a proxy (the proxy calls this with its `database` prop). */
@@ -179,7 +183,7 @@ export class CloudNativePgDatabase extends Construct implements IDatabaseEndpoin
   }
 
   /** The cluster's `-rw` Service as the server, and its bootstrap database. */
-  public identityFor(_clientNamespace: string | undefined): DatabaseIdentity {
+  public identityFor(_clientNamespace?: string): DatabaseIdentity {
     const key = networkAddress(`${this.name}-rw`, POSTGRES_PORT, chartNamespace(this));
     const server = { key, label: `CloudNativePG cluster ${this.name} (${key})`, maxConnections: this.maxConnections, declared: false };
     return { server, key: `${key}/${this.databaseName}`, label: `"${this.databaseName}" on ${server.label}` };

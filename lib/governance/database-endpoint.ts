@@ -6,30 +6,77 @@ import { IProxyDatabase } from '../proxy/bindings';
 import { SecretKeyRef, secretKeyRef } from '../secret';
 import { dns1123Subdomain, nonEmptyString, port as checkPort } from '../validate';
 
-/** The whole connection URL (`postgresql://user:pass@host:port/db`) in one Secret key: LiteLLM's `DATABASE_URL`. */
-export interface DatabaseUrlCredentials {
-  readonly kind: 'url';
-  /** The Secret key holding the URL. */
-  readonly url: SecretKeyRef;
+/** How the connection is given. */
+export enum DatabaseConnectionKind {
+  /** The whole URL in one Secret key: LiteLLM's `DATABASE_URL`. */
+  URL = 'url',
+  /** Host, port, database, user and password: LiteLLM builds the URL itself. */
+  PARTS = 'parts',
 }
 
-/**
- * The connection in parts. LiteLLM builds the URL itself from `DATABASE_HOST`
- * (host:port), `DATABASE_USERNAME`, `DATABASE_PASSWORD` and `DATABASE_NAME`,
- * URL-escaping user, password and database name
- * (litellm/proxy/utils.py, construct_database_url_from_env_vars).
- */
-export interface DatabasePartsCredentials {
-  readonly kind: 'parts';
+/** The connection in parts (see {@link DatabaseConnection.fromParts}). */
+export interface DatabaseConnectionParts {
+  /** Host name or IPv4 address, without port or scheme. */
   readonly host: string;
+  /** TCP port. */
   readonly port: number;
+  /** Database name (`DATABASE_NAME`). */
   readonly database: string;
-  /** A plain user name or a Secret key holding it. */
-  readonly username: string | SecretKeyRef;
+  /** User name as plain text; give this or `usernameSecret`. @default none */
+  readonly username?: string;
+  /** User name from a Secret key; give this or `username`. @default none */
+  readonly usernameSecret?: SecretKeyRef;
+  /** Password, from a Secret key. */
   readonly password: SecretKeyRef;
 }
 
-export type DatabaseCredentials = DatabaseUrlCredentials | DatabasePartsCredentials;
+/**
+ * How LiteLLM (the proxy and the migration Job) connects to PostgreSQL: the
+ * whole URL from a Secret key (`DATABASE_URL`), or in parts, from which
+ * LiteLLM builds the URL itself from `DATABASE_HOST` (host:port),
+ * `DATABASE_USERNAME`, `DATABASE_PASSWORD` and `DATABASE_NAME`, URL-escaping
+ * user, password and database name (litellm/proxy/utils.py,
+ * construct_database_url_from_env_vars).
+ */
+export class DatabaseConnection {
+  /** The whole connection URL (`postgresql://user:pass@host:port/db`) in one Secret key. */
+  public static fromUrl(url: SecretKeyRef): DatabaseConnection {
+    return new DatabaseConnection(DatabaseConnectionKind.URL, { url });
+  }
+
+  /** The connection in parts. */
+  public static fromParts(parts: DatabaseConnectionParts): DatabaseConnection {
+    return new DatabaseConnection(DatabaseConnectionKind.PARTS, { ...parts });
+  }
+
+  /** How the connection is given. */
+  public readonly kind: DatabaseConnectionKind;
+  /** The URL's Secret key (URL). */
+  public readonly url?: SecretKeyRef;
+  /** Host (parts). */
+  public readonly host?: string;
+  /** Port (parts). */
+  public readonly port?: number;
+  /** Database name (parts). */
+  public readonly database?: string;
+  /** Plain user name (parts). */
+  public readonly username?: string;
+  /** User name from a Secret (parts). */
+  public readonly usernameSecret?: SecretKeyRef;
+  /** Password from a Secret (parts). */
+  public readonly password?: SecretKeyRef;
+
+  private constructor(kind: DatabaseConnectionKind, fields: Partial<DatabaseConnectionParts> & { url?: SecretKeyRef }) {
+    this.kind = kind;
+    this.url = fields.url;
+    this.host = fields.host;
+    this.port = fields.port;
+    this.database = fields.database;
+    this.username = fields.username;
+    this.usernameSecret = fields.usernameSecret;
+    this.password = fields.password;
+  }
+}
 
 /**
  * A PostgreSQL database for LiteLLM's virtual keys, teams, budgets and spend
@@ -39,11 +86,9 @@ export type DatabaseCredentials = DatabaseUrlCredentials | DatabasePartsCredenti
  */
 export interface IDatabaseEndpoint extends IProxyDatabase {
   /** How LiteLLM (proxy and migration Job) gets the connection. */
-  readonly credentials: DatabaseCredentials;
+  readonly credentials: DatabaseConnection;
   /** TCP port, for NetworkPolicy egress. */
   readonly port: number;
-  /** The most connections the database accepts from LiteLLM (its `max_connections` less what is reserved). */
-  readonly maxConnections: number;
   /** What a client's NetworkPolicy must allow to reach it. */
   readonly egress: EgressRule;
   /**
@@ -60,48 +105,46 @@ export interface IDatabaseEndpoint extends IProxyDatabase {
   /**
    * The server and database as a client in `clientNamespace` reaches them, for the
    * App-wide checks (connections summed per server, one migration Job per database).
-   * @default not checked across stacks
    */
-  identityFor?(clientNamespace: string | undefined): DatabaseIdentity;
+  identityFor(clientNamespace?: string): DatabaseIdentity;
 }
 
 /** Env names the database wiring owns, in the proxy and in the migration Job. */
 export const DATABASE_ENV_NAMES = ['DATABASE_URL', 'DATABASE_HOST', 'DATABASE_NAME', 'DATABASE_USERNAME', 'DATABASE_PASSWORD'] as const;
 
-/** Validates credentials; returns them normalised (validated Secret references). */
-export function validateCredentials(prop: string, c: DatabaseCredentials): DatabaseCredentials {
-  if (typeof c !== 'object' || c === null) {
-    throw new LiteLLMConfigError(prop, c, 'must be { kind: "url", url } or { kind: "parts", host, port, database, username, password }');
+/** Validates a connection; returns it normalised (validated Secret references). */
+export function validateCredentials(prop: string, c: DatabaseConnection): DatabaseConnection {
+  if (!(c instanceof DatabaseConnection)) {
+    throw new LiteLLMConfigError(prop, c, 'must be DatabaseConnection.fromUrl(secret) or DatabaseConnection.fromParts({ host, port, database, username, password })');
   }
-  if (c.kind === 'url') return { kind: 'url', url: secretKeyRef(`${prop}.url`, c.url) };
-  if (c.kind === 'parts') {
-    const host = nonEmptyString(`${prop}.host`, c.host);
-    // DATABASE_HOST is written as host:port; a port or scheme inside the host would corrupt the URL.
-    if (/[:/@\s]/.test(host)) {
-      throw new LiteLLMConfigError(`${prop}.host`, host, 'must be a bare host name or IPv4 address (no scheme, port, user or path); give the port in `port`');
-    }
-    return {
-      kind: 'parts',
-      host: dns1123Subdomain(`${prop}.host`, host),
-      port: checkPort(`${prop}.port`, c.port),
-      database: nonEmptyString(`${prop}.database`, c.database),
-      username: typeof c.username === 'string' ? nonEmptyString(`${prop}.username`, c.username) : secretKeyRef(`${prop}.username`, c.username),
-      password: secretKeyRef(`${prop}.password`, c.password),
-    };
+  if (c.kind === DatabaseConnectionKind.URL) return DatabaseConnection.fromUrl(secretKeyRef(`${prop}.url`, c.url));
+  const host = nonEmptyString(`${prop}.host`, c.host);
+  // DATABASE_HOST is written as host:port; a port or scheme inside the host would corrupt the URL.
+  if (/[:/@\s]/.test(host)) {
+    throw new LiteLLMConfigError(`${prop}.host`, host, 'must be a bare host name or IPv4 address (no scheme, port, user or path); give the port in `port`');
   }
-  throw new LiteLLMConfigError(`${prop}.kind`, (c as { kind?: unknown }).kind, 'must be "url" or "parts"');
+  if ((c.username === undefined) === (c.usernameSecret === undefined)) {
+    throw new LiteLLMConfigError(`${prop}.username`, c.username, 'give the user either as username (plain text) or as usernameSecret (a Secret reference), one of the two');
+  }
+  return DatabaseConnection.fromParts({
+    host: dns1123Subdomain(`${prop}.host`, host),
+    port: checkPort(`${prop}.port`, c.port),
+    database: nonEmptyString(`${prop}.database`, c.database),
+    ...(c.username !== undefined ? { username: nonEmptyString(`${prop}.username`, c.username) } : { usernameSecret: secretKeyRef(`${prop}.usernameSecret`, c.usernameSecret) }),
+    password: secretKeyRef(`${prop}.password`, c.password),
+  });
 }
 
 /** The environment variables LiteLLM reads the connection from; never a secret value. */
-export function databaseEnv(credentials: DatabaseCredentials): k8s.EnvVar[] {
+export function databaseEnv(c: DatabaseConnection): k8s.EnvVar[] {
   const fromSecret = (name: string, ref: SecretKeyRef): k8s.EnvVar => ({ name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } });
-  if (credentials.kind === 'url') return [fromSecret('DATABASE_URL', credentials.url)];
+  if (c.kind === DatabaseConnectionKind.URL) return [fromSecret('DATABASE_URL', c.url!)];
   return [
-    { name: 'DATABASE_HOST', value: `${credentials.host}:${credentials.port}` },
-    { name: 'DATABASE_NAME', value: credentials.database },
-    typeof credentials.username === 'string'
-      ? { name: 'DATABASE_USERNAME', value: credentials.username }
-      : fromSecret('DATABASE_USERNAME', credentials.username),
-    fromSecret('DATABASE_PASSWORD', credentials.password),
+    { name: 'DATABASE_HOST', value: `${c.host}:${c.port}` },
+    { name: 'DATABASE_NAME', value: c.database! },
+    c.username !== undefined
+      ? { name: 'DATABASE_USERNAME', value: c.username }
+      : fromSecret('DATABASE_USERNAME', c.usernameSecret!),
+    fromSecret('DATABASE_PASSWORD', c.password!),
   ];
 }

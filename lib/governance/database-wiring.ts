@@ -1,7 +1,7 @@
-import { AppChecks, chartNamespace, chartPath } from '../app-checks';
-import { LiteLLMConfigError } from '../errors';
+import { AppChecks, chartNamespace } from '../app-checks';
+import { addStackValidation } from '../errors';
 import type { LiteLLMProxy } from '../proxy/litellm-proxy';
-import { assertConnectionBudget, connectionBudget } from './connection-budget';
+import { assertConnectionBudget, connectionBudget } from '../proxy/connection-budget';
 import { IDatabaseEndpoint, databaseEnv, validateCredentials } from './database-endpoint';
 
 /**
@@ -22,21 +22,10 @@ export function bindDatabase(proxy: LiteLLMProxy, database: IDatabaseEndpoint): 
   database.admitClient({ podLabels: proxy.podSelector }, clientNamespace);
   proxy.addEgress(database.egress);
   // At synth, not now: governance settings may set the pool limit after the proxy is built.
-  proxy.node.addValidation({
-    validate: () => {
-      try {
-        assertConnectionBudget(proxy, database);
-      } catch (e) {
-        throw e instanceof LiteLLMConfigError ? e.in(chartPath(proxy)) : e;
-      }
-      return [];
-    },
-  });
+  addStackValidation(proxy, () => assertConnectionBudget(proxy, database));
   // Every client of one server counts against it together (App-wide check).
-  if (database.identityFor !== undefined) {
-    AppChecks.of(proxy).claimDatabaseClient(proxy, database.identityFor(clientNamespace), () => {
-      const b = connectionBudget(proxy);
-      return { total: b.poolLimit * b.workers * b.pods, detail: `pool ${b.poolLimit} × ${b.workers} worker(s) × ${b.pods} pod(s)` };
-    });
-  }
+  AppChecks.of(proxy).claimDatabaseClient(proxy, database.identityFor(clientNamespace), () => {
+    const b = connectionBudget(proxy);
+    return { total: b.poolLimit * b.workers * b.pods, detail: `pool ${b.poolLimit} × ${b.workers} worker(s) × ${b.pods} pod(s)` };
+  });
 }

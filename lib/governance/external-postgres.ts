@@ -4,7 +4,7 @@ import { EgressRule, NetworkPeer, validatePeer } from '../network';
 import { SecretKeyRef } from '../secret';
 import { integer, nonEmptyString, port as checkPort } from '../validate';
 import type { LiteLLMProxy } from '../proxy/litellm-proxy';
-import { DatabaseCredentials, IDatabaseEndpoint, validateCredentials } from './database-endpoint';
+import { DatabaseConnection, DatabaseConnectionKind, IDatabaseEndpoint, validateCredentials } from './database-endpoint';
 import { bindDatabase } from './database-wiring';
 import type { PostgresServer } from './postgres-server';
 
@@ -42,8 +42,10 @@ export interface ExternalPostgresProps {
    * @default none
    */
   readonly database?: string;
-  /** User name or a Secret key holding it, when the connection is given in parts. @default none */
-  readonly username?: string | SecretKeyRef;
+  /** User name, when the connection is given in parts (or `usernameSecret`). @default none */
+  readonly username?: string;
+  /** A Secret key holding the user name, when the connection is given in parts (or `username`). @default none */
+  readonly usernameSecret?: SecretKeyRef;
   /** Secret key holding the password, when the connection is given in parts. @default none */
   readonly password?: SecretKeyRef;
   /**
@@ -57,12 +59,12 @@ export interface ExternalPostgresProps {
    * database's subnet as `{ cidr: '10.20.0.0/24' }`.
    * @default any address on `port` (set this: a CIDR keeps the proxy from reaching other Postgres servers)
    */
-  readonly peers?: readonly NetworkPeer[];
+  readonly peers?: NetworkPeer[];
 }
 
 /** A PostgreSQL server outside this chart (managed or self-run), reached with credentials from an existing Secret. */
 export class ExternalPostgres implements IDatabaseEndpoint {
-  public readonly credentials: DatabaseCredentials;
+  public readonly credentials: DatabaseConnection;
   public readonly port: number;
   public readonly maxConnections: number;
   public readonly egress: EgressRule;
@@ -90,12 +92,12 @@ export class ExternalPostgres implements IDatabaseEndpoint {
         throw new LiteLLMConfigError('database.database', undefined, `names this database on server "${server.name}" and is required with a server (with url, the name inside the URL)`);
       }
       if (props.url === undefined && server.host === undefined) {
-        throw new LiteLLMConfigError('database.username', props.username, `connecting in parts needs the server's host: give server "${server.name}" a host, or give this database a url`);
+        throw new LiteLLMConfigError('database.username', props.username ?? props.usernameSecret, `connecting in parts needs the server's host: give server "${server.name}" a host, or give this database a url`);
       }
       this.server = server;
     }
     this.port = server?.port ?? checkPort('database.port', props.port ?? 5432);
-    const parts = props.host !== undefined || props.username !== undefined || props.password !== undefined
+    const parts = props.host !== undefined || props.username !== undefined || props.usernameSecret !== undefined || props.password !== undefined
       || (props.database !== undefined && server === undefined);
     if (props.url !== undefined && parts) {
       throw new LiteLLMConfigError('database.url', props.url, 'give either `url` or the parts (`host`, `database`, `username`, `password`), not both');
@@ -106,14 +108,16 @@ export class ExternalPostgres implements IDatabaseEndpoint {
     const host = props.host ?? server?.host;
     if (parts) {
       for (const key of ['host', 'database', 'username', 'password'] as const) {
-        if ((key === 'host' ? host : props[key]) === undefined) {
+        if ((key === 'host' ? host : key === 'username' ? props.username ?? props.usernameSecret : props[key]) === undefined) {
           throw new LiteLLMConfigError(`database.${key}`, undefined, 'is required when the connection is given in parts (host, database, username, password)');
         }
       }
     }
     this.credentials = validateCredentials('database', props.url !== undefined
-      ? { kind: 'url', url: props.url }
-      : { kind: 'parts', host: host!, port: this.port, database: props.database!, username: props.username!, password: props.password! });
+      ? DatabaseConnection.fromUrl(props.url)
+      : DatabaseConnection.fromParts({
+        host: host!, port: this.port, database: props.database!, username: props.username, usernameSecret: props.usernameSecret, password: props.password!,
+      }));
     if (props.database !== undefined) this.databaseName = nonEmptyString('database.database', props.database);
     if (server !== undefined) {
       this.maxConnections = server.shareOf('database.database', this.databaseName!);
@@ -141,18 +145,18 @@ export class ExternalPostgres implements IDatabaseEndpoint {
    * given; else the host and port of a connection in parts; a URL in a Secret
    * hides the server, so only the Secret identifies the database.
    */
-  public identityFor(clientNamespace: string | undefined): DatabaseIdentity {
+  public identityFor(clientNamespace?: string): DatabaseIdentity {
     let server: ServerIdentity | undefined;
     if (this.server !== undefined) {
       server = this.server.identity(clientNamespace);
-    } else if (this.credentials.kind === 'parts') {
-      const address = networkAddress(this.credentials.host, this.credentials.port, clientNamespace);
+    } else if (this.credentials.kind === DatabaseConnectionKind.PARTS) {
+      const address = networkAddress(this.credentials.host!, this.credentials.port!, clientNamespace);
       server = { key: address, label: address, maxConnections: this.maxConnections, declared: false };
     }
     if (server !== undefined && this.databaseName !== undefined) {
       return { server, key: `${server.key}/${this.databaseName}`, label: `"${this.databaseName}" on server ${server.label}` };
     }
-    const url = this.credentials.kind === 'url' ? this.credentials.url : undefined;
+    const url = this.credentials.url;
     const where = `Secret ${url?.name}/${url?.key} in namespace ${clientNamespace ?? 'default'}`;
     return { server, key: where, label: `at the URL in ${where}` };
   }

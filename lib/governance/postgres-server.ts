@@ -1,7 +1,7 @@
 import { ServerIdentity, chartNamespace, networkAddress } from '../app-checks';
 import { LiteLLMConfigError } from '../errors';
 import { EgressRule, NetworkPeer, validatePeer } from '../network';
-import { dns1123Subdomain, integer, list, nonEmptyString, port as checkPort } from '../validate';
+import { didYouMean, dns1123Subdomain, integer, list, nonEmptyString, port as checkPort } from '../validate';
 import type { CloudNativePgDatabase } from './cloudnative-pg';
 import { DEFAULT_EXTERNAL_MAX_CONNECTIONS } from './external-postgres';
 
@@ -13,7 +13,8 @@ export interface PostgresServerDatabase {
   readonly maxConnections?: number;
 }
 
-export interface PostgresServerProps {
+/** A shared PostgreSQL server's settings, but its databases (a fleet lists those itself). */
+export interface PostgresServerOptions {
   /** The server's name in messages and checks, e.g. `shared-pg`. */
   readonly name: string;
   /**
@@ -31,13 +32,23 @@ export interface PostgresServerProps {
    */
   readonly maxConnections?: number;
   /** Where the server is, for NetworkPolicy egress, e.g. `{ cidr: '10.20.0.0/24' }`. @default any address on `port` */
-  readonly peers?: readonly NetworkPeer[];
+  readonly peers?: NetworkPeer[];
+}
+
+/** Props of {@link PostgresServer}. */
+export interface PostgresServerProps extends PostgresServerOptions {
   /**
    * Every database on it that a stack uses. A database's share of
    * `maxConnections` is fixed here, when the server is declared, so each
    * stack can size its pool before the other stacks exist. At least one.
    */
-  readonly databases: readonly (string | PostgresServerDatabase)[];
+  readonly databases: PostgresServerDatabase[];
+  /**
+   * The CloudNativePG cluster that is this server, whose NetworkPolicy then
+   * admits every stack's proxy and migration Job (set by {@link PostgresServer.fromCloudNativePg}).
+   * @default an external server: nothing to admit
+   */
+  readonly cloudNativePg?: CloudNativePgDatabase;
 }
 
 /** Props of {@link PostgresServer.fromCloudNativePg}. */
@@ -45,7 +56,7 @@ export interface CloudNativePgServerProps {
   /** The server's name in messages and checks. @default the cluster's name */
   readonly name?: string;
   /** The databases on it (created by you: see the README, "Fleets"). */
-  readonly databases: readonly (string | PostgresServerDatabase)[];
+  readonly databases: PostgresServerDatabase[];
 }
 
 /**
@@ -75,7 +86,8 @@ export class PostgresServer {
       maxConnections: cluster.maxConnections,
       peers: [{ namespace, podLabels: cluster.podSelector }],
       databases: props.databases,
-    }, cluster);
+      cloudNativePg: cluster,
+    });
   }
 
   public readonly name: string;
@@ -86,16 +98,15 @@ export class PostgresServer {
   /** What a client's NetworkPolicy must allow to reach it. */
   public readonly egress: EgressRule;
   /** Connections each database may use, by name. */
-  public readonly shares: ReadonlyMap<string, number>;
+  public readonly shares: { [database: string]: number };
 
   private readonly cluster?: CloudNativePgDatabase;
 
-  /** @param cluster the CloudNativePG cluster behind it (set by {@link PostgresServer.fromCloudNativePg}) */
-  constructor(props: PostgresServerProps, cluster?: CloudNativePgDatabase) {
+  constructor(props: PostgresServerProps) {
     if (typeof props !== 'object' || props === null) {
       throw new LiteLLMConfigError('PostgresServer', props, 'needs props with name, databases and host or peers');
     }
-    this.cluster = cluster;
+    this.cluster = props.cloudNativePg;
     this.name = nonEmptyString('server.name', props.name);
     if (props.host !== undefined) {
       const host = nonEmptyString('server.host', props.host);
@@ -108,22 +119,23 @@ export class PostgresServer {
     this.maxConnections = integer('server.maxConnections', props.maxConnections ?? DEFAULT_EXTERNAL_MAX_CONNECTIONS, 2);
     const peers = list('server.peers', props.peers, true);
     peers.forEach((p, i) => validatePeer(`server.peers[${i}]`, p));
-    this.egress = { peers, ports: [this.port], reason: `PostgreSQL (server ${this.name})` };
-    this.shares = divide(this.maxConnections, list('server.databases', props.databases));
+    this.egress = { peers: [...peers], ports: [this.port], reason: `PostgreSQL (server ${this.name})` };
+    this.shares = Object.fromEntries(divide(this.maxConnections, list('server.databases', props.databases)));
   }
 
   /** The connections `database` may use; an error naming `prop` when the server does not list it. */
   public shareOf(prop: string, database: string): number {
-    const share = this.shares.get(database);
+    const share = Object.prototype.hasOwnProperty.call(this.shares, database) ? this.shares[database] : undefined;
     if (share === undefined) {
+      const names = Object.keys(this.shares);
       throw new LiteLLMConfigError(prop, database,
-        `is not a database of PostgreSQL server "${this.name}" (it lists ${[...this.shares.keys()].map(d => JSON.stringify(d)).join(', ')}): add it to the server's databases`);
+        `is not a database of PostgreSQL server "${this.name}" (it lists ${names.map(d => JSON.stringify(d)).join(', ')}): add it to the server's databases${didYouMean(database, names)}`);
     }
     return share;
   }
 
   /** The server as a client in `clientNamespace` reaches it, for the App-wide connection check. */
-  public identity(clientNamespace: string | undefined): ServerIdentity {
+  public identity(clientNamespace?: string): ServerIdentity {
     const address = this.host !== undefined ? networkAddress(this.host, this.port, clientNamespace) : undefined;
     return {
       key: address ?? `PostgresServer ${this.name}`,
@@ -144,14 +156,14 @@ export class PostgresServer {
  * the others. Every share leaves room for at least one pooled connection and a
  * migration (2).
  */
-function divide(maxConnections: number, databases: readonly (string | PostgresServerDatabase)[]): Map<string, number> {
+function divide(maxConnections: number, databases: readonly PostgresServerDatabase[]): Map<string, number> {
   if (databases.length === 0) {
     throw new LiteLLMConfigError('server.databases', databases, 'must list at least one database (the databases the stacks on this server use)');
   }
   const named = databases.map((d, i) => {
-    const entry = typeof d === 'string' ? { name: d } : d;
+    const entry = d;
     if (typeof entry !== 'object' || entry === null) {
-      throw new LiteLLMConfigError(`server.databases[${i}]`, d, 'must be a database name or { name, maxConnections? }');
+      throw new LiteLLMConfigError(`server.databases[${i}]`, d, 'must be a database { name, maxConnections? }');
     }
     return {
       name: nonEmptyString(`server.databases[${i}].name`, entry.name),

@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { LiteLLMConfigError } from '../errors';
+import { LiteLLMConfigError, inStack } from '../errors';
 import { standardLabels } from '../labels';
 import { LiteLLMProxy } from '../proxy/litellm-proxy';
 import { labelMap, nonEmptyString } from '../validate';
@@ -9,12 +9,14 @@ import { ProxySeries, metricsProxy, proxySeries } from './proxy-metrics';
 
 /** Where and how the Grafana sidecar finds the dashboard. */
 export interface ProxyDashboardOptions {
+  /** Emit the dashboard; `false` turns it off (e.g. against a preset that has it). @default true */
+  readonly enabled?: boolean;
   /**
    * Labels the Grafana sidecar selects dashboard ConfigMaps by (kube-prometheus-stack:
    * `grafana.sidecar.dashboards.label`, value `label_value`).
    * @default { grafana_dashboard: '1' }
    */
-  readonly labels?: Record<string, string>;
+  readonly labels?: { [key: string]: string };
   /** Grafana folder the dashboard is filed in. @default 'LiteLLM' */
   readonly folder?: string;
   /** Annotation the sidecar reads the folder from (`grafana.sidecar.dashboards.folderAnnotation`). @default 'grafana_folder' */
@@ -38,27 +40,31 @@ export interface ProxyDashboardProps extends ProxyDashboardOptions {
 export class ProxyDashboard extends Construct {
   public readonly configMap: k8s.KubeConfigMap;
   /** The dashboard model (Grafana JSON). */
-  public readonly dashboard: Record<string, unknown>;
+  public readonly dashboard: { [key: string]: any };
 
   constructor(scope: Construct, id: string, props: ProxyDashboardProps) {
     super(scope, id);
-    if (typeof props !== 'object' || props === null) throw new LiteLLMConfigError(id, props, 'ProxyDashboard needs props with proxy');
-    const proxy = metricsProxy('proxy', props.proxy);
-    const series = proxySeries(proxy, props.namespace);
-    const selectLabels = labelMap('labels', props.labels ?? { grafana_dashboard: '1' });
-    if (Object.keys(selectLabels).length === 0) throw new LiteLLMConfigError('labels', selectLabels, 'must name at least one label: the sidecar finds dashboards by label');
-    const folder = nonEmptyString('folder', props.folder ?? 'LiteLLM');
-    const folderAnnotation = Object.keys(labelMap('folderAnnotation', { [props.folderAnnotation ?? 'grafana_folder']: 'x' }))[0];
+    try {
+      if (typeof props !== 'object' || props === null) throw new LiteLLMConfigError(id, props, 'ProxyDashboard needs props with proxy');
+      const proxy = metricsProxy('proxy', props.proxy);
+      const series = proxySeries(proxy, props.namespace);
+      const selectLabels = labelMap('labels', props.labels ?? { grafana_dashboard: '1' });
+      if (Object.keys(selectLabels).length === 0) throw new LiteLLMConfigError('labels', selectLabels, 'must name at least one label: the sidecar finds dashboards by label');
+      const folder = nonEmptyString('folder', props.folder ?? 'LiteLLM');
+      const folderAnnotation = Object.keys(labelMap('folderAnnotation', { [props.folderAnnotation ?? 'grafana_folder']: 'x' }))[0];
 
-    this.dashboard = dashboardModel(series, proxy);
-    this.configMap = new k8s.KubeConfigMap(this, 'Resource', {
-      metadata: {
-        name: `${proxy.name}-dashboard`,
-        labels: { ...selectLabels, ...standardLabels(proxy.name, 'dashboard') },
-        annotations: { [folderAnnotation]: folder },
-      },
-      data: { [`litellm-${series.namespace}-${series.name}.json`]: JSON.stringify(this.dashboard, null, 2) },
-    });
+      this.dashboard = dashboardModel(series, proxy);
+      this.configMap = new k8s.KubeConfigMap(this, 'Resource', {
+        metadata: {
+          name: `${proxy.name}-dashboard`,
+          labels: { ...selectLabels, ...standardLabels(proxy.name, 'dashboard') },
+          annotations: { [folderAnnotation]: folder },
+        },
+        data: { [`litellm-${series.namespace}-${series.name}.json`]: JSON.stringify(this.dashboard, null, 2) },
+      });
+    } catch (e) {
+      throw inStack(e, this);
+    }
   }
 }
 

@@ -1,27 +1,28 @@
 import { Construct } from 'constructs';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/monitoring.coreos.com';
-import { LiteLLMConfigError } from '../errors';
+import { LiteLLMConfigError, inStack } from '../errors';
 import { standardLabels } from '../labels';
 import { LiteLLMProxy } from '../proxy/litellm-proxy';
-import { integer, labelMap, list, oneOf } from '../validate';
+import { enumValue, integer, labelMap, list } from '../validate';
 import { ProxySeries, metricsProxy, proxySeries } from './proxy-metrics';
 
 /** The alerts {@link ProxyAlerts} can emit. */
-export const PROXY_ALERT_NAMES = [
-  'LiteLLMNoReadyReplicas',
-  'LiteLLMProviderErrors',
-  'LiteLLMRateLimitRejections',
-  'LiteLLMProxyOverhead',
-  'LiteLLMRedisUnreachable',
-  'LiteLLMRedisSlow',
-  'LiteLLMDatabaseErrors',
-  'LiteLLMPodRestarting',
-  'LiteLLMPodOOMKilled',
-  'LiteLLMAutoscalerAtMax',
-  'LiteLLMTeamBudgetNearlySpent',
-  'LiteLLMKeyBudgetNearlySpent',
-] as const;
-export type ProxyAlertName = typeof PROXY_ALERT_NAMES[number];
+export enum ProxyAlertName {
+  NO_READY_REPLICAS = 'LiteLLMNoReadyReplicas',
+  PROVIDER_ERRORS = 'LiteLLMProviderErrors',
+  RATE_LIMIT_REJECTIONS = 'LiteLLMRateLimitRejections',
+  PROXY_OVERHEAD = 'LiteLLMProxyOverhead',
+  REDIS_UNREACHABLE = 'LiteLLMRedisUnreachable',
+  REDIS_SLOW = 'LiteLLMRedisSlow',
+  DATABASE_ERRORS = 'LiteLLMDatabaseErrors',
+  POD_RESTARTING = 'LiteLLMPodRestarting',
+  POD_OOM_KILLED = 'LiteLLMPodOOMKilled',
+  AUTOSCALER_AT_MAX = 'LiteLLMAutoscalerAtMax',
+  TEAM_BUDGET_NEARLY_SPENT = 'LiteLLMTeamBudgetNearlySpent',
+  KEY_BUDGET_NEARLY_SPENT = 'LiteLLMKeyBudgetNearlySpent',
+}
+/** Every alert name, in the order the rules are emitted. */
+export const PROXY_ALERT_NAMES: readonly ProxyAlertName[] = Object.values(ProxyAlertName);
 
 /**
  * Metric names the rules read from kube-state-metrics, not from LiteLLM
@@ -37,16 +38,18 @@ export const KUBE_STATE_METRICS = [
 
 /** Alert thresholds and the PrometheusRule's labels. Every ratio is a fraction (0.05 = 5 %). */
 export interface ProxyAlertsOptions {
+  /** Emit the alerts; `false` turns them off (e.g. against a preset that has them). @default true */
+  readonly enabled?: boolean;
   /**
    * Labels on the PrometheusRule besides the standard ones, so that Prometheus's `ruleSelector`
    * picks it up, e.g. `{ release: 'kube-prometheus-stack' }` for kube-prometheus-stack's default.
    * @default none (LiteLLMStack: metrics.serviceMonitorLabels)
    */
-  readonly labels?: Record<string, string>;
+  readonly labels?: { [key: string]: string };
   /** Labels on every alert, for Alertmanager routing (e.g. `{ team: 'platform' }`). `severity` is set per alert. @default none */
-  readonly alertLabels?: Record<string, string>;
+  readonly alertLabels?: { [key: string]: string };
   /** Alerts not to emit. @default none */
-  readonly exclude?: readonly ProxyAlertName[];
+  readonly exclude?: ProxyAlertName[];
   /**
    * Fewest requests in the 5-minute window before a ratio alert is judged, so that one failed
    * request at night is not 100 % errors.
@@ -78,13 +81,40 @@ export interface ProxyAlertsProps extends ProxyAlertsOptions {
   readonly namespace?: string;
 }
 
+/** What an alert tells the person it pages. */
+export interface AlertRuleAnnotations {
+  /** One line. */
+  readonly summary: string;
+  /** What it means and what to check. */
+  readonly description: string;
+}
+
 /** One alerting rule, as Prometheus reads it. */
 export interface AlertRule {
+  /** The alert's name. */
   readonly alert: ProxyAlertName;
+  /** The PromQL expression. */
   readonly expr: string;
+  /** How long the expression must hold before the alert fires, a Prometheus duration. */
   readonly for: string;
-  readonly labels: Record<string, string>;
-  readonly annotations: { readonly summary: string; readonly description: string };
+  /** Labels (`severity` and the alertLabels). */
+  readonly labels: { [key: string]: string };
+  /** Summary and description. */
+  readonly annotations: AlertRuleAnnotations;
+}
+
+/** A Prometheus rule group. */
+export interface AlertRuleGroup {
+  /** The group's name. */
+  readonly name: string;
+  /** Its rules. */
+  readonly rules: AlertRule[];
+}
+
+/** A Prometheus rule file (`rule_files:`). */
+export interface AlertRuleFile {
+  /** The groups. */
+  readonly groups: AlertRuleGroup[];
 }
 
 const DEFAULTS = {
@@ -113,43 +143,47 @@ const FROM_PROXY = 'exception_class!~".+[.].+"';
  */
 export class ProxyAlerts extends Construct {
   /** The rules, in the order emitted. */
-  public readonly rules: readonly AlertRule[];
+  public readonly rules: AlertRule[];
   public readonly prometheusRule: PrometheusRule;
   /** The rule group's name. */
   public readonly groupName: string;
 
   constructor(scope: Construct, id: string, props: ProxyAlertsProps) {
     super(scope, id);
-    if (typeof props !== 'object' || props === null) throw new LiteLLMConfigError(id, props, 'ProxyAlerts needs props with proxy');
-    const proxy = metricsProxy('proxy', props.proxy);
-    const series = proxySeries(proxy, props.namespace);
-    const exclude = new Set(list('exclude', props.exclude).map((n, i) => oneOf(`exclude[${i}]`, n, PROXY_ALERT_NAMES)));
-    const alertLabels = labelMap('alertLabels', props.alertLabels ?? {});
-    if ('severity' in alertLabels) throw new LiteLLMConfigError('alertLabels.severity', alertLabels.severity, 'is set per alert (critical or warning); route on other labels');
-    const ruleLabels = labelMap('labels', props.labels ?? {});
+    try {
+      if (typeof props !== 'object' || props === null) throw new LiteLLMConfigError(id, props, 'ProxyAlerts needs props with proxy');
+      const proxy = metricsProxy('proxy', props.proxy);
+      const series = proxySeries(proxy, props.namespace);
+      const exclude = new Set(list('exclude', props.exclude).map((n, i) => enumValue(`exclude[${i}]`, n, ProxyAlertName, 'ProxyAlertName')));
+      const alertLabels = labelMap('alertLabels', props.alertLabels ?? {});
+      if ('severity' in alertLabels) throw new LiteLLMConfigError('alertLabels.severity', alertLabels.severity, 'is set per alert (critical or warning); route on other labels');
+      const ruleLabels = labelMap('labels', props.labels ?? {});
 
-    this.rules = buildRules(proxy, series, thresholds(props))
-      .filter(r => !exclude.has(r.alert))
-      .map(r => ({ ...r, labels: { ...alertLabels, ...r.labels } }));
-    this.groupName = `litellm-${series.namespace}-${series.name}`;
-    this.prometheusRule = new PrometheusRule(this, 'Resource', {
-      metadata: { name: `${proxy.name}-alerts`, labels: { ...ruleLabels, ...standardLabels(proxy.name, 'alerts') } },
-      spec: {
-        groups: [{
-          name: this.groupName,
-          rules: this.rules.map(r => ({ ...r, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr) })),
-        }],
-      },
-    });
+      this.rules = buildRules(proxy, series, thresholds(props))
+        .filter(r => !exclude.has(r.alert))
+        .map(r => ({ ...r, labels: { ...alertLabels, ...r.labels } }));
+      this.groupName = `litellm-${series.namespace}-${series.name}`;
+      this.prometheusRule = new PrometheusRule(this, 'Resource', {
+        metadata: { name: `${proxy.name}-alerts`, labels: { ...ruleLabels, ...standardLabels(proxy.name, 'alerts') } },
+        spec: {
+          groups: [{
+            name: this.groupName,
+            rules: this.rules.map(r => ({ ...r, annotations: { ...r.annotations }, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr) })),
+          }],
+        },
+      });
+    } catch (e) {
+      throw inStack(e, this);
+    }
   }
 
   /** The rules as a plain Prometheus rule file (`rule_files:`), for a Prometheus without the operator. */
-  public toRuleFile(): { groups: Array<{ name: string; rules: AlertRule[] }> } {
+  public toRuleFile(): AlertRuleFile {
     return { groups: [{ name: this.groupName, rules: this.rules.map(r => ({ ...r })) }] };
   }
 }
 
-type Thresholds = Required<Omit<ProxyAlertsOptions, 'labels' | 'alertLabels' | 'exclude'>>;
+type Thresholds = Required<Omit<ProxyAlertsOptions, 'labels' | 'alertLabels' | 'exclude' | 'enabled'>>;
 
 function thresholds(props: ProxyAlertsOptions): Thresholds {
   const ratio = (key: keyof typeof DEFAULTS): number => {
@@ -196,14 +230,14 @@ function buildRules(proxy: LiteLLMProxy, s: ProxySeries, t: Thresholds): AlertRu
     `(\n  sum by (${by}) (rate(${errors}[5m]))\n  /\n  sum by (${by}) (rate(${total}[5m]))\n) > ${threshold}\n`
     + `and on (${by})\nsum by (${by}) (increase(${total}[5m])) >= ${min}`;
 
-  add('LiteLLMNoReadyReplicas', 'critical', '2m',
+  add(ProxyAlertName.NO_READY_REPLICAS, 'critical', '2m',
     `kube_deployment_status_replicas_available{namespace="${s.namespace}", deployment="${s.name}"} < 1`,
     `LiteLLM ${where}: no proxy replica is ready`,
     'Every request to the gateway fails. Check `kubectl -n {{ $labels.namespace }} get pods -l app.kubernetes.io/instance='
     + `${s.name}\` and the events: a readiness probe failing on the database (/health/readiness reports it), `
     + 'pods pending for resources or spread constraints, a crash loop on a config error (`kubectl logs --previous`), or an image that cannot be pulled.');
 
-  add('LiteLLMProviderErrors', 'warning', '5m',
+  add(ProxyAlertName.PROVIDER_ERRORS, 'warning', '5m',
     ratio(`litellm_deployment_failure_responses_total{${S}, ${FROM_PROVIDER}, exception_status!~"400|422"}`,
       `litellm_deployment_total_requests_total{${S}}`, 'namespace, model_group', t.providerErrorRatio),
     `LiteLLM ${where}: calls to the provider of {{ $labels.model_group }} are failing`,
@@ -212,7 +246,7 @@ function buildRules(proxy: LiteLLMProxy, s: ProxySeries, t: Thresholds): AlertRu
     + '(check the provider\'s status page and the proxy\'s egress NetworkPolicy); 401/403 a wrong or revoked provider key (the Secret behind the model\'s apiKey); '
     + '429 the provider\'s own quota; 408 timeouts (requestTimeoutSeconds). A second deployment of the model, or a fallback, keeps clients served.');
 
-  add('LiteLLMRateLimitRejections', 'warning', '10m',
+  add(ProxyAlertName.RATE_LIMIT_REJECTIONS, 'warning', '10m',
     ratio(`litellm_proxy_failed_requests_metric_total{${S}, exception_status="429", ${FROM_PROXY}}`,
       `litellm_proxy_total_requests_metric_total{${S}}`, 'namespace', t.rateLimitRejectionRatio),
     `LiteLLM ${where}: the gateway's own limits reject many requests`,
@@ -221,7 +255,7 @@ function buildRules(proxy: LiteLLMProxy, s: ProxySeries, t: Thresholds): AlertRu
     + 'a model\'s rpm/tpm (models[].rpm/tpm), a key\'s or team\'s rpmLimit/tpmLimit/maxParallelRequests. Raise the limit if the traffic is legitimate, '
     + 'or talk to the client that exceeds it. Without Redis, limits count per process.');
 
-  add('LiteLLMProxyOverhead', 'warning', '10m',
+  add(ProxyAlertName.PROXY_OVERHEAD, 'warning', '10m',
     `(\n  histogram_quantile(0.95, sum by (namespace, le) (rate(litellm_request_total_latency_metric_bucket{${S}}[5m])))\n  -\n`
     + `  histogram_quantile(0.95, sum by (namespace, le) (rate(litellm_llm_api_latency_metric_bucket{${S}}[5m])))\n) > ${t.proxyOverheadSeconds}`,
     `LiteLLM ${where}: the proxy adds latency`,
@@ -230,14 +264,14 @@ function buildRules(proxy: LiteLLMProxy, s: ProxySeries, t: Thresholds): AlertRu
     + 'on the request path (key auth, budgets), requests queued behind maxInFlightRequestsPerWorker (litellm_request_queue_time_seconds), and retries (router.numRetries).');
 
   if (proxy.redis !== undefined && proxy.serviceMetricsEnabled) {
-    add('LiteLLMRedisUnreachable', 'warning', '2m',
+    add(ProxyAlertName.REDIS_UNREACHABLE, 'warning', '2m',
       ratio(`litellm_redis_failed_requests_total{${S}}`, `litellm_redis_total_requests_total{${S}}`, 'namespace', t.redisErrorRatio, 1),
       `LiteLLM ${where}: Redis operations are failing`,
       `{{ $value | humanizePercentage }} of the proxy's Redis operations failed over 5 minutes (threshold ${pct(t.redisErrorRatio)}). `
       + 'While Redis is unreachable, rate limits and budgets count in each process on its own (N processes let N times the limit through, unless failClosed) '
       + 'and the response cache is off. Check the Redis pod or service (error_class of litellm_redis_failed_requests_total: ConnectionError, '
       + 'TimeoutError, RedisCircuitBreakerOpenError), its memory (maxmemory, evictions), the password Secret, and the NetworkPolicies between proxy and Redis.');
-    add('LiteLLMRedisSlow', 'warning', '10m',
+    add(ProxyAlertName.REDIS_SLOW, 'warning', '10m',
       `histogram_quantile(0.95, sum by (namespace, le) (rate(litellm_redis_latency_bucket{${S}}[5m]))) > ${t.redisLatencySeconds}`,
       `LiteLLM ${where}: Redis is slow`,
       `The 95th percentile of the proxy's Redis operations takes {{ $value | humanizeDuration }} (threshold ${t.redisLatencySeconds} s); `
@@ -245,7 +279,7 @@ function buildRules(proxy: LiteLLMProxy, s: ProxySeries, t: Thresholds): AlertRu
   }
 
   if (proxy.database !== undefined && proxy.serviceMetricsEnabled) {
-    add('LiteLLMDatabaseErrors', 'critical', '5m',
+    add(ProxyAlertName.DATABASE_ERRORS, 'critical', '5m',
       ratio(`litellm_postgres_failed_requests_total{${S}}`, `litellm_postgres_total_requests_total{${S}}`, 'namespace', t.databaseErrorRatio, 1),
       `LiteLLM ${where}: the database is failing`,
       `{{ $value | humanizePercentage }} of the proxy's PostgreSQL operations failed over 5 minutes (threshold ${pct(t.databaseErrorRatio)}). `
@@ -254,14 +288,14 @@ function buildRules(proxy: LiteLLMProxy, s: ProxySeries, t: Thresholds): AlertRu
       + 'and function_name/error_class of litellm_postgres_failed_requests_total.');
   }
 
-  add('LiteLLMPodRestarting', 'warning', '5m',
+  add(ProxyAlertName.POD_RESTARTING, 'warning', '5m',
     `increase(kube_pod_container_status_restarts_total{${s.containerSelector}}[1h]) >= ${t.restartsPerHour}`,
     `LiteLLM ${where}: proxy pod {{ $labels.pod }} keeps restarting`,
     `The proxy container of {{ $labels.pod }} restarted {{ $value | humanize }} times in the last hour (threshold ${t.restartsPerHour}). `
     + 'Check `kubectl logs --previous` and the last termination reason: OOMKilled (see LiteLLMPodOOMKilled), a liveness probe timing out under load '
     + '(CPU starvation: more CPU or more pods), or a config error at start-up.');
 
-  add('LiteLLMPodOOMKilled', 'warning', '0m',
+  add(ProxyAlertName.POD_OOM_KILLED, 'warning', '0m',
     `(increase(kube_pod_container_status_restarts_total{${s.containerSelector}}[15m]) > 0)\nand on (namespace, pod, container)\n`
     + `(kube_pod_container_status_last_terminated_reason{${s.containerSelector}, reason="OOMKilled"} == 1)`,
     `LiteLLM ${where}: proxy pod {{ $labels.pod }} was OOM-killed`,
@@ -269,7 +303,7 @@ function buildRules(proxy: LiteLLMProxy, s: ProxySeries, t: Thresholds): AlertRu
     + '(litellm#12685): raise memoryLimit, or recycle workers with maxRequestsBeforeRestart; check for very large requests or responses.');
 
   if (proxy.autoscaler !== undefined) {
-    add('LiteLLMAutoscalerAtMax', 'warning', '15m',
+    add(ProxyAlertName.AUTOSCALER_AT_MAX, 'warning', '15m',
       `kube_horizontalpodautoscaler_status_current_replicas{namespace="${s.namespace}", horizontalpodautoscaler="${s.name}"}\n>=\n`
       + `kube_horizontalpodautoscaler_spec_max_replicas{namespace="${s.namespace}", horizontalpodautoscaler="${s.name}"}`,
       `LiteLLM ${where}: the autoscaler is at its maximum`,
@@ -285,8 +319,8 @@ function buildRules(proxy: LiteLLMProxy, s: ProxySeries, t: Thresholds): AlertRu
         `LiteLLM ${where}: ${who} {{ $labels.${whom} }} has nearly spent its budget`,
         `Only {{ $value | humanizePercentage }} of the max budget is left (threshold ${pct(t.budgetRemainingRatio)}); when it is spent, requests are refused `
         + `(BudgetExceededError) until the budget resets (budgetDuration). Raise maxBudget in the declaration, or check what spends it (litellm_spend_metric_total by requested_model).`);
-    budget('LiteLLMTeamBudgetNearlySpent', 'team', 'namespace, team, team_alias', 'litellm_remaining_team_budget_metric', 'litellm_team_max_budget_metric', 'team_alias');
-    budget('LiteLLMKeyBudgetNearlySpent', 'key', 'namespace, hashed_api_key, api_key_alias', 'litellm_remaining_api_key_budget_metric', 'litellm_api_key_max_budget_metric', 'api_key_alias');
+    budget(ProxyAlertName.TEAM_BUDGET_NEARLY_SPENT, 'team', 'namespace, team, team_alias', 'litellm_remaining_team_budget_metric', 'litellm_team_max_budget_metric', 'team_alias');
+    budget(ProxyAlertName.KEY_BUDGET_NEARLY_SPENT, 'key', 'namespace, hashed_api_key, api_key_alias', 'litellm_remaining_api_key_budget_metric', 'litellm_api_key_max_budget_metric', 'api_key_alias');
   }
   return rules;
 }

@@ -10,7 +10,7 @@ import type { LiteLLMProxy } from './litellm-proxy';
 
 /** What the proxy hands a Redis when it binds. */
 export interface RedisBindOptions {
-  /** Response caching, when the proxy's `cache` prop asks for it. */
+  /** Response caching, when the proxy's `cache` prop asks for it. @default no response caching */
   readonly cache?: ResolvedCache;
   /** Prefix of every key the proxy writes into this Redis (validated). */
   readonly namespace: string;
@@ -24,6 +24,8 @@ export interface IProxyRedis {
 
 /** A database for virtual keys, teams, budgets and spend. */
 export interface IProxyDatabase {
+  /** The most connections the database accepts from this proxy (its share of the server), for the pool size. */
+  readonly maxConnections: number;
   /** Wires this database into `proxy`; called once, by the proxy's constructor. */
   bind(proxy: LiteLLMProxy): void;
 }

@@ -1,12 +1,21 @@
 import { LiteLLMConfigError } from '../errors';
-import { integer, oneOf, unique } from '../validate';
+import { enumValue, integer, unique } from '../validate';
 
 /** Call types LiteLLM can cache (litellm/types/caching.py, `CachingSupportedCallTypes`). */
-export const CACHEABLE_CALL_TYPES = [
-  'completion', 'acompletion', 'embedding', 'aembedding', 'atranscription', 'transcription',
-  'atext_completion', 'text_completion', 'arerank', 'rerank', 'responses', 'aresponses',
-] as const;
-export type CacheableCallType = typeof CACHEABLE_CALL_TYPES[number];
+export enum CacheCallType {
+  COMPLETION = 'completion',
+  ACOMPLETION = 'acompletion',
+  EMBEDDING = 'embedding',
+  AEMBEDDING = 'aembedding',
+  ATRANSCRIPTION = 'atranscription',
+  TRANSCRIPTION = 'transcription',
+  ATEXT_COMPLETION = 'atext_completion',
+  TEXT_COMPLETION = 'text_completion',
+  ARERANK = 'arerank',
+  RERANK = 'rerank',
+  RESPONSES = 'responses',
+  ARESPONSES = 'aresponses',
+}
 
 /** Response caching through the shared Redis (`litellm_settings.cache_params`). */
 export interface ProxyCache {
@@ -14,15 +23,17 @@ export interface ProxyCache {
   readonly ttlSeconds?: number;
   /**
    * Call types that are cached (`cache_params.supported_call_types`).
-   * @default ['acompletion', 'aembedding'] (async chat completions and embeddings: what the proxy serves)
+   * @default [CacheCallType.ACOMPLETION, CacheCallType.AEMBEDDING] (async chat completions and embeddings: what the proxy serves)
    */
-  readonly callTypes?: readonly CacheableCallType[];
+  readonly callTypes?: CacheCallType[];
 }
 
 /** Response caching, validated and with defaults applied. */
 export interface ResolvedCache {
+  /** Seconds a cached response lives. */
   readonly ttlSeconds: number;
-  readonly callTypes: readonly CacheableCallType[];
+  /** Call types that are cached. */
+  readonly callTypes: CacheCallType[];
 }
 
 /** Validates the `cache` prop. */
@@ -31,11 +42,11 @@ export function resolveCache(prop: string, cache: ProxyCache): ResolvedCache {
     throw new LiteLLMConfigError(prop, cache, 'must be an object { ttlSeconds?, callTypes? }');
   }
   const ttlSeconds = integer(`${prop}.ttlSeconds`, cache.ttlSeconds ?? 600, 1, 30 * 86400);
-  const callTypes = [...(cache.callTypes ?? ['acompletion', 'aembedding'] as const)];
+  const callTypes = [...(cache.callTypes ?? [CacheCallType.ACOMPLETION, CacheCallType.AEMBEDDING])];
   if (callTypes.length === 0) {
-    throw new LiteLLMConfigError(`${prop}.callTypes`, callTypes, 'must name at least one call type, e.g. "acompletion" (omit `cache` to turn response caching off)');
+    throw new LiteLLMConfigError(`${prop}.callTypes`, callTypes, 'must name at least one call type, e.g. CacheCallType.ACOMPLETION (omit `cache` to turn response caching off)');
   }
-  callTypes.forEach((t, i) => oneOf(`${prop}.callTypes[${i}]`, t, CACHEABLE_CALL_TYPES));
+  callTypes.forEach((t, i) => enumValue(`${prop}.callTypes[${i}]`, t, CacheCallType, 'CacheCallType'));
   unique(`${prop}.callTypes`, callTypes, 'call types');
   return { ttlSeconds, callTypes };
 }

@@ -1,25 +1,48 @@
 import { Yaml } from 'cdk8s';
 import { LiteLLMConfigError } from '../errors';
 import { assertNoLiteralSecrets } from '../secret';
-import { plainObject } from '../validate';
+import { didYouMean, plainObject } from '../validate';
 
-/** The config.yaml sections LiteLLM reads (docs/proxy/configs.md). */
-export type ConfigSection = 'litellm_settings' | 'router_settings' | 'general_settings' | 'environment_variables';
-export const CONFIG_SECTIONS: readonly ConfigSection[] = ['litellm_settings', 'router_settings', 'general_settings', 'environment_variables'];
+/** The config.yaml sections LiteLLM reads besides `model_list` (docs/proxy/configs.md). */
+export enum ConfigSection {
+  LITELLM_SETTINGS = 'litellm_settings',
+  ROUTER_SETTINGS = 'router_settings',
+  GENERAL_SETTINGS = 'general_settings',
+  ENVIRONMENT_VARIABLES = 'environment_variables',
+}
+/** The sections in LiteLLM's documented order. */
+export const CONFIG_SECTIONS: readonly ConfigSection[] = [
+  ConfigSection.LITELLM_SETTINGS, ConfigSection.ROUTER_SETTINGS, ConfigSection.GENERAL_SETTINGS, ConfigSection.ENVIRONMENT_VARIABLES,
+];
 
-/** Keys for settings this library does not model yet; merged into config.yaml as given. */
+/**
+ * Keys for settings this library does not model yet, merged into config.yaml
+ * as given (keys inside a section are LiteLLM's own, snake_case).
+ */
 export interface ExtraConfig {
-  readonly litellm_settings?: Record<string, unknown>;
-  readonly router_settings?: Record<string, unknown>;
-  readonly general_settings?: Record<string, unknown>;
+  /** Further `litellm_settings` keys. @default none */
+  readonly litellmSettings?: { [key: string]: any };
+  /** Further `router_settings` keys. @default none */
+  readonly routerSettings?: { [key: string]: any };
+  /** Further `general_settings` keys. @default none */
+  readonly generalSettings?: { [key: string]: any };
   /**
    * Refused entry by entry: LiteLLM copies this section into its process
    * environment, so it is never the place for a value. Use the proxy's `env`
    * (plain values) or `secretEnv` (a Secret reference), which set the same
    * variables without writing them into the ConfigMap.
+   * @default none
    */
-  readonly environment_variables?: Record<string, unknown>;
+  readonly environmentVariables?: { [key: string]: any };
 }
+
+/** The ExtraConfig field of each section. */
+const EXTRA_FIELDS: Record<string, ConfigSection> = {
+  litellmSettings: ConfigSection.LITELLM_SETTINGS,
+  routerSettings: ConfigSection.ROUTER_SETTINGS,
+  generalSettings: ConfigSection.GENERAL_SETTINGS,
+  environmentVariables: ConfigSection.ENVIRONMENT_VARIABLES,
+};
 
 const AGREEMENT = 'it changes how long a request can take, which the edge and drain timeouts are derived from '
   + '(use requestTimeoutSeconds, maxStreamSeconds and router.numRetries)';
@@ -28,7 +51,7 @@ const AGREEMENT = 'it changes how long a request can take, which the edge and dr
  * (router.py reads the retry and timeout keys; proxy_server.py never reads the parallel ones).
  */
 const REFUSED_EXTRA_KEYS: Partial<Record<ConfigSection, Record<string, string>>> = {
-  router_settings: {
+  [ConfigSection.ROUTER_SETTINGS]: {
     timeout: AGREEMENT, stream_timeout: AGREEMENT, retry_policy: AGREEMENT, model_group_retry_policy: AGREEMENT, retry_after: AGREEMENT,
     fallbacks: `${AGREEMENT}; fallbacks add attempts at other models`,
     default_fallbacks: `${AGREEMENT}; fallbacks add attempts at other models`,
@@ -36,14 +59,14 @@ const REFUSED_EXTRA_KEYS: Partial<Record<ConfigSection, Record<string, string>>>
     content_policy_fallbacks: `${AGREEMENT}; fallbacks add attempts at other models`,
     max_fallbacks: AGREEMENT,
   },
-  litellm_settings: {
+  [ConfigSection.LITELLM_SETTINGS]: {
     num_retries: AGREEMENT,
     fallbacks: `${AGREEMENT}; fallbacks add attempts at other models`,
     default_fallbacks: `${AGREEMENT}; fallbacks add attempts at other models`,
     context_window_fallbacks: `${AGREEMENT}; fallbacks add attempts at other models`,
     content_policy_fallbacks: `${AGREEMENT}; fallbacks add attempts at other models`,
   },
-  general_settings: {
+  [ConfigSection.GENERAL_SETTINGS]: {
     max_parallel_requests: 'LiteLLM 1.108.14 never reads it (measured: 6 concurrent requests passed a limit of 2); use models[].maxParallelRequests or maxInFlightRequestsPerWorker',
     global_max_parallel_requests: 'LiteLLM 1.108.14 reads it only in its legacy limiter; use maxInFlightRequestsPerWorker',
   },
@@ -60,20 +83,21 @@ export function envRef(name: string): string {
  * rather than a silent override, so two features can never fight over a value.
  */
 export class LiteLLMConfigDocument {
-  private readonly entries: Record<string, unknown>[] = [];
+  private readonly entries: { [key: string]: any }[] = [];
   private readonly sections = new Map<ConfigSection, Map<string, { value: unknown; owner: string }>>();
 
-  public addModel(entry: Record<string, unknown>): void {
+  /** Adds a `model_list` entry (validated by the proxy). */
+  public addModel(entry: { [key: string]: any }): void {
     this.entries.push(entry);
   }
 
   /** The `model_list` entries so far. */
-  public get models(): readonly Record<string, unknown>[] {
+  public get models(): { [key: string]: any }[] {
     return this.entries;
   }
 
   /** Sets one key; throws if another owner already set it to something else. */
-  public set(section: ConfigSection, key: string, value: unknown, owner: string): void {
+  public set(section: ConfigSection, key: string, value: any, owner: string): void {
     let s = this.sections.get(section);
     if (!s) {
       s = new Map();
@@ -97,59 +121,64 @@ export class LiteLLMConfigDocument {
     this.set(section, key, list, owner);
   }
 
-  public get(section: ConfigSection, key: string): unknown {
+  /** The value of one key, if set. */
+  public get(section: ConfigSection, key: string): any {
     return this.sections.get(section)?.get(key)?.value;
   }
 
+  /** Whether one key is set. */
   public has(section: ConfigSection, key: string): boolean {
     return this.sections.get(section)?.has(key) ?? false;
   }
 
   /** Merges the escape hatch; keys a typed prop owns are refused with the prop to use. */
   public mergeExtra(extra: ExtraConfig, prop: string): void {
+    for (const field of Object.keys(plainObject(prop, extra))) {
+      if (EXTRA_FIELDS[field] === undefined) {
+        throw new LiteLLMConfigError(`${prop}.${field}`, field,
+          `must be one of ${Object.keys(EXTRA_FIELDS).join(', ')} (models go in "models")${didYouMean(field, Object.keys(EXTRA_FIELDS))}`);
+      }
+    }
     // Before the credential walk, so every entry gets the same answer whether or not it looks secret.
-    const env = (extra as Record<string, unknown>).environment_variables;
-    const [name] = env === undefined ? [] : Object.keys(plainObject(`${prop}.environment_variables`, env));
+    const env = extra.environmentVariables;
+    const [name] = env === undefined ? [] : Object.keys(plainObject(`${prop}.environmentVariables`, env));
     if (name !== undefined) {
-      throw new LiteLLMConfigError(`${prop}.environment_variables.${name}`, '(a literal value, hidden)',
+      throw new LiteLLMConfigError(`${prop}.environmentVariables.${name}`, '(a literal value, hidden)',
         'environment_variables becomes the proxy\'s process environment and its values would be written into the ConfigMap: '
         + `set a plain value with the proxy's env prop (env: { ${name}: '...' }) or a credential with secretEnv `
         + `(secretEnv: { ${name}: { name, key } }, a Secret reference)`);
     }
     assertNoLiteralSecrets(prop, extra);
-    for (const [section, values] of Object.entries(extra)) {
-      if (!(CONFIG_SECTIONS as readonly string[]).includes(section)) {
-        throw new LiteLLMConfigError(`${prop}.${section}`, section,
-          `must be one of ${CONFIG_SECTIONS.join(', ')} (models go in "models")`);
-      }
+    for (const [field, values] of Object.entries(extra)) {
+      const section = EXTRA_FIELDS[field];
       if (values === undefined) continue;
-      for (const [key, value] of Object.entries(plainObject(`${prop}.${section}`, values))) {
-        const refused = REFUSED_EXTRA_KEYS[section as ConfigSection]?.[key];
+      for (const [key, value] of Object.entries(plainObject(`${prop}.${field}`, values))) {
+        const refused = REFUSED_EXTRA_KEYS[section]?.[key];
         if (refused !== undefined) {
-          throw new LiteLLMConfigError(`${prop}.${section}.${key}`, value, `not settable: ${refused}`);
+          throw new LiteLLMConfigError(`${prop}.${field}.${key}`, value, `not settable: ${refused}`);
         }
-        const owner = this.sections.get(section as ConfigSection)?.get(key)?.owner;
+        const owner = this.sections.get(section)?.get(key)?.owner;
         if (owner !== undefined) {
-          throw new LiteLLMConfigError(`${prop}.${section}.${key}`, value, `this key is set by ${owner}; use that prop instead`);
+          throw new LiteLLMConfigError(`${prop}.${field}.${key}`, value, `this key is set by ${owner}; use that prop instead`);
         }
-        this.set(section as ConfigSection, key, value, `${prop}.${section}.${key}`);
+        this.set(section, key, value, `${prop}.${field}.${key}`);
       }
     }
   }
 
   /** The distinct `model_name`s of `model_list`, in order. */
-  public get modelNames(): readonly string[] {
+  public get modelNames(): string[] {
     return [...new Set(this.models.map(m => m.model_name as string))];
   }
 
   /** The model access groups the deployments belong to (`model_info.access_groups`), in order. */
-  public get accessGroupNames(): readonly string[] {
+  public get accessGroupNames(): string[] {
     return [...new Set(this.models.flatMap(m => ((m.model_info as { access_groups?: string[] } | undefined)?.access_groups ?? [])))];
   }
 
   /** The document as a plain object, sections in LiteLLM's documented order. */
-  public toObject(): Record<string, unknown> {
-    const doc: Record<string, unknown> = { model_list: this.entries };
+  public toObject(): { [key: string]: any } {
+    const doc: { [key: string]: any } = { model_list: this.entries };
     for (const section of CONFIG_SECTIONS) {
       const s = this.sections.get(section);
       if (!s || s.size === 0) continue;
@@ -158,6 +187,7 @@ export class LiteLLMConfigDocument {
     return doc;
   }
 
+  /** config.yaml as LiteLLM reads it. */
   public render(): string {
     return Yaml.stringify(this.toObject());
   }

@@ -38,3 +38,13 @@ export const DEFAULT_PROXY_IMAGE = `${LITELLM_REPOSITORIES.nonRoot}:v${LITELLM_V
 
 /** uid/gid of `nobody` in the Wolfi-based non-root image; >= 10000 as scanners want. */
 export const PROXY_UID = 65534;
+
+/** The LiteLLM release this library is built and tested against. */
+export class LiteLLMRelease {
+  /** The pinned release, e.g. `1.108.14` (the 1.108 LTS line). */
+  public static readonly VERSION = LITELLM_VERSION;
+  /** The default image: the non-root variant at the pinned release (runs as `nobody`, uid 65534). */
+  public static readonly IMAGE = DEFAULT_PROXY_IMAGE;
+
+  private constructor() {}
+}

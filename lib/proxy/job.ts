@@ -5,8 +5,8 @@ import type { LiteLLMProxy } from './litellm-proxy';
 
 /** What differs between the one-shot Jobs that run the proxy's image (migrations, governance reconciliation). */
 export interface ProxyImageJobOptions {
-  readonly labels: Record<string, string>;
-  readonly podSelector: Record<string, string>;
+  readonly labels: { [key: string]: string };
+  readonly podSelector: { [key: string]: string };
   readonly serviceAccountName: string;
   readonly backoffLimit: number;
   readonly activeDeadlineSeconds: number;

@@ -3,267 +3,29 @@ import { Chart, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ServiceMonitor } from '../../imports/monitoring.coreos.com';
-import { LiteLLMConfigError } from '../errors';
+import { SECRET_ENV_NAME, credentialKind } from '../credentials';
+import { LiteLLMConfigError, inStack } from '../errors';
 import { selectorLabels, standardLabels } from '../labels';
 import { EgressRule, NetworkPeer, dnsEgress, renderEgress, renderPeer, renderPorts, validatePeer } from '../network';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { formatCpu, formatMemory, parseCpuMillis, parseMemoryBytes } from '../quantity';
-import { SECRET_ENV_NAME, SecretKeyRef, credentialKind, secretKeyRef } from '../secret';
-import { boolean, dns1035Label, dns1123Label, dns1123Subdomain, envName, integer, labelMap, list, oneOf, optionalObject, port as checkPort, positiveNumber, redisNamespace } from '../validate';
+import { SecretKeyRef, secretKeyRef } from '../secret';
+import { boolean, dns1035Label, dns1123Label, dns1123Subdomain, enumValue, envName, integer, labelMap, list, optionalObject, port as checkPort, positiveNumber, redisNamespace } from '../validate';
 import { IProxyDatabase, IProxyRedis, canBind } from './bindings';
-import { ProxyCache, resolveCache } from './cache';
-import { ConfigSection, ExtraConfig, LiteLLMConfigDocument, envRef } from './config';
+import { resolveCache } from './cache';
+import { ConfigSection, LiteLLMConfigDocument, envRef } from './config';
+import { fittingPoolLimit } from './connection-budget';
+import { GovernanceSettings, applyGovernance } from './governance-settings';
 import { ImageReference, parseImage } from '../image';
 import { DEFAULT_PROXY_IMAGE, PROXY_UID } from './image';
 import { ModelDeployment, renderModel, secretEnvName } from './model';
+import { LiteLLMProxyProps, LogLevel, ProxyAutoscaling, ProxyMetrics, RouterOptions, RoutingStrategy, SpreadPolicy } from './proxy-props';
 import { NonStreamingBound, assertCovers, nonStreamingBound } from './timing';
-import { WorkerSizing, memoryRequestBytes } from './workers';
-
-/** Horizontal autoscaling of the proxy (autoscaling/v2). */
-export interface ProxyAutoscaling {
-  /** Fewest replicas. @default 2 */
-  readonly minReplicas?: number;
-  /** Most replicas. */
-  readonly maxReplicas: number;
-  /** Target average CPU utilisation, percent of the request. @default 70 */
-  readonly cpuUtilization?: number;
-  /** Target average memory utilisation, percent of the request. @default 80 */
-  readonly memoryUtilization?: number;
-  /**
-   * How long the autoscaler waits before removing pods. Long enough that a
-   * quiet minute between long streams does not flap the pool.
-   * @default the larger of 300 s and requestTimeoutSeconds, at most 3600 s (the API's maximum)
-   */
-  readonly scaleDownStabilizationSeconds?: number;
-}
-
-/** Router behaviour (`router_settings`). */
-export interface RouterOptions {
-  /** `routing_strategy`. @default 'simple-shuffle' (LiteLLM's recommended default for production) */
-  readonly routingStrategy?: 'simple-shuffle' | 'least-busy' | 'usage-based-routing-v2' | 'latency-based-routing' | 'cost-based-routing';
-  /**
-   * Retries per request (`num_retries`): a request makes numRetries + 1
-   * attempts, each up to requestTimeoutSeconds, so this multiplies how long a
-   * request can take (the edge and the drain are derived from it). Written
-   * explicitly so the agreement counts what LiteLLM does.
-   * @default 2 (LiteLLM's own default, router.py)
-   */
-  readonly numRetries?: number;
-  /**
-   * Retry requests rejected with a 429, LiteLLM's own or the provider's. Off:
-   * a 429 goes back to the client at once
-   * (`retry_policy: {RateLimitErrorRetries: 0}`; other errors keep numRetries).
-   * On (LiteLLM's default): the router sleeps the Retry-After (up to 60 s)
-   * before each retry, so a burst past the in-flight cap LiteLLM derives from a
-   * model's rpm waits a minute or two instead of getting its 429 (measured on
-   * 1.108.14: of 20 concurrent requests at rpm 5, 8 were held past 60 s;
-   * router.py async_function_with_retries), holding a worker slot all along.
-   * @default false
-   */
-  readonly retryRateLimited?: boolean;
-  /** Failures per minute before a deployment is cooled down (`allowed_fails`). @default LiteLLM's default (3) */
-  readonly allowedFails?: number;
-  /** Seconds a failing deployment is taken out of rotation (`cooldown_time`). @default LiteLLM's default (5) */
-  readonly cooldownSeconds?: number;
-  /**
-   * Take a failing deployment out of rotation for `cooldownSeconds`
-   * (`disable_cooldowns` when false). Worth it when a model has several
-   * deployments; with one, LiteLLM rarely cools it down. Cost while Redis
-   * hangs: the cooldown is written through a synchronous client with retries
-   * outside the circuit breaker, which stalls that worker for ~7 s per
-   * cooldown (measured on 1.108.14; cooldown_cache.py).
-   * @default true (LiteLLM's default)
-   */
-  readonly cooldowns?: boolean;
-  /**
-   * Reject requests over a deployment's rpm/tpm before calling the provider
-   * (`optional_pre_call_checks: [enforce_model_rate_limits]`) instead of only
-   * routing around it. @default true when any model has rpm or tpm
-   */
-  readonly enforceModelRateLimits?: boolean;
-}
-
-/** Prometheus metrics (`/metrics/` with the `prometheus` callback). */
-export interface ProxyMetrics {
-  /** Emit a prometheus-operator ServiceMonitor. @default true */
-  readonly serviceMonitor?: boolean;
-  /**
-   * Labels on the ServiceMonitor besides the standard ones, e.g. `{ release: 'kube-prometheus-stack' }`
-   * for a Prometheus whose `serviceMonitorSelector` matches its Helm release.
-   * @default none
-   */
-  readonly serviceMonitorLabels?: Record<string, string>;
-  /**
-   * Annotate the pods with `prometheus.io/scrape`, `prometheus.io/port` and `prometheus.io/path`,
-   * for a Prometheus without prometheus-operator that discovers pods by annotation (the
-   * `kubernetes-pods` job of the Prometheus Helm chart).
-   * @default false
-   */
-  readonly podAnnotations?: boolean;
-  /**
-   * LiteLLM's health metrics of Redis, PostgreSQL and its own internals (`litellm_redis_*`,
-   * `litellm_postgres_*`, Redis circuit breaker): `litellm_settings.service_callback:
-   * [prometheus_system]` (litellm/_service_logger.py). The Redis and database alerts need them.
-   * @default true
-   */
-  readonly serviceMetrics?: boolean;
-  /** Namespace Prometheus scrapes from; admitted by the NetworkPolicy on the proxy port. @default 'monitoring' */
-  readonly prometheusNamespace?: string;
-  /** Scrape interval. @default '30s' */
-  readonly interval?: string;
-}
+import { MEMORY_BASE_BYTES, MEMORY_PER_WORKER_BYTES, WorkerSizing, memoryRequestBytes } from './workers';
+import { ServiceType } from 'cdk8s-plus-28';
 
 /** Where LiteLLM serves Prometheus metrics: `/metrics` redirects here (litellm/integrations/prometheus.py mounts it at /metrics/). */
 export const METRICS_PATH = '/metrics/';
-
-export interface LiteLLMProxyProps {
-  /** Base name of every object. @default the construct id, lower-cased */
-  readonly name?: string;
-  /** Image, pinned by tag or digest. @default `ghcr.io/berriai/litellm-non_root:v1.108.14` */
-  readonly image?: string;
-  /** Registry credentials (names of existing `kubernetes.io/dockerconfigjson` Secrets). @default none */
-  readonly imagePullSecrets?: readonly string[];
-  /** The model deployments (`model_list`). At least one. */
-  readonly models: readonly ModelDeployment[];
-  /** The admin master key (`general_settings.master_key`), from an existing Secret. LiteLLM requires the value to start with `sk-` (the library never sees it). */
-  readonly masterKey: SecretKeyRef;
-  /**
-   * Key that encrypts provider credentials stored in the database
-   * (`LITELLM_SALT_KEY`). Never change it once models are stored.
-   * @default none (LiteLLM falls back to the master key)
-   */
-  readonly saltKey?: SecretKeyRef;
-
-  /** Fixed replica count. Mutually exclusive with autoscaling. @default 1 */
-  readonly replicas?: number;
-  /** Horizontal autoscaling; replaces `replicas`. @default none */
-  readonly autoscaling?: ProxyAutoscaling;
-  /**
-   * Per-process limits: without Redis every worker process of every replica
-   * counts rpm/tpm and cooldowns on its own, so N processes let N times the
-   * limit through. More than one process without `redis` is an error unless
-   * this is true.
-   * @default false
-   */
-  readonly acceptPerReplicaLimits?: boolean;
-
-  /** CPU each pod requests; the worker count derives from it. @default '1' */
-  readonly cpu?: string;
-  /** CPU limit. @default none: throttling a streaming proxy stalls every open stream */
-  readonly cpuLimit?: string;
-  /** Memory request. @default 256Mi + 512Mi per worker (see MEMORY_PER_WORKER_BYTES) */
-  readonly memory?: string;
-  /** Memory limit. @default twice the memory request */
-  readonly memoryLimit?: string;
-  /** Worker processes per pod. @default WorkerSizing.perCpu() */
-  readonly workers?: WorkerSizing;
-  /**
-   * Recycle a worker after this many requests (`--max_requests_before_restart`),
-   * the documented mitigation for memory growth under load (litellm#12685).
-   * @default no recycling
-   */
-  readonly maxRequestsBeforeRestart?: number;
-
-  /** Container and Service port. @default 4000 */
-  readonly port?: number;
-  /**
-   * Longest single attempt at a provider, in seconds
-   * (`litellm_settings.request_timeout`). For a stream it bounds each gap
-   * between chunks, not the stream. A non-streaming request can take
-   * (router.numRetries + 1) attempts of this plus backoff: see
-   * `nonStreamingBound`.
-   * @default 600 (the production guide's value)
-   */
-  readonly requestTimeoutSeconds?: number;
-  /**
-   * Longest stream, in seconds (`LITELLM_MAX_STREAMING_DURATION_SECONDS`).
-   * LiteLLM ends a longer stream itself with an SSE error event
-   * ("Stream exceeded max streaming duration", code 408) and no `[DONE]`;
-   * a rollout waits for every stream up to this long.
-   * @default the non-streaming bound (1983 s with the defaults)
-   */
-  readonly maxStreamSeconds?: number;
-  /**
-   * How long a terminating pod lets in-flight requests finish
-   * (`GRACEFUL_SHUTDOWN_TIMEOUT`: uvicorn's timeout_graceful_shutdown in
-   * 1.108.14, proxy_cli.py). Past it, open streams are cut without an error
-   * event, so it must cover both the non-streaming bound and maxStreamSeconds.
-   * @default the larger of the two (1983 s with the defaults)
-   */
-  readonly drainTimeoutSeconds?: number;
-  /** Pause before SIGTERM so endpoints stop routing to the pod first. @default 10 */
-  readonly preStopSeconds?: number;
-  /** Pod grace period. Must exceed preStop + drain + 10 s of process teardown. @default preStop + drain + 15 s */
-  readonly terminationGracePeriodSeconds?: number;
-
-  /**
-   * Most requests one worker process handles at once
-   * (`general_settings.max_in_flight_requests_per_worker`); a stream holds its
-   * slot until it ends. Beyond it requests wait in a queue, then get 503 with
-   * `Retry-After: 1` (probes and /metrics are exempt; admission_control_middleware.py).
-   * The pod's capacity is this × workers.
-   * @default no limit
-   */
-  readonly maxInFlightRequestsPerWorker?: number;
-  /** Requests that may wait for a slot per worker (`max_queued_requests_per_worker`); 0 refuses at once. @default maxInFlightRequestsPerWorker (LiteLLM's default) */
-  readonly maxQueuedRequestsPerWorker?: number;
-  /** Seconds a queued request waits for a slot before its 503 (`admission_queue_timeout_seconds`). @default 1 (LiteLLM's default) */
-  readonly admissionQueueTimeoutSeconds?: number;
-
-  /** Router settings. @default LiteLLM's defaults, simple-shuffle */
-  readonly router?: RouterOptions;
-  /** Shared Redis for rate limits, cooldowns and the cache (a `RedisInstance` or `ExternalRedis`). @default none */
-  readonly redis?: IProxyRedis;
-  /**
-   * Prefix of every key this proxy writes into Redis (`<namespace>:<key>`), so
-   * that stacks sharing one Redis never share counters, cooldowns or cached
-   * responses. Only used with `redis`.
-   * @default `<the chart's namespace>/<name>` (LiteLLMStack: `<namespace>/<stack id>`)
-   */
-  readonly redisNamespace?: string;
-  /**
-   * Refuse requests (503) whose rate limits cannot be checked because Redis is
-   * unreachable, instead of counting them in each process's own memory (which
-   * lets processes × the limit through) (`general_settings.fail_closed_rate_limit_enforcement`,
-   * hooks/parallel_request_limiter_v3.py). It covers the limits of virtual
-   * keys, users, teams, team members, end users and tags (rpm, tpm, parallel
-   * requests); a deployment's own `rpm`/`tpm` stays per process while Redis is
-   * down. Needs `redis`.
-   * @default false: a Redis outage loosens limits but serves traffic
-   */
-  readonly failClosed?: boolean;
-  /** Response caching in Redis; needs `redis`. @default off */
-  readonly cache?: ProxyCache;
-  /** Database for virtual keys, teams and budgets (an `ExternalPostgres` or `CloudNativePgDatabase`). @default none */
-  readonly database?: IProxyDatabase;
-  /** Prometheus metrics. @default off */
-  readonly metrics?: ProxyMetrics;
-  /** LiteLLM's log level (`LITELLM_LOG`). @default 'ERROR' (production guide) */
-  readonly logLevel?: 'ERROR' | 'WARNING' | 'INFO' | 'DEBUG';
-
-  /**
-   * Who may connect to the proxy port. Kubelet probes are not affected.
-   * @default pods of the proxy's own namespace
-   */
-  readonly allowFrom?: readonly NetworkPeer[];
-  /** Further egress (e.g. an in-cluster model server). Provider endpoints from `models` are opened automatically. @default none */
-  readonly extraEgress?: readonly EgressRule[];
-  /** Service type. @default 'ClusterIP' */
-  readonly serviceType?: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
-  /**
-   * How strictly replicas spread across nodes: 'preferred' still schedules
-   * on a single node; 'required' keeps extra replicas pending rather than share one.
-   * @default 'preferred'
-   */
-  readonly spread?: 'preferred' | 'required';
-
-  /** Plain, non-secret environment variables. @default none */
-  readonly env?: Record<string, string>;
-  /** Environment variables from Secret keys. @default none */
-  readonly secretEnv?: Record<string, SecretKeyRef>;
-  /** config.yaml keys not modelled yet; a key a typed prop sets is refused. @default none */
-  readonly extraConfig?: ExtraConfig;
-}
 
 const DEFAULTS = {
   cpu: '1',
@@ -347,7 +109,7 @@ export class LiteLLMProxy extends Construct {
   /** The image reference. */
   public readonly image: ImageReference;
   /** Names of the image pull Secrets. */
-  public readonly imagePullSecrets: readonly string[];
+  public readonly imagePullSecrets: string[];
   /** The database, when one is wired. */
   public readonly database?: IProxyDatabase;
   /** The Redis, when one is wired. */
@@ -355,7 +117,7 @@ export class LiteLLMProxy extends Construct {
   /** The prefix of this proxy's Redis keys, when it has a Redis. */
   public readonly redisNamespace?: string;
   /** Labels that select the proxy pods. */
-  public readonly podSelector: Record<string, string>;
+  public readonly podSelector: { [key: string]: string };
   /** In-cluster DNS name of the Service (relative to the namespace). */
   public readonly serviceName: string;
 
@@ -367,358 +129,376 @@ export class LiteLLMProxy extends Construct {
 
   constructor(scope: Construct, id: string, props: LiteLLMProxyProps) {
     super(scope, id);
-    if (typeof props !== 'object' || props === null) {
-      throw new LiteLLMConfigError(id, props, 'LiteLLMProxy needs props with at least models and masterKey');
-    }
-    // Plain-JavaScript callers get our error, never a TypeError, for a wrongly typed prop.
-    for (const key of ['autoscaling', 'router', 'cache', 'metrics', 'extraConfig', 'env', 'secretEnv', 'redis', 'database'] as const) {
-      optionalObject(key, props[key]);
-    }
-    if (props.workers !== undefined && !(props.workers instanceof WorkerSizing)) {
-      throw new LiteLLMConfigError('workers', props.workers, 'must be WorkerSizing.perCpu(), WorkerSizing.onePerPod() or WorkerSizing.fixed(n)');
-    }
-    const allowFrom = list('allowFrom', props.allowFrom, true);
-    const extraEgress = list('extraEgress', props.extraEgress, true);
-    const imagePullSecrets = list('imagePullSecrets', props.imagePullSecrets);
-    this.imagePullSecrets = imagePullSecrets.map((n, i) => dns1123Subdomain(`imagePullSecrets[${i}]`, n));
-    this.redis = props.redis;
-    this.database = props.database;
-    // The Service carries this name, and Service names must start with a letter.
-    this.name = dns1035Label('name', props.name ?? id.toLowerCase(), 47);
-    if (props.redis !== undefined) {
-      this.redisNamespace = redisNamespace('redisNamespace', props.redisNamespace ?? `${Chart.of(this).namespace ?? 'default'}/${this.name}`);
-    } else if (props.redisNamespace !== undefined) {
-      throw new LiteLLMConfigError('redisNamespace', props.redisNamespace, 'is the prefix of the keys written into Redis: give `redis` too, or leave it unset');
-    }
-    this.image = parseImage('image', props.image ?? DEFAULT_PROXY_IMAGE, { example: DEFAULT_PROXY_IMAGE });
-    this.port = checkPort('port', props.port ?? DEFAULTS.port);
-    this.podSelector = selectorLabels(this.name, 'proxy');
-    this.serviceName = this.name;
-    const labels = standardLabels(this.name, 'proxy');
-
-    // --- sizing -----------------------------------------------------------
-    const cpuMillis = parseCpuMillis('cpu', props.cpu ?? DEFAULTS.cpu);
-    this.workers = (props.workers ?? WorkerSizing.perCpu()).workersFor(cpuMillis, 'workers');
-    const memoryBytes = props.memory !== undefined ? parseMemoryBytes('memory', props.memory) : memoryRequestBytes(this.workers);
-    const memoryLimitBytes = props.memoryLimit !== undefined ? parseMemoryBytes('memoryLimit', props.memoryLimit) : 2 * memoryBytes;
-    if (memoryLimitBytes < memoryBytes) {
-      throw new LiteLLMConfigError('memoryLimit', props.memoryLimit, `must be at least the memory request (${formatMemory(memoryBytes)})`);
-    }
-    let cpuLimitMillis: number | undefined;
-    if (props.cpuLimit !== undefined) {
-      cpuLimitMillis = parseCpuMillis('cpuLimit', props.cpuLimit);
-      if (cpuLimitMillis < cpuMillis) {
-        throw new LiteLLMConfigError('cpuLimit', props.cpuLimit, `must be at least the CPU request (${formatCpu(cpuMillis)})`);
+    try {
+      if (typeof props !== 'object' || props === null) {
+        throw new LiteLLMConfigError(id, props, 'LiteLLMProxy needs props with at least models and masterKey');
       }
-    }
-
-    // --- replicas ---------------------------------------------------------
-    if (props.replicas !== undefined && props.autoscaling !== undefined) {
-      throw new LiteLLMConfigError('replicas', props.replicas, 'leave replicas unset when autoscaling is given: the autoscaler owns the count');
-    }
-    const replicas = integer('replicas', props.replicas ?? 1, 1);
-    let minReplicas = replicas;
-    this.maxReplicas = replicas;
-    if (props.autoscaling !== undefined) {
-      minReplicas = integer('autoscaling.minReplicas', props.autoscaling.minReplicas ?? DEFAULTS.minReplicas, 1);
-      this.maxReplicas = integer('autoscaling.maxReplicas', props.autoscaling.maxReplicas, 1);
-      if (this.maxReplicas < 2) {
-        throw new LiteLLMConfigError('autoscaling.maxReplicas', this.maxReplicas, 'must be at least 2 for an autoscaler to have a range; for one pod use replicas: 1');
+      // Plain-JavaScript callers get our error, never a TypeError, for a wrongly typed prop.
+      for (const key of ['autoscaling', 'router', 'cache', 'metrics', 'extraConfig', 'env', 'secretEnv', 'redis', 'database', 'governance'] as const) {
+        optionalObject(key, props[key]);
       }
-      if (minReplicas > this.maxReplicas) {
-        throw new LiteLLMConfigError('autoscaling.minReplicas', minReplicas, `must not exceed autoscaling.maxReplicas (${this.maxReplicas})`);
+      if (props.workers !== undefined && !(props.workers instanceof WorkerSizing)) {
+        throw new LiteLLMConfigError('workers', props.workers, 'must be WorkerSizing.perCpu(), WorkerSizing.onePerPod() or WorkerSizing.fixed(n)');
       }
-    }
-    const replicated = this.maxReplicas > 1;
-    // Each worker process keeps its own in-memory counters: without Redis, limits and
-    // cooldowns are per process, so replicas x workers processes allow that many times the limit.
-    const processes = this.maxReplicas * this.workers;
-    if (processes > 1 && props.redis === undefined && props.acceptPerReplicaLimits !== true) {
-      const prop = this.maxReplicas > 1 ? (props.autoscaling ? 'autoscaling.maxReplicas' : 'replicas') : 'workers';
-      throw new LiteLLMConfigError(prop, this.maxReplicas > 1 ? this.maxReplicas : this.workers,
-        `${this.maxReplicas} replica(s) x ${this.workers} worker(s) = ${processes} processes need \`redis\` so rpm/tpm limits and cooldowns are shared `
-        + `(otherwise each process counts on its own and ${processes} processes allow ${processes} times the limit); `
-        + 'pass redis, or set acceptPerReplicaLimits: true to accept per-process limits');
-    }
+      const allowFrom = list('allowFrom', props.allowFrom, true);
+      const extraEgress = list('extraEgress', props.extraEgress, true);
+      const imagePullSecrets = list('imagePullSecrets', props.imagePullSecrets);
+      this.imagePullSecrets = imagePullSecrets.map((n, i) => dns1123Subdomain(`imagePullSecrets[${i}]`, n));
+      this.redis = props.redis;
+      this.database = props.database;
+      // The Service carries this name, and Service names must start with a letter.
+      this.name = dns1035Label('name', props.name ?? id.toLowerCase(), 47);
+      if (props.redis !== undefined) {
+        this.redisNamespace = redisNamespace('redisNamespace', props.redisNamespace ?? `${Chart.of(this).namespace ?? 'default'}/${this.name}`);
+      } else if (props.redisNamespace !== undefined) {
+        throw new LiteLLMConfigError('redisNamespace', props.redisNamespace, 'is the prefix of the keys written into Redis: give `redis` too, or leave it unset');
+      }
+      this.image = parseImage('image', props.image ?? DEFAULT_PROXY_IMAGE, { example: DEFAULT_PROXY_IMAGE });
+      const metrics = props.metrics !== undefined && boolean('metrics.enabled', props.metrics.enabled ?? true) ? props.metrics : undefined;
+      this.port = checkPort('port', props.port ?? DEFAULTS.port);
+      this.podSelector = selectorLabels(this.name, 'proxy');
+      this.serviceName = this.name;
+      const labels = standardLabels(this.name, 'proxy');
 
-    // --- config.yaml ------------------------------------------------------
-    this.config = new LiteLLMConfigDocument();
-    this.renderModels(props.models);
-    this.addSecretEnv('LITELLM_MASTER_KEY', secretKeyRef('masterKey', props.masterKey));
-    this.config.set('general_settings', 'master_key', envRef('LITELLM_MASTER_KEY'), 'masterKey');
-    if (props.saltKey !== undefined) this.addSecretEnv('LITELLM_SALT_KEY', secretKeyRef('saltKey', props.saltKey));
-    // Production guide (docs/proxy/prod.md): no verbose logging, JSON logs.
-    this.config.set('litellm_settings', 'set_verbose', false, 'LiteLLMProxy');
-    this.config.set('litellm_settings', 'json_logs', true, 'LiteLLMProxy');
-    this.renderAdmission(props);
-    this.numRetries = integer('router.numRetries', props.router?.numRetries ?? DEFAULTS.numRetries, 0, 10);
-    this.renderRouter(props.router ?? {}, props.models);
+      // --- sizing -----------------------------------------------------------
+      const cpuMillis = parseCpuMillis('cpu', props.cpu ?? DEFAULTS.cpu);
+      this.workers = (props.workers ?? WorkerSizing.perCpu()).workersFor(cpuMillis, 'workers');
+      const memoryBytes = props.memory !== undefined ? parseMemoryBytes('memory', props.memory) : memoryRequestBytes(this.workers);
+      const memoryLimitBytes = props.memoryLimit !== undefined ? parseMemoryBytes('memoryLimit', props.memoryLimit) : 2 * memoryBytes;
+      // Every worker is a full copy of the proxy: below the measured rule the pod is OOM-killed as it starts.
+      const needed = memoryRequestBytes(this.workers);
+      for (const [prop, bytes, given] of [['memory', memoryBytes, props.memory], ['memoryLimit', memoryLimitBytes, props.memoryLimit]] as const) {
+        if (bytes < needed) {
+          throw new LiteLLMConfigError(prop, given,
+            `must be at least ${formatMemory(needed)} for ${this.workers} worker(s) (${formatMemory(MEMORY_BASE_BYTES)} + ${formatMemory(MEMORY_PER_WORKER_BYTES)} per worker: `
+            + 'each worker is a full copy of the proxy, measured at ~320 MB resident on 1.108.14, and grows under load); '
+            + `raise ${prop}, or run fewer workers (less cpu, or WorkerSizing.fixed(n))`);
+        }
+      }
+      if (memoryLimitBytes < memoryBytes) {
+        throw new LiteLLMConfigError('memoryLimit', props.memoryLimit, `must be at least the memory request (${formatMemory(memoryBytes)})`);
+      }
+      let cpuLimitMillis: number | undefined;
+      if (props.cpuLimit !== undefined) {
+        cpuLimitMillis = parseCpuMillis('cpuLimit', props.cpuLimit);
+        if (cpuLimitMillis < cpuMillis) {
+          throw new LiteLLMConfigError('cpuLimit', props.cpuLimit, `must be at least the CPU request (${formatCpu(cpuMillis)})`);
+        }
+      }
 
-    // --- timing: the timeout agreement (see timing.ts) ----------------------
-    this.requestTimeoutSeconds = integer('requestTimeoutSeconds', props.requestTimeoutSeconds ?? DEFAULTS.requestTimeoutSeconds, 1, 86400);
-    const modelTimeouts = this.config.models.map(m => (m.litellm_params as Record<string, unknown>).timeout).filter((t): t is number => typeof t === 'number');
-    this.nonStreamingBound = nonStreamingBound(Math.max(this.requestTimeoutSeconds, ...modelTimeouts), this.numRetries);
-    if (this.nonStreamingBound.seconds > MAX_WAIT_SECONDS) {
-      throw new LiteLLMConfigError('requestTimeoutSeconds', this.requestTimeoutSeconds,
-        `a non-streaming request could take ${this.nonStreamingBound.explanation}, more than a day (${MAX_WAIT_SECONDS} s) that a drain or an edge may wait; `
-        + 'lower requestTimeoutSeconds, the models\' timeoutSeconds or router.numRetries');
-    }
-    this.maxStreamSeconds = integer('maxStreamSeconds', props.maxStreamSeconds ?? this.nonStreamingBound.seconds, 1, MAX_WAIT_SECONDS);
-    const longest = Math.max(this.nonStreamingBound.seconds, this.maxStreamSeconds);
-    this.drainTimeoutSeconds = integer('drainTimeoutSeconds', props.drainTimeoutSeconds ?? longest, 1, MAX_WAIT_SECONDS);
-    // A drain shorter than the longest request cuts it on every rollout.
-    assertCovers('drainTimeoutSeconds', this.drainTimeoutSeconds, this.nonStreamingBound, 'a terminating pod must let the slowest non-streaming request finish');
-    assertCovers('drainTimeoutSeconds', this.drainTimeoutSeconds, { seconds: this.maxStreamSeconds, explanation: `maxStreamSeconds ${this.maxStreamSeconds}` },
-      'a terminating pod must let the longest stream LiteLLM allows finish');
-    this.preStopSeconds = integer('preStopSeconds', props.preStopSeconds ?? DEFAULTS.preStopSeconds, 0, 300);
-    const minGrace = this.preStopSeconds + this.drainTimeoutSeconds;
-    this.terminationGracePeriodSeconds = integer('terminationGracePeriodSeconds',
-      props.terminationGracePeriodSeconds ?? minGrace + DEFAULTS.graceMarginSeconds, 1);
-    // gunicorn's master kills workers GRACEFUL_SHUTDOWN_TIMEOUT + 10 s after SIGTERM
-    // (proxy_cli.py run_gunicorn_server, GRACEFUL_SHUTDOWN_TEARDOWN_HEADROOM_SECONDS): the grace covers that too.
-    if (this.terminationGracePeriodSeconds <= minGrace + GUNICORN_TEARDOWN_SECONDS) {
-      throw new LiteLLMConfigError('terminationGracePeriodSeconds', this.terminationGracePeriodSeconds,
-        `must exceed preStopSeconds + drainTimeoutSeconds + ${GUNICORN_TEARDOWN_SECONDS} s of process teardown (${this.preStopSeconds} + ${this.drainTimeoutSeconds} + ${GUNICORN_TEARDOWN_SECONDS} = ${minGrace + GUNICORN_TEARDOWN_SECONDS}), or the kubelet kills streams mid-drain`);
-    }
-    this.config.set('litellm_settings', 'request_timeout', this.requestTimeoutSeconds, 'requestTimeoutSeconds');
+      // --- replicas ---------------------------------------------------------
+      if (props.replicas !== undefined && props.autoscaling !== undefined) {
+        throw new LiteLLMConfigError('replicas', props.replicas, 'leave replicas unset when autoscaling is given: the autoscaler owns the count');
+      }
+      const replicas = integer('replicas', props.replicas ?? 1, 1);
+      let minReplicas = replicas;
+      this.maxReplicas = replicas;
+      if (props.autoscaling !== undefined) {
+        minReplicas = integer('autoscaling.minReplicas', props.autoscaling.minReplicas ?? DEFAULTS.minReplicas, 1);
+        this.maxReplicas = integer('autoscaling.maxReplicas', props.autoscaling.maxReplicas, 1);
+        if (this.maxReplicas < 2) {
+          throw new LiteLLMConfigError('autoscaling.maxReplicas', this.maxReplicas, 'must be at least 2 for an autoscaler to have a range; for one pod use replicas: 1');
+        }
+        if (minReplicas > this.maxReplicas) {
+          throw new LiteLLMConfigError('autoscaling.minReplicas', minReplicas, `must not exceed autoscaling.maxReplicas (${this.maxReplicas})`);
+        }
+      }
+      const replicated = this.maxReplicas > 1;
+      // Each worker process keeps its own in-memory counters: without Redis, limits and
+      // cooldowns are per process, so replicas x workers processes allow that many times the limit.
+      const processes = this.maxReplicas * this.workers;
+      if (processes > 1 && props.redis === undefined && props.acceptPerReplicaLimits !== true) {
+        const prop = this.maxReplicas > 1 ? (props.autoscaling ? 'autoscaling.maxReplicas' : 'replicas') : 'workers';
+        throw new LiteLLMConfigError(prop, this.maxReplicas > 1 ? this.maxReplicas : this.workers,
+          `${this.maxReplicas} replica(s) x ${this.workers} worker(s) = ${processes} processes need \`redis\` so rpm/tpm limits and cooldowns are shared `
+          + `(otherwise each process counts on its own and ${processes} processes allow ${processes} times the limit); `
+          + 'pass redis, or set acceptPerReplicaLimits: true to accept per-process limits');
+      }
 
-    // --- environment ------------------------------------------------------
-    const logLevel = oneOf('logLevel', props.logLevel ?? 'ERROR', ['ERROR', 'WARNING', 'INFO', 'DEBUG'] as const);
-    this.addEnv('LITELLM_MODE', 'PRODUCTION');
-    this.addEnv('LITELLM_LOG', logLevel);
-    // Drain on SIGTERM (litellm/proxy/shutdown/graceful_shutdown_manager.py, default 30 s):
-    // uvicorn's timeout_graceful_shutdown, gunicorn's graceful_timeout less 10 s (proxy_cli.py).
-    this.addEnv('GRACEFUL_SHUTDOWN_TIMEOUT', String(this.drainTimeoutSeconds));
-    // The only bound on a whole stream (litellm/constants.py, checked per chunk in streaming_handler.py).
-    this.addEnv('LITELLM_MAX_STREAMING_DURATION_SECONDS', String(this.maxStreamSeconds));
-    // Writable paths of the non-root image, so the root filesystem can be read-only
-    // (docker/Dockerfile.non_root sets HOME=/app; the UI is
-    // copied into LITELLM_UI_PATH at start-up, proxy_server.py).
-    this.addEnv('LITELLM_NON_ROOT', 'true');
-    // Not /app/.cache: the image keeps its Prisma engines there (PRISMA_BINARY_CACHE_DIR,
-    // docker/Dockerfile.non_root) and an emptyDir over it would hide them.
-    this.addEnv('XDG_CACHE_HOME', '/var/cache/litellm');
-    this.addEnv('NPM_CONFIG_CACHE', '/var/cache/litellm/npm');
-    this.addEnv('LITELLM_UI_PATH', '/var/lib/litellm/ui');
-    this.addEnv('LITELLM_ASSETS_PATH', '/var/lib/litellm/assets');
-    // Use the model price map bundled with the pinned release instead of downloading it at
-    // start-up (litellm_core_utils/get_model_cost_map.py): reproducible, and no start-up
-    // dependency on GitHub being reachable.
-    this.addEnv('LITELLM_LOCAL_MODEL_COST_MAP', 'True');
+      // --- config.yaml ------------------------------------------------------
+      this.config = new LiteLLMConfigDocument();
+      this.renderModels(props.models);
+      this.addSecretEnv('LITELLM_MASTER_KEY', secretKeyRef('masterKey', props.masterKey));
+      this.config.set(ConfigSection.GENERAL_SETTINGS, 'master_key', envRef('LITELLM_MASTER_KEY'), 'masterKey');
+      if (props.saltKey !== undefined) this.addSecretEnv('LITELLM_SALT_KEY', secretKeyRef('saltKey', props.saltKey));
+      // Production guide (docs/proxy/prod.md): no verbose logging, JSON logs.
+      this.config.set(ConfigSection.LITELLM_SETTINGS, 'set_verbose', false, 'LiteLLMProxy');
+      this.config.set(ConfigSection.LITELLM_SETTINGS, 'json_logs', true, 'LiteLLMProxy');
+      this.renderAdmission(props);
+      this.numRetries = integer('router.numRetries', props.router?.numRetries ?? DEFAULTS.numRetries, 0, 10);
+      this.renderRouter(props.router ?? {}, props.models);
 
-    // --- network: who may call us, whom we call ----------------------------
-    for (const [i, peer] of (props.allowFrom === undefined ? [{}] : allowFrom).entries()) this.allowFrom(peer, `allowFrom[${i}]`);
-    for (const [i, rule] of extraEgress.entries()) {
-      list(`extraEgress[${i}].peers`, rule.peers, true).forEach((p, j) => validatePeer(`extraEgress[${i}].peers[${j}]`, p));
-      const ports = list(`extraEgress[${i}].ports`, rule.ports);
-      if (ports.length === 0) throw new LiteLLMConfigError(`extraEgress[${i}].ports`, rule.ports, 'must list at least one TCP port');
-      renderPorts(`extraEgress[${i}].ports`, ports);
-      this.addEgress({ peers: rule.peers ?? [], ports: rule.ports ?? [], reason: rule.reason ?? 'extraEgress' });
-    }
+      // --- timing: the timeout agreement (see timing.ts) ----------------------
+      this.requestTimeoutSeconds = integer('requestTimeoutSeconds', props.requestTimeoutSeconds ?? DEFAULTS.requestTimeoutSeconds, 1, 86400);
+      const modelTimeouts = this.config.models.map(m => (m.litellm_params as Record<string, unknown>).timeout).filter((t): t is number => typeof t === 'number');
+      this.nonStreamingBound = nonStreamingBound(Math.max(this.requestTimeoutSeconds, ...modelTimeouts), this.numRetries);
+      if (this.nonStreamingBound.seconds > MAX_WAIT_SECONDS) {
+        throw new LiteLLMConfigError('requestTimeoutSeconds', this.requestTimeoutSeconds,
+          `a non-streaming request could take ${this.nonStreamingBound.explanation}, more than a day (${MAX_WAIT_SECONDS} s) that a drain or an edge may wait; `
+          + 'lower requestTimeoutSeconds, the models\' timeoutSeconds or router.numRetries');
+      }
+      this.maxStreamSeconds = integer('maxStreamSeconds', props.maxStreamSeconds ?? this.nonStreamingBound.seconds, 1, MAX_WAIT_SECONDS);
+      const longest = Math.max(this.nonStreamingBound.seconds, this.maxStreamSeconds);
+      this.drainTimeoutSeconds = integer('drainTimeoutSeconds', props.drainTimeoutSeconds ?? longest, 1, MAX_WAIT_SECONDS);
+      // A drain shorter than the longest request cuts it on every rollout.
+      assertCovers('drainTimeoutSeconds', this.drainTimeoutSeconds, this.nonStreamingBound, 'a terminating pod must let the slowest non-streaming request finish');
+      assertCovers('drainTimeoutSeconds', this.drainTimeoutSeconds, { seconds: this.maxStreamSeconds, explanation: `maxStreamSeconds ${this.maxStreamSeconds}` },
+        'a terminating pod must let the longest stream LiteLLM allows finish');
+      this.preStopSeconds = integer('preStopSeconds', props.preStopSeconds ?? DEFAULTS.preStopSeconds, 0, 300);
+      const minGrace = this.preStopSeconds + this.drainTimeoutSeconds;
+      this.terminationGracePeriodSeconds = integer('terminationGracePeriodSeconds',
+        props.terminationGracePeriodSeconds ?? minGrace + DEFAULTS.graceMarginSeconds, 1);
+      // gunicorn's master kills workers GRACEFUL_SHUTDOWN_TIMEOUT + 10 s after SIGTERM
+      // (proxy_cli.py run_gunicorn_server, GRACEFUL_SHUTDOWN_TEARDOWN_HEADROOM_SECONDS): the grace covers that too.
+      if (this.terminationGracePeriodSeconds <= minGrace + GUNICORN_TEARDOWN_SECONDS) {
+        throw new LiteLLMConfigError('terminationGracePeriodSeconds', this.terminationGracePeriodSeconds,
+          `must exceed preStopSeconds + drainTimeoutSeconds + ${GUNICORN_TEARDOWN_SECONDS} s of process teardown (${this.preStopSeconds} + ${this.drainTimeoutSeconds} + ${GUNICORN_TEARDOWN_SECONDS} = ${minGrace + GUNICORN_TEARDOWN_SECONDS}), or the kubelet kills streams mid-drain`);
+      }
+      this.config.set(ConfigSection.LITELLM_SETTINGS, 'request_timeout', this.requestTimeoutSeconds, 'requestTimeoutSeconds');
 
-    if (props.redis !== undefined) {
-      if (!canBind(props.redis)) throw new LiteLLMConfigError('redis', props.redis, 'must be a Redis endpoint (RedisInstance or ExternalRedis)');
-      props.redis.bind(this, {
-        cache: props.cache !== undefined ? resolveCache('cache', props.cache) : undefined,
-        namespace: this.redisNamespace!,
+      // --- environment ------------------------------------------------------
+      const logLevel = enumValue('logLevel', props.logLevel ?? LogLevel.ERROR, LogLevel, 'LogLevel');
+      this.addEnv('LITELLM_MODE', 'PRODUCTION');
+      this.addEnv('LITELLM_LOG', logLevel);
+      // Drain on SIGTERM (litellm/proxy/shutdown/graceful_shutdown_manager.py, default 30 s):
+      // uvicorn's timeout_graceful_shutdown, gunicorn's graceful_timeout less 10 s (proxy_cli.py).
+      this.addEnv('GRACEFUL_SHUTDOWN_TIMEOUT', String(this.drainTimeoutSeconds));
+      // The only bound on a whole stream (litellm/constants.py, checked per chunk in streaming_handler.py).
+      this.addEnv('LITELLM_MAX_STREAMING_DURATION_SECONDS', String(this.maxStreamSeconds));
+      // Writable paths of the non-root image, so the root filesystem can be read-only
+      // (docker/Dockerfile.non_root sets HOME=/app; the UI is
+      // copied into LITELLM_UI_PATH at start-up, proxy_server.py).
+      this.addEnv('LITELLM_NON_ROOT', 'true');
+      // Not /app/.cache: the image keeps its Prisma engines there (PRISMA_BINARY_CACHE_DIR,
+      // docker/Dockerfile.non_root) and an emptyDir over it would hide them.
+      this.addEnv('XDG_CACHE_HOME', '/var/cache/litellm');
+      this.addEnv('NPM_CONFIG_CACHE', '/var/cache/litellm/npm');
+      this.addEnv('LITELLM_UI_PATH', '/var/lib/litellm/ui');
+      this.addEnv('LITELLM_ASSETS_PATH', '/var/lib/litellm/assets');
+      // Use the model price map bundled with the pinned release instead of downloading it at
+      // start-up (litellm_core_utils/get_model_cost_map.py): reproducible, and no start-up
+      // dependency on GitHub being reachable.
+      this.addEnv('LITELLM_LOCAL_MODEL_COST_MAP', 'True');
+
+      // --- network: who may call us, whom we call ----------------------------
+      for (const [i, peer] of (props.allowFrom === undefined ? [{}] : allowFrom).entries()) this.allowFrom(peer, `allowFrom[${i}]`);
+      for (const [i, rule] of extraEgress.entries()) {
+        list(`extraEgress[${i}].peers`, rule.peers, true).forEach((p, j) => validatePeer(`extraEgress[${i}].peers[${j}]`, p));
+        const ports = list(`extraEgress[${i}].ports`, rule.ports);
+        if (ports.length === 0) throw new LiteLLMConfigError(`extraEgress[${i}].ports`, rule.ports, 'must list at least one TCP port');
+        renderPorts(`extraEgress[${i}].ports`, ports);
+        this.addEgress({ peers: rule.peers ?? [], ports: rule.ports ?? [], reason: rule.reason ?? 'extraEgress' });
+      }
+
+      if (props.redis !== undefined) {
+        if (!canBind(props.redis)) throw new LiteLLMConfigError('redis', props.redis, 'must be a Redis endpoint (RedisInstance or ExternalRedis)');
+        props.redis.bind(this, {
+          cache: props.cache !== undefined ? resolveCache('cache', props.cache) : undefined,
+          namespace: this.redisNamespace!,
+        });
+      } else if (props.cache !== undefined) {
+        throw new LiteLLMConfigError('cache', props.cache, 'response caching needs `redis`: an in-memory cache per replica would answer differently per pod');
+      }
+      if (props.failClosed !== undefined && boolean('failClosed', props.failClosed)) {
+        if (props.redis === undefined) {
+          throw new LiteLLMConfigError('failClosed', true, 'is about limits shared through Redis: give `redis` too (without it every process counts on its own anyway)');
+        }
+        this.config.set(ConfigSection.GENERAL_SETTINGS, 'fail_closed_rate_limit_enforcement', true, 'failClosed');
+      }
+      if (props.database !== undefined) {
+        if (!canBind(props.database)) throw new LiteLLMConfigError('database', props.database, 'must be a database endpoint (ExternalPostgres or CloudNativePgDatabase)');
+        props.database.bind(this);
+      }
+      this.metricsEnabled = metrics !== undefined;
+      this.serviceMetricsEnabled = metrics !== undefined && boolean('metrics.serviceMetrics', metrics.serviceMetrics ?? true);
+      const podAnnotations = metrics !== undefined && boolean('metrics.podAnnotations', metrics.podAnnotations ?? false);
+      if (metrics !== undefined) this.serviceMonitor = this.enableMetrics(metrics);
+
+      for (const [k, v] of Object.entries(props.env ?? {})) {
+        if (typeof v !== 'string') throw new LiteLLMConfigError(`env.${k}`, v, 'must be a string');
+        const kind = credentialKind(v);
+        if (kind !== undefined || (SECRET_ENV_NAME.test(k) && v !== '')) {
+          throw new LiteLLMConfigError(`env.${k}`, '(a literal value, hidden)',
+            'credentials must come from a Secret: move this variable to secretEnv with a { name, key } reference'
+            + (kind !== undefined ? ` (this value looks like ${kind})` : ` (${k} is named like a credential)`));
+        }
+        this.addEnv(envName(`env.${k}`, k), v, `env.${k}`);
+      }
+      for (const [k, ref] of Object.entries(props.secretEnv ?? {})) {
+        this.addSecretEnv(envName(`secretEnv.${k}`, k), secretKeyRef(`secretEnv.${k}`, ref), `secretEnv.${k}`);
+      }
+      // After secretEnv (a licence may come from there), before the escape hatch (which must not override it).
+      this.applyGovernance(props.database, props.governance);
+      if (props.extraConfig !== undefined) this.config.mergeExtra(props.extraConfig, 'extraConfig');
+
+      // --- objects ----------------------------------------------------------
+      this.configMap = new k8s.KubeConfigMap(this, 'Config', {
+        metadata: { name: `${this.name}-config`, labels },
+        data: { 'config.yaml': Lazy.any({ produce: () => this.renderConfig() }) },
       });
-    } else if (props.cache !== undefined) {
-      throw new LiteLLMConfigError('cache', props.cache, 'response caching needs `redis`: an in-memory cache per replica would answer differently per pod');
-    }
-    if (props.failClosed !== undefined && boolean('failClosed', props.failClosed)) {
-      if (props.redis === undefined) {
-        throw new LiteLLMConfigError('failClosed', true, 'is about limits shared through Redis: give `redis` too (without it every process counts on its own anyway)');
+
+      this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+        metadata: { name: this.name, labels },
+        // The proxy never calls the Kubernetes API.
+        automountServiceAccountToken: false,
+      });
+
+      const args = ['--port', String(this.port), '--config', `${CONFIG_DIR}/config.yaml`, '--num_workers', String(this.workers)];
+      // Several workers run under gunicorn: uvicorn's own supervisor keeps the listening socket
+      // open after SIGTERM until every worker has exited, so new connections hang instead of
+      // being refused (measured on 1.108.14: 12.5 s, then a reset); gunicorn's master closes
+      // it at once (gunicorn/arbiter.py) and its workers drain like uvicorn's (proxy_cli.py).
+      if (this.workers > 1) args.push('--run_gunicorn');
+      if (props.maxRequestsBeforeRestart !== undefined) {
+        const limit = integer('maxRequestsBeforeRestart', props.maxRequestsBeforeRestart, 1);
+        // proxy_cli.py single_worker_max_requests_warning: a lone worker is not replaced, the pod stops serving.
+        if (this.workers < 2) {
+          throw new LiteLLMConfigError('maxRequestsBeforeRestart', limit,
+            `needs at least 2 workers per pod (this pod runs ${this.workers}): with one worker LiteLLM does not recycle it, the pod stops answering after ${limit} requests; request more CPU or use WorkerSizing.fixed(2)`);
+        }
+        args.push('--max_requests_before_restart', String(limit));
       }
-      this.config.set('general_settings', 'fail_closed_rate_limit_enforcement', true, 'failClosed');
-    }
-    if (props.database !== undefined) {
-      if (!canBind(props.database)) throw new LiteLLMConfigError('database', props.database, 'must be a database endpoint (ExternalPostgres or CloudNativePgDatabase)');
-      props.database.bind(this);
-    }
-    this.metricsEnabled = props.metrics !== undefined;
-    this.serviceMetricsEnabled = props.metrics !== undefined && boolean('metrics.serviceMetrics', props.metrics.serviceMetrics ?? true);
-    const podAnnotations = props.metrics !== undefined && boolean('metrics.podAnnotations', props.metrics.podAnnotations ?? false);
-    if (props.metrics !== undefined) this.serviceMonitor = this.enableMetrics(props.metrics);
 
-    for (const [k, v] of Object.entries(props.env ?? {})) {
-      if (typeof v !== 'string') throw new LiteLLMConfigError(`env.${k}`, v, 'must be a string');
-      const kind = credentialKind(v);
-      if (kind !== undefined || (SECRET_ENV_NAME.test(k) && v !== '')) {
-        throw new LiteLLMConfigError(`env.${k}`, '(a literal value, hidden)',
-          'credentials must come from a Secret: move this variable to secretEnv with a { name, key } reference'
-          + (kind !== undefined ? ` (this value looks like ${kind})` : ` (${k} is named like a credential)`));
-      }
-      this.addEnv(envName(`env.${k}`, k), v, `env.${k}`);
-    }
-    for (const [k, ref] of Object.entries(props.secretEnv ?? {})) {
-      this.addSecretEnv(envName(`secretEnv.${k}`, k), secretKeyRef(`secretEnv.${k}`, ref), `secretEnv.${k}`);
-    }
-    if (props.extraConfig !== undefined) this.config.mergeExtra(props.extraConfig, 'extraConfig');
-
-    // --- objects ----------------------------------------------------------
-    this.configMap = new k8s.KubeConfigMap(this, 'Config', {
-      metadata: { name: `${this.name}-config`, labels },
-      data: { 'config.yaml': Lazy.any({ produce: () => this.renderConfig() }) },
-    });
-
-    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { name: this.name, labels },
-      // The proxy never calls the Kubernetes API.
-      automountServiceAccountToken: false,
-    });
-
-    const args = ['--port', String(this.port), '--config', `${CONFIG_DIR}/config.yaml`, '--num_workers', String(this.workers)];
-    // Several workers run under gunicorn: uvicorn's own supervisor keeps the listening socket
-    // open after SIGTERM until every worker has exited, so new connections hang instead of
-    // being refused (measured on 1.108.14: 12.5 s, then a reset); gunicorn's master closes
-    // it at once (gunicorn/arbiter.py) and its workers drain like uvicorn's (proxy_cli.py).
-    if (this.workers > 1) args.push('--run_gunicorn');
-    if (props.maxRequestsBeforeRestart !== undefined) {
-      const limit = integer('maxRequestsBeforeRestart', props.maxRequestsBeforeRestart, 1);
-      // proxy_cli.py single_worker_max_requests_warning: a lone worker is not replaced, the pod stops serving.
-      if (this.workers < 2) {
-        throw new LiteLLMConfigError('maxRequestsBeforeRestart', limit,
-          `needs at least 2 workers per pod (this pod runs ${this.workers}): with one worker LiteLLM does not recycle it, the pod stops answering after ${limit} requests; request more CPU or use WorkerSizing.fixed(2)`);
-      }
-      args.push('--max_requests_before_restart', String(limit));
-    }
-
-    const resources: k8s.ResourceRequirements = {
-      requests: { cpu: k8s.Quantity.fromString(formatCpu(cpuMillis)), memory: k8s.Quantity.fromString(formatMemory(memoryBytes)) },
-      limits: {
-        ...(cpuLimitMillis !== undefined ? { cpu: k8s.Quantity.fromString(formatCpu(cpuLimitMillis)) } : {}),
-        memory: k8s.Quantity.fromString(formatMemory(memoryLimitBytes)),
-      },
-    };
-
-    const emptyDir = (name: string, sizeLimit: string): k8s.Volume => ({ name, emptyDir: { sizeLimit: k8s.Quantity.fromString(sizeLimit) } });
-    const spreadMode = oneOf('spread', props.spread ?? 'preferred', ['preferred', 'required'] as const);
-
-    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
-      metadata: { name: this.name, labels },
-      spec: {
-        // The autoscaler owns the count when present; a fixed value here would fight it on every sync.
-        ...(props.autoscaling === undefined ? { replicas } : {}),
-        revisionHistoryLimit: 5,
-        selector: { matchLabels: this.podSelector },
-        // Never remove a serving pod before its replacement is ready.
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
-        template: {
-          metadata: {
-            labels,
-            // A config change rolls the pods: LiteLLM reads config.yaml only at start-up.
-            annotations: {
-              'checksum/config': Lazy.any({ produce: () => sha256(this.renderConfig()) }),
-              // Annotation-based discovery (no prometheus-operator): the path matters, /metrics answers with a redirect.
-              ...(podAnnotations ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(this.port), 'prometheus.io/path': METRICS_PATH } : {}),
-            },
-          },
-          spec: {
-            serviceAccountName: this.serviceAccount.name,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            terminationGracePeriodSeconds: this.terminationGracePeriodSeconds,
-            securityContext: restrictedPodSecurityContext(PROXY_UID, PROXY_UID),
-            ...(this.imagePullSecrets.length
-              ? { imagePullSecrets: this.imagePullSecrets.map(name => ({ name })) }
-              : {}),
-            topologySpreadConstraints: [
-              {
-                topologyKey: 'kubernetes.io/hostname',
-                maxSkew: 1,
-                whenUnsatisfiable: spreadMode === 'required' ? 'DoNotSchedule' : 'ScheduleAnyway',
-                labelSelector: { matchLabels: this.podSelector },
-              },
-              // Zones where the nodes carry the label; a single-zone cluster is unaffected.
-              {
-                topologyKey: 'topology.kubernetes.io/zone',
-                maxSkew: 1,
-                whenUnsatisfiable: 'ScheduleAnyway',
-                labelSelector: { matchLabels: this.podSelector },
-              },
-            ],
-            containers: [{
-              name: CONTAINER_NAME,
-              image: this.image.reference,
-              imagePullPolicy: 'IfNotPresent',
-              args,
-              ports: [{ name: 'http', containerPort: this.port, protocol: 'TCP' }],
-              env: Lazy.any({ produce: () => this.env }),
-              resources,
-              securityContext: restrictedContainerSecurityContext(),
-              // Generous: first start copies the UI and may wait for the database.
-              startupProbe: {
-                httpGet: { path: '/health/liveliness', port: k8s.IntOrString.fromString('http') },
-                periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 60,
-              },
-              // Readiness reports the database; it takes a pod out of the Service, never restarts it.
-              readinessProbe: {
-                httpGet: { path: '/health/readiness', port: k8s.IntOrString.fromString('http') },
-                periodSeconds: 10, timeoutSeconds: 10, failureThreshold: 3, successThreshold: 1,
-              },
-              // Liveness only proves the event loop answers; no dependency checks, so an outage never restarts every pod.
-              livenessProbe: {
-                httpGet: { path: '/health/liveliness', port: k8s.IntOrString.fromString('http') },
-                periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4,
-              },
-              // Endpoints controllers and ingress controllers need a moment to stop routing here.
-              // exec sleep: the image is Wolfi-based (busybox sleep); preStop.sleep is not in the 1.28 API.
-              ...(this.preStopSeconds > 0
-                ? { lifecycle: { preStop: { exec: { command: ['sleep', String(this.preStopSeconds)] } } } }
-                : {}),
-              volumeMounts: [
-                { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-                { name: 'tmp', mountPath: '/tmp' },
-                { name: 'cache', mountPath: '/var/cache/litellm' },
-                { name: 'ui', mountPath: '/var/lib/litellm/ui' },
-                { name: 'assets', mountPath: '/var/lib/litellm/assets' },
-              ],
-            }],
-            volumes: [
-              { name: 'config', configMap: { name: this.configMap.name } },
-              emptyDir('tmp', '1Gi'),
-              emptyDir('cache', '512Mi'),
-              emptyDir('ui', '256Mi'),
-              emptyDir('assets', '64Mi'),
-            ],
-          },
+      const resources: k8s.ResourceRequirements = {
+        requests: { cpu: k8s.Quantity.fromString(formatCpu(cpuMillis)), memory: k8s.Quantity.fromString(formatMemory(memoryBytes)) },
+        limits: {
+          ...(cpuLimitMillis !== undefined ? { cpu: k8s.Quantity.fromString(formatCpu(cpuLimitMillis)) } : {}),
+          memory: k8s.Quantity.fromString(formatMemory(memoryLimitBytes)),
         },
-      },
-    });
+      };
 
-    this.service = new k8s.KubeService(this, 'Service', {
-      metadata: { name: this.serviceName, labels },
-      spec: {
-        type: oneOf('serviceType', props.serviceType ?? 'ClusterIP', ['ClusterIP', 'NodePort', 'LoadBalancer'] as const),
-        selector: this.podSelector,
-        ports: [{ name: 'http', port: this.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP', appProtocol: 'http' }],
-      },
-    });
+      const emptyDir = (name: string, sizeLimit: string): k8s.Volume => ({ name, emptyDir: { sizeLimit: k8s.Quantity.fromString(sizeLimit) } });
+      const spreadMode = enumValue('spread', props.spread ?? SpreadPolicy.PREFERRED, SpreadPolicy, 'SpreadPolicy');
 
-    if (props.autoscaling !== undefined) {
-      this.autoscaler = this.addAutoscaler(props.autoscaling, minReplicas, labels);
-    }
-    if (replicated) {
-      this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+      this.deployment = new k8s.KubeDeployment(this, 'Resource', {
         metadata: { name: this.name, labels },
         spec: {
-          maxUnavailable: k8s.IntOrString.fromNumber(1),
+          // The autoscaler owns the count when present; a fixed value here would fight it on every sync.
+          ...(props.autoscaling === undefined ? { replicas } : {}),
+          revisionHistoryLimit: 5,
           selector: { matchLabels: this.podSelector },
-          // A crash-looping pod must not block node drains.
-          unhealthyPodEvictionPolicy: 'AlwaysAllow',
+          // Never remove a serving pod before its replacement is ready.
+          strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+          template: {
+            metadata: {
+              labels,
+              // A config change rolls the pods: LiteLLM reads config.yaml only at start-up.
+              annotations: {
+                'checksum/config': Lazy.any({ produce: () => sha256(this.renderConfig()) }),
+                // Annotation-based discovery (no prometheus-operator): the path matters, /metrics answers with a redirect.
+                ...(podAnnotations ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(this.port), 'prometheus.io/path': METRICS_PATH } : {}),
+              },
+            },
+            spec: {
+              serviceAccountName: this.serviceAccount.name,
+              automountServiceAccountToken: false,
+              enableServiceLinks: false,
+              terminationGracePeriodSeconds: this.terminationGracePeriodSeconds,
+              securityContext: restrictedPodSecurityContext(PROXY_UID, PROXY_UID),
+              ...(this.imagePullSecrets.length
+                ? { imagePullSecrets: this.imagePullSecrets.map(name => ({ name })) }
+                : {}),
+              topologySpreadConstraints: [
+                {
+                  topologyKey: 'kubernetes.io/hostname',
+                  maxSkew: 1,
+                  whenUnsatisfiable: spreadMode === SpreadPolicy.REQUIRED ? 'DoNotSchedule' : 'ScheduleAnyway',
+                  labelSelector: { matchLabels: this.podSelector },
+                },
+                // Zones where the nodes carry the label; a single-zone cluster is unaffected.
+                {
+                  topologyKey: 'topology.kubernetes.io/zone',
+                  maxSkew: 1,
+                  whenUnsatisfiable: 'ScheduleAnyway',
+                  labelSelector: { matchLabels: this.podSelector },
+                },
+              ],
+              containers: [{
+                name: CONTAINER_NAME,
+                image: this.image.reference,
+                imagePullPolicy: 'IfNotPresent',
+                args,
+                ports: [{ name: 'http', containerPort: this.port, protocol: 'TCP' }],
+                env: Lazy.any({ produce: () => this.env }),
+                resources,
+                securityContext: restrictedContainerSecurityContext(),
+                // Generous: first start copies the UI and may wait for the database.
+                startupProbe: {
+                  httpGet: { path: '/health/liveliness', port: k8s.IntOrString.fromString('http') },
+                  periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 60,
+                },
+                // Readiness reports the database; it takes a pod out of the Service, never restarts it.
+                readinessProbe: {
+                  httpGet: { path: '/health/readiness', port: k8s.IntOrString.fromString('http') },
+                  periodSeconds: 10, timeoutSeconds: 10, failureThreshold: 3, successThreshold: 1,
+                },
+                // Liveness only proves the event loop answers; no dependency checks, so an outage never restarts every pod.
+                livenessProbe: {
+                  httpGet: { path: '/health/liveliness', port: k8s.IntOrString.fromString('http') },
+                  periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4,
+                },
+                // Endpoints controllers and ingress controllers need a moment to stop routing here.
+                // exec sleep: the image is Wolfi-based (busybox sleep); preStop.sleep is not in the 1.28 API.
+                ...(this.preStopSeconds > 0
+                  ? { lifecycle: { preStop: { exec: { command: ['sleep', String(this.preStopSeconds)] } } } }
+                  : {}),
+                volumeMounts: [
+                  { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+                  { name: 'tmp', mountPath: '/tmp' },
+                  { name: 'cache', mountPath: '/var/cache/litellm' },
+                  { name: 'ui', mountPath: '/var/lib/litellm/ui' },
+                  { name: 'assets', mountPath: '/var/lib/litellm/assets' },
+                ],
+              }],
+              volumes: [
+                { name: 'config', configMap: { name: this.configMap.name } },
+                emptyDir('tmp', '1Gi'),
+                emptyDir('cache', '512Mi'),
+                emptyDir('ui', '256Mi'),
+                emptyDir('assets', '64Mi'),
+              ],
+            },
+          },
         },
       });
-    }
 
-    this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
-      metadata: { name: this.name, labels },
-      spec: {
-        podSelector: { matchLabels: this.podSelector },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: Lazy.any({ produce: () => this.renderIngress() }),
-        egress: Lazy.any({ produce: () => [dnsEgress(), ...this.mergedEgress().map((r, i) => renderEgress(r, `egress[${i}]`))] }),
-      },
-    });
+      this.service = new k8s.KubeService(this, 'Service', {
+        metadata: { name: this.serviceName, labels },
+        spec: {
+          type: enumValue('serviceType', props.serviceType ?? ServiceType.CLUSTER_IP, ServiceType, 'ServiceType',
+            [ServiceType.CLUSTER_IP, ServiceType.NODE_PORT, ServiceType.LOAD_BALANCER]),
+          selector: this.podSelector,
+          ports: [{ name: 'http', port: this.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP', appProtocol: 'http' }],
+        },
+      });
+
+      if (props.autoscaling !== undefined) {
+        this.autoscaler = this.addAutoscaler(props.autoscaling, minReplicas, labels);
+      }
+      if (replicated) {
+        this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+          metadata: { name: this.name, labels },
+          spec: {
+            maxUnavailable: k8s.IntOrString.fromNumber(1),
+            selector: { matchLabels: this.podSelector },
+            // A crash-looping pod must not block node drains.
+            unhealthyPodEvictionPolicy: 'AlwaysAllow',
+          },
+        });
+      }
+
+      this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+        metadata: { name: this.name, labels },
+        spec: {
+          podSelector: { matchLabels: this.podSelector },
+          policyTypes: ['Ingress', 'Egress'],
+          ingress: Lazy.any({ produce: () => this.renderIngress() }),
+          egress: Lazy.any({ produce: () => [dnsEgress(), ...this.mergedEgress().map((r, i) => renderEgress(r, `egress[${i}]`))] }),
+        },
+      });
+    } catch (e) {
+      throw inStack(e, this);
+    }
   }
 
   /** Admits a peer to the proxy port. */
@@ -750,7 +530,7 @@ export class LiteLLMProxy extends Construct {
   }
 
   /** The environment as rendered (for tests and for other constructs that mirror it, e.g. the migration Job). */
-  public get environment(): readonly k8s.EnvVar[] {
+  public get environment(): k8s.EnvVar[] {
     return this.env;
   }
 
@@ -767,7 +547,23 @@ export class LiteLLMProxy extends Construct {
     }
   }
 
-  private renderModels(models: readonly ModelDeployment[]): void {
+  /**
+   * Governance settings, and with a database a connection pool that fits it
+   * (unless the settings give one): every worker of every pod, a rollout's
+   * surge pod and the migration within the database's connections.
+   */
+  private applyGovernance(database: IProxyDatabase | undefined, settings: GovernanceSettings | undefined): void {
+    if (database === undefined) {
+      if (settings !== undefined) applyGovernance(this, settings);
+      return;
+    }
+    applyGovernance(this, {
+      databaseConnectionPoolLimit: fittingPoolLimit(this.workers, this.maxReplicas, database.maxConnections),
+      ...(settings ?? {}),
+    });
+  }
+
+  private renderModels(models: ModelDeployment[]): void {
     if (!Array.isArray(models) || models.length === 0) {
       throw new LiteLLMConfigError('models', models, 'must list at least one model deployment');
     }
@@ -816,49 +612,48 @@ export class LiteLLMProxy extends Construct {
       return;
     }
     const owner = 'maxInFlightRequestsPerWorker';
-    this.config.set('general_settings', 'max_in_flight_requests_per_worker', integer(owner, inFlight, 1), owner);
-    if (queued !== undefined) this.config.set('general_settings', 'max_queued_requests_per_worker', integer('maxQueuedRequestsPerWorker', queued, 0), 'maxQueuedRequestsPerWorker');
-    if (wait !== undefined) this.config.set('general_settings', 'admission_queue_timeout_seconds', positiveNumber('admissionQueueTimeoutSeconds', wait), 'admissionQueueTimeoutSeconds');
+    this.config.set(ConfigSection.GENERAL_SETTINGS, 'max_in_flight_requests_per_worker', integer(owner, inFlight, 1), owner);
+    if (queued !== undefined) this.config.set(ConfigSection.GENERAL_SETTINGS, 'max_queued_requests_per_worker', integer('maxQueuedRequestsPerWorker', queued, 0), 'maxQueuedRequestsPerWorker');
+    if (wait !== undefined) this.config.set(ConfigSection.GENERAL_SETTINGS, 'admission_queue_timeout_seconds', positiveNumber('admissionQueueTimeoutSeconds', wait), 'admissionQueueTimeoutSeconds');
   }
 
-  private renderRouter(router: RouterOptions, models: readonly ModelDeployment[]): void {
+  private renderRouter(router: RouterOptions, models: ModelDeployment[]): void {
     const owner = 'router';
-    this.config.set('router_settings', 'num_retries', this.numRetries, `${owner}.numRetries`);
+    this.config.set(ConfigSection.ROUTER_SETTINGS, 'num_retries', this.numRetries, `${owner}.numRetries`);
     if (!boolean('router.retryRateLimited', router.retryRateLimited ?? false) && this.numRetries > 0) {
       // get_retry_from_policy.py: a policy entry for RateLimitError only; every other error falls back to num_retries.
-      this.config.set('router_settings', 'retry_policy', { RateLimitErrorRetries: 0 }, `${owner}.retryRateLimited`);
+      this.config.set(ConfigSection.ROUTER_SETTINGS, 'retry_policy', { RateLimitErrorRetries: 0 }, `${owner}.retryRateLimited`);
     }
-    const strategy = oneOf('router.routingStrategy', router.routingStrategy ?? 'simple-shuffle',
-      ['simple-shuffle', 'least-busy', 'usage-based-routing-v2', 'latency-based-routing', 'cost-based-routing'] as const);
-    this.config.set('router_settings', 'routing_strategy', strategy, `${owner}.routingStrategy`);
-    if (router.allowedFails !== undefined) this.config.set('router_settings', 'allowed_fails', integer('router.allowedFails', router.allowedFails, 0), `${owner}.allowedFails`);
+    const strategy = enumValue('router.routingStrategy', router.routingStrategy ?? RoutingStrategy.SIMPLE_SHUFFLE, RoutingStrategy, 'RoutingStrategy');
+    this.config.set(ConfigSection.ROUTER_SETTINGS, 'routing_strategy', strategy, `${owner}.routingStrategy`);
+    if (router.allowedFails !== undefined) this.config.set(ConfigSection.ROUTER_SETTINGS, 'allowed_fails', integer('router.allowedFails', router.allowedFails, 0), `${owner}.allowedFails`);
     if (router.cooldowns !== undefined && !boolean('router.cooldowns', router.cooldowns)) {
       if (router.cooldownSeconds !== undefined || router.allowedFails !== undefined) {
         throw new LiteLLMConfigError('router.cooldowns', false, 'leave cooldownSeconds and allowedFails unset when cooldowns are off: they tune the cooldowns');
       }
-      this.config.set('router_settings', 'disable_cooldowns', true, `${owner}.cooldowns`);
+      this.config.set(ConfigSection.ROUTER_SETTINGS, 'disable_cooldowns', true, `${owner}.cooldowns`);
     }
-    if (router.cooldownSeconds !== undefined) this.config.set('router_settings', 'cooldown_time', integer('router.cooldownSeconds', router.cooldownSeconds, 0), `${owner}.cooldownSeconds`);
+    if (router.cooldownSeconds !== undefined) this.config.set(ConfigSection.ROUTER_SETTINGS, 'cooldown_time', integer('router.cooldownSeconds', router.cooldownSeconds, 0), `${owner}.cooldownSeconds`);
     const hasLimits = models.some(m => m.rpm !== undefined || m.tpm !== undefined);
     const enforce = router.enforceModelRateLimits === undefined ? hasLimits : boolean('router.enforceModelRateLimits', router.enforceModelRateLimits);
     if (enforce && !hasLimits) {
       throw new LiteLLMConfigError('router.enforceModelRateLimits', true, 'needs at least one model with rpm or tpm to enforce');
     }
     // optional_pre_call_checks values: litellm/types/router.py (OptionalPreCallChecks).
-    if (enforce) this.config.set('router_settings', 'optional_pre_call_checks', ['enforce_model_rate_limits'], `${owner}.enforceModelRateLimits`);
+    if (enforce) this.config.set(ConfigSection.ROUTER_SETTINGS, 'optional_pre_call_checks', ['enforce_model_rate_limits'], `${owner}.enforceModelRateLimits`);
   }
 
   private enableMetrics(metrics: ProxyMetrics): ServiceMonitor | undefined {
     const ns = dns1123Label('metrics.prometheusNamespace', metrics.prometheusNamespace ?? 'monitoring');
-    this.config.append('litellm_settings', 'callbacks', 'prometheus', 'metrics');
+    this.config.append(ConfigSection.LITELLM_SETTINGS, 'callbacks', 'prometheus', 'metrics');
     // /metrics needs the master key by default (require_auth_for_metrics_endpoint, default true).
     // Prometheus has no key, so the endpoint is opened and the NetworkPolicy admits only
     // Prometheus's namespace to it instead.
-    this.config.set('litellm_settings', 'require_auth_for_metrics_endpoint', false, 'metrics');
+    this.config.set(ConfigSection.LITELLM_SETTINGS, 'require_auth_for_metrics_endpoint', false, 'metrics');
     // Redis, PostgreSQL and internal health (litellm_redis_*, litellm_postgres_*, the Redis circuit
     // breaker): only with this service callback (litellm/_service_logger.py,
     // litellm/integrations/prometheus_services.py).
-    if (this.serviceMetricsEnabled) this.config.append('litellm_settings', 'service_callback', 'prometheus_system', 'metrics.serviceMetrics');
+    if (this.serviceMetricsEnabled) this.config.append(ConfigSection.LITELLM_SETTINGS, 'service_callback', 'prometheus_system', 'metrics.serviceMetrics');
     this.metricsPeers.push({ namespace: ns });
     if (!boolean('metrics.serviceMonitor', metrics.serviceMonitor ?? true)) {
       if (metrics.serviceMonitorLabels !== undefined) {
@@ -880,7 +675,7 @@ export class LiteLLMProxy extends Construct {
     });
   }
 
-  private addAutoscaler(a: ProxyAutoscaling, minReplicas: number, labels: Record<string, string>): k8s.KubeHorizontalPodAutoscalerV2 {
+  private addAutoscaler(a: ProxyAutoscaling, minReplicas: number, labels: { [key: string]: string }): k8s.KubeHorizontalPodAutoscalerV2 {
     const cpu = integer('autoscaling.cpuUtilization', a.cpuUtilization ?? DEFAULTS.cpuUtilization, 1, 100);
     const memory = integer('autoscaling.memoryUtilization', a.memoryUtilization ?? DEFAULTS.memoryUtilization, 1, 100);
     const window = integer('autoscaling.scaleDownStabilizationSeconds',

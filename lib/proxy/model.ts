@@ -1,5 +1,6 @@
 import { LiteLLMConfigError } from '../errors';
-import { SecretKeyRef, assertNoLiteralSecrets, credentialKind, secretKeyRef } from '../secret';
+import { credentialKind } from '../credentials';
+import { SecretKeyRef, assertNoLiteralSecrets, secretKeyRef } from '../secret';
 import { integer, list, nonEmptyString, plainObject, positiveNumber, unique } from '../validate';
 
 /** One deployment of a model behind a public model name (a `model_list` entry). */
@@ -39,13 +40,13 @@ export interface ModelDeployment {
    * a team, user or key whose `models` names a group may call every model in it.
    * @default none
    */
-  readonly accessGroups?: readonly string[];
+  readonly accessGroups?: string[];
   /**
    * Further `litellm_params` we don't model (e.g. `api_version`, `max_tokens`).
    * Credentials here must be `os.environ/NAME` references.
    * @default none
    */
-  readonly params?: Record<string, unknown>;
+  readonly params?: { [key: string]: any };
 }
 
 // Access group names: they appear in teams' and keys' `models` next to model names.

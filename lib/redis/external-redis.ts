@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { LiteLLMConfigError } from '../errors';
+import { LiteLLMConfigError, inStack } from '../errors';
 import { EgressRule, NetworkPeer, validatePeer } from '../network';
 import { SecretKeyRef, secretKeyRef } from '../secret';
 import { boolean, nonEmptyString, port as checkPort } from '../validate';
@@ -20,13 +20,13 @@ export interface RedisNodeAddress {
 /** Redis Cluster: the clients discover the shards from these seed nodes. */
 export interface ExternalRedisCluster {
   /** Seed nodes (e.g. a managed service's configuration endpoint). At least one. */
-  readonly nodes: readonly RedisNodeAddress[];
+  readonly nodes: RedisNodeAddress[];
 }
 
 /** Redis Sentinel: the clients ask the sentinels for the current master. */
 export interface ExternalRedisSentinel {
   /** The sentinels. At least one. */
-  readonly nodes: readonly RedisNodeAddress[];
+  readonly nodes: RedisNodeAddress[];
   /** The monitored master's name (`sentinel monitor <name> ...`). */
   readonly masterName: string;
   /** Password of the sentinels themselves, from an existing Secret. @default sentinels without auth */
@@ -92,79 +92,83 @@ export class ExternalRedis extends Construct implements IRedisEndpoint {
   public readonly username?: string;
   public readonly tls: boolean;
   public readonly clientTimeoutSeconds?: number;
-  public readonly clusterNodes?: readonly RedisNode[];
+  public readonly clusterNodes?: RedisNode[];
   public readonly sentinel?: RedisSentinelEndpoint;
   public readonly egress: EgressRule;
 
   constructor(scope: Construct, id: string, props: ExternalRedisProps) {
     super(scope, id);
-    if (typeof props !== 'object' || props === null) {
-      throw new LiteLLMConfigError(id, props, 'ExternalRedis needs props with host (or cluster / sentinel)');
-    }
-    this.port = checkPort('port', props.port ?? 6379);
-    this.tls = boolean('tls', props.tls ?? true);
-    if (props.clientTimeoutSeconds !== undefined) this.clientTimeoutSeconds = clientTimeoutSeconds('clientTimeoutSeconds', props.clientTimeoutSeconds);
-    if (props.password !== undefined) this.password = secretKeyRef('password', props.password);
-    if (props.username !== undefined) {
-      this.username = nonEmptyString('username', props.username);
-      if (/\s/.test(this.username)) throw new LiteLLMConfigError('username', props.username, 'ACL user names cannot contain spaces');
-      if (this.password === undefined) throw new LiteLLMConfigError('username', props.username, 'an ACL user needs a password; set password too');
-    }
-    if (props.cluster !== undefined && props.sentinel !== undefined) {
-      throw new LiteLLMConfigError('sentinel', props.sentinel, 'a Redis is either a cluster or behind sentinels, not both');
-    }
-
-    let ports: number[];
-    if (props.cluster !== undefined) {
-      rejectHost('cluster', props.host);
-      this.clusterNodes = redisNodes('cluster.nodes', props.cluster?.nodes, this.port);
-      this.host = this.clusterNodes[0].host;
-      this.port = this.clusterNodes[0].port;
-      // Shards announce their own addresses; they listen on the data port.
-      ports = [props.port ?? 6379, ...this.clusterNodes.map(n => n.port)];
-    } else if (props.sentinel !== undefined) {
-      rejectHost('sentinel', props.host);
-      const s = props.sentinel;
-      const nodes = redisNodes('sentinel.nodes', s?.nodes, 26379);
-      this.sentinel = {
-        nodes,
-        masterName: nonEmptyString('sentinel.masterName', s.masterName),
-        ...(s.password !== undefined ? { password: secretKeyRef('sentinel.password', s.password) } : {}),
-      };
-      this.host = nodes[0].host;
-      // The master the sentinels name listens on the data port; the sentinels on theirs.
-      ports = [this.port, ...nodes.map(n => n.port)];
-      this.port = nodes[0].port;
-    } else {
-      if (props.host === undefined) {
-        throw new LiteLLMConfigError('host', props.host, 'must be the Redis host name (or give cluster / sentinel nodes)');
+    try {
+      if (typeof props !== 'object' || props === null) {
+        throw new LiteLLMConfigError(id, props, 'ExternalRedis needs props with host (or cluster / sentinel)');
       }
-      this.host = redisHost('host', props.host);
-      ports = [this.port];
-    }
+      this.port = checkPort('port', props.port ?? 6379);
+      this.tls = boolean('tls', props.tls ?? true);
+      if (props.clientTimeoutSeconds !== undefined) this.clientTimeoutSeconds = clientTimeoutSeconds('clientTimeoutSeconds', props.clientTimeoutSeconds);
+      if (props.password !== undefined) this.password = secretKeyRef('password', props.password);
+      if (props.username !== undefined) {
+        this.username = nonEmptyString('username', props.username);
+        if (/\s/.test(this.username)) throw new LiteLLMConfigError('username', props.username, 'ACL user names cannot contain spaces');
+        if (this.password === undefined) throw new LiteLLMConfigError('username', props.username, 'an ACL user needs a password; set password too');
+      }
+      if (props.cluster !== undefined && props.sentinel !== undefined) {
+        throw new LiteLLMConfigError('sentinel', props.sentinel, 'a Redis is either a cluster or behind sentinels, not both');
+      }
 
-    const peers: NetworkPeer[] = [];
-    if (props.cidr !== undefined) {
-      const peer = { cidr: props.cidr };
-      validatePeer('cidr', peer);
-      peers.push(peer);
-    }
-    // Last, so a malformed address is reported before the missing password.
-    const allowNoAuth = boolean('allowNoAuth', props.allowNoAuth ?? false);
-    if (this.password === undefined && !allowNoAuth) {
-      throw new LiteLLMConfigError('password', undefined,
-        'an external Redis needs AUTH: give password as a Secret reference { name, key }, or set allowNoAuth: true '
-        + '(redis.external.allowNoAuth in a LiteLLMStack) for a Redis that nothing but these pods can reach (a private endpoint behind network policy or VPC rules)');
-    }
-    if (this.password !== undefined && allowNoAuth) {
-      throw new LiteLLMConfigError('allowNoAuth', true, 'contradicts password: leave allowNoAuth unset when the Redis has a password');
-    }
+      let ports: number[];
+      if (props.cluster !== undefined) {
+        rejectHost('cluster', props.host);
+        this.clusterNodes = redisNodes('cluster.nodes', props.cluster?.nodes, this.port);
+        this.host = this.clusterNodes[0].host;
+        this.port = this.clusterNodes[0].port;
+        // Shards announce their own addresses; they listen on the data port.
+        ports = [props.port ?? 6379, ...this.clusterNodes.map(n => n.port)];
+      } else if (props.sentinel !== undefined) {
+        rejectHost('sentinel', props.host);
+        const s = props.sentinel;
+        const nodes = redisNodes('sentinel.nodes', s?.nodes, 26379);
+        this.sentinel = {
+          nodes,
+          masterName: nonEmptyString('sentinel.masterName', s.masterName),
+          ...(s.password !== undefined ? { password: secretKeyRef('sentinel.password', s.password) } : {}),
+        };
+        this.host = nodes[0].host;
+        // The master the sentinels name listens on the data port; the sentinels on theirs.
+        ports = [this.port, ...nodes.map(n => n.port)];
+        this.port = nodes[0].port;
+      } else {
+        if (props.host === undefined) {
+          throw new LiteLLMConfigError('host', props.host, 'must be the Redis host name (or give cluster / sentinel nodes)');
+        }
+        this.host = redisHost('host', props.host);
+        ports = [this.port];
+      }
 
-    this.egress = {
-      peers,
-      ports: [...new Set(ports)].sort((a, b) => a - b),
-      reason: `external Redis ${this.host}`,
-    };
+      const peers: NetworkPeer[] = [];
+      if (props.cidr !== undefined) {
+        const peer = { cidr: props.cidr };
+        validatePeer('cidr', peer);
+        peers.push(peer);
+      }
+      // Last, so a malformed address is reported before the missing password.
+      const allowNoAuth = boolean('allowNoAuth', props.allowNoAuth ?? false);
+      if (this.password === undefined && !allowNoAuth) {
+        throw new LiteLLMConfigError('password', undefined,
+          'an external Redis needs AUTH: give password as a Secret reference { name, key }, or set allowNoAuth: true '
+          + '(redis.external.allowNoAuth in a LiteLLMStack) for a Redis that nothing but these pods can reach (a private endpoint behind network policy or VPC rules)');
+      }
+      if (this.password !== undefined && allowNoAuth) {
+        throw new LiteLLMConfigError('allowNoAuth', true, 'contradicts password: leave allowNoAuth unset when the Redis has a password');
+      }
+
+      this.egress = {
+        peers,
+        ports: [...new Set(ports)].sort((a, b) => a - b),
+        reason: `external Redis ${this.host}`,
+      };
+    } catch (e) {
+      throw inStack(e, this);
+    }
   }
 
   /** Wires this Redis into a proxy (the proxy calls this with its `redis` prop). */

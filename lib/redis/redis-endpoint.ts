@@ -16,7 +16,7 @@ export interface RedisNode {
  */
 export interface RedisSentinelEndpoint {
   /** The sentinels. */
-  readonly nodes: readonly RedisNode[];
+  readonly nodes: RedisNode[];
   /** The monitored master's name (Sentinel's `monitor <name>`; LiteLLM's `service_name`). */
   readonly masterName: string;
   /** Password of the sentinels themselves, from an existing Secret. @default sentinels without auth */
@@ -41,7 +41,7 @@ export interface IRedisEndpoint extends IProxyRedis {
   /** Whether the connection uses TLS. */
   readonly tls: boolean;
   /** Redis Cluster seed nodes; when set the clients speak the cluster protocol. @default not a cluster */
-  readonly clusterNodes?: readonly RedisNode[];
+  readonly clusterNodes?: RedisNode[];
   /** Redis Sentinel; when set the clients find the master through it. @default no sentinel */
   readonly sentinel?: RedisSentinelEndpoint;
   /**

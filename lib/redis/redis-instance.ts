@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { LiteLLMConfigError } from '../errors';
+import { LiteLLMConfigError, inStack } from '../errors';
 import { selectorLabels, standardLabels } from '../labels';
 import { EgressRule, NetworkPeer, dnsEgress, renderPeer, renderPorts, validatePeer } from '../network';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
@@ -66,15 +66,12 @@ export interface RedisPersistence {
   readonly storageClassName?: string;
 }
 
-export interface RedisInstanceProps {
-  /** Base name of every object; also the Service (host) name. At most 52 characters (StatefulSet revision labels). @default the construct id, lower-cased */
-  readonly name?: string;
-  /** The password, from an existing Secret key. Never written into a manifest, a file or redis-server's argv. */
-  readonly password: SecretKeyRef;
+/** An in-cluster Redis's settings, but its name and password (what a stack's `redis.inCluster` takes). */
+export interface RedisInstanceOptions {
   /** Image, pinned to a Redis release tag (`X.Y.Z[-variant]`, 7.0 or newer) or a digest. It must ship `sh` and `sed`. @default DEFAULT_REDIS_IMAGE */
   readonly image?: string;
   /** Registry credentials (names of existing `kubernetes.io/dockerconfigjson` Secrets). @default none */
-  readonly imagePullSecrets?: readonly string[];
+  readonly imagePullSecrets?: string[];
   /** Port of redis-server and the Service (1024-65535: a non-root process cannot bind lower). @default 6379 */
   readonly port?: number;
   /**
@@ -100,6 +97,14 @@ export interface RedisInstanceProps {
    * @default 0.2 (measured on 1.108.14: a hung Redis then adds at most ~0.4 s to a request)
    */
   readonly clientTimeoutSeconds?: number;
+}
+
+/** Props of {@link RedisInstance}. */
+export interface RedisInstanceProps extends RedisInstanceOptions {
+  /** Base name of every object; also the Service (host) name. At most 52 characters (StatefulSet revision labels). @default the construct id, lower-cased */
+  readonly name?: string;
+  /** The password, from an existing Secret key. Never written into a manifest, a file or redis-server's argv. */
+  readonly password: SecretKeyRef;
 }
 
 /**
@@ -146,12 +151,12 @@ export class RedisInstance extends Construct implements IRedisEndpoint {
   /** The Service name: clients in the same namespace connect to it. */
   public readonly host: string;
   public readonly port: number;
-  public readonly password: SecretKeyRef;
+  public readonly password?: SecretKeyRef;
   /** In-cluster traffic is not encrypted; the NetworkPolicy admits only registered clients. */
   public readonly tls = false;
   public readonly clientTimeoutSeconds?: number;
   /** Labels that select the Redis pod. */
-  public readonly podSelector: Record<string, string>;
+  public readonly podSelector: { [key: string]: string };
   /** The memory limit, bytes. */
   public readonly memoryLimitBytes: number;
   /** `maxmemory`, bytes: {@link REDIS_MAXMEMORY_PERCENT} % of the memory limit. */
@@ -163,159 +168,163 @@ export class RedisInstance extends Construct implements IRedisEndpoint {
 
   constructor(scope: Construct, id: string, props: RedisInstanceProps) {
     super(scope, id);
-    if (typeof props !== 'object' || props === null) {
-      throw new LiteLLMConfigError(id, props, 'RedisInstance needs props with at least password');
-    }
-    // A DNS-1035 label because the Service carries this name.
-    this.name = dns1035Label('name', props.name ?? id.toLowerCase(), REDIS_NAME_MAX);
-    this.image = parseRedisImage('image', props.image ?? DEFAULT_REDIS_IMAGE);
-    this.password = secretKeyRef('password', props.password);
-    if (props.clientTimeoutSeconds !== undefined) this.clientTimeoutSeconds = clientTimeoutSeconds('clientTimeoutSeconds', props.clientTimeoutSeconds);
-    this.port = integer('port', props.port ?? DEFAULTS.port, 1024, 65535);
-    this.host = this.name;
-    this.podSelector = selectorLabels(this.name, 'redis');
-    const labels = standardLabels(this.name, 'redis');
-
-    // --- sizing -----------------------------------------------------------
-    this.memoryLimitBytes = parseMemoryBytes('memory', props.memory ?? DEFAULTS.memory);
-    if (this.memoryLimitBytes < MIN_REDIS_MEMORY_BYTES) {
-      throw new LiteLLMConfigError('memory', props.memory,
-        `must be at least ${formatMemory(MIN_REDIS_MEMORY_BYTES)}: maxmemory is ${REDIS_MAXMEMORY_PERCENT}% of it and redis-server needs ~10 MiB of the rest for itself`);
-    }
-    this.maxmemoryBytes = Math.floor(this.memoryLimitBytes * REDIS_MAXMEMORY_PERCENT / 100);
-    const cpuMillis = parseCpuMillis('cpu', props.cpu ?? DEFAULTS.cpu);
-    const cpuLimitMillis = parseCpuMillis('cpuLimit', props.cpuLimit ?? DEFAULTS.cpuLimit);
-    if (cpuLimitMillis < cpuMillis) {
-      throw new LiteLLMConfigError('cpuLimit', props.cpuLimit ?? DEFAULTS.cpuLimit, `must be at least the CPU request (${formatCpu(cpuMillis)})`);
-    }
-
-    // --- persistence --------------------------------------------------------
-    this.persistent = props.persistence !== undefined;
-    let claim: k8s.KubePersistentVolumeClaimProps | undefined;
-    if (props.persistence !== undefined) {
-      const p = props.persistence;
-      if (typeof p !== 'object' || p === null) {
-        throw new LiteLLMConfigError('persistence', p, 'must be { size, storageClassName? }');
+    try {
+      if (typeof props !== 'object' || props === null) {
+        throw new LiteLLMConfigError(id, props, 'RedisInstance needs props with at least password');
       }
-      const sizeBytes = parseMemoryBytes('persistence.size', p.size);
-      const minSize = 3 * this.maxmemoryBytes;
-      if (sizeBytes < minSize) {
-        throw new LiteLLMConfigError('persistence.size', p.size,
-          `must be at least ${formatMemory(minSize)} (3 x maxmemory ${formatMemory(this.maxmemoryBytes)}): the AOF grows to twice its base before a rewrite writes a new base beside it`);
+      // A DNS-1035 label because the Service carries this name.
+      this.name = dns1035Label('name', props.name ?? id.toLowerCase(), REDIS_NAME_MAX);
+      this.image = parseRedisImage('image', props.image ?? DEFAULT_REDIS_IMAGE);
+      this.password = secretKeyRef('password', props.password);
+      if (props.clientTimeoutSeconds !== undefined) this.clientTimeoutSeconds = clientTimeoutSeconds('clientTimeoutSeconds', props.clientTimeoutSeconds);
+      this.port = integer('port', props.port ?? DEFAULTS.port, 1024, 65535);
+      this.host = this.name;
+      this.podSelector = selectorLabels(this.name, 'redis');
+      const labels = standardLabels(this.name, 'redis');
+
+      // --- sizing -----------------------------------------------------------
+      this.memoryLimitBytes = parseMemoryBytes('memory', props.memory ?? DEFAULTS.memory);
+      if (this.memoryLimitBytes < MIN_REDIS_MEMORY_BYTES) {
+        throw new LiteLLMConfigError('memory', props.memory,
+          `must be at least ${formatMemory(MIN_REDIS_MEMORY_BYTES)}: maxmemory is ${REDIS_MAXMEMORY_PERCENT}% of it and redis-server needs ~10 MiB of the rest for itself`);
       }
-      claim = {
-        metadata: { name: 'data', labels },
-        spec: {
-          accessModes: ['ReadWriteOnce'],
-          ...(p.storageClassName !== undefined ? { storageClassName: dns1123Subdomain('persistence.storageClassName', p.storageClassName) } : {}),
-          resources: { requests: { storage: k8s.Quantity.fromString(p.size) } },
-        },
-      };
-    }
+      this.maxmemoryBytes = Math.floor(this.memoryLimitBytes * REDIS_MAXMEMORY_PERCENT / 100);
+      const cpuMillis = parseCpuMillis('cpu', props.cpu ?? DEFAULTS.cpu);
+      const cpuLimitMillis = parseCpuMillis('cpuLimit', props.cpuLimit ?? DEFAULTS.cpuLimit);
+      if (cpuLimitMillis < cpuMillis) {
+        throw new LiteLLMConfigError('cpuLimit', props.cpuLimit ?? DEFAULTS.cpuLimit, `must be at least the CPU request (${formatCpu(cpuMillis)})`);
+      }
 
-    // --- objects ------------------------------------------------------------
-    const redisConf = renderRedisConf(this.port, this.maxmemoryBytes, this.persistent);
-    this.configMap = new k8s.KubeConfigMap(this, 'Config', {
-      metadata: { name: `${this.name}-config`, labels },
-      data: { 'redis.conf': redisConf },
-    });
-
-    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { name: this.name, labels },
-      // Redis never calls the Kubernetes API.
-      automountServiceAccountToken: false,
-    });
-
-    this.service = new k8s.KubeService(this, 'Service', {
-      metadata: { name: this.host, labels },
-      spec: {
-        type: 'ClusterIP',
-        selector: this.podSelector,
-        ports: [{ name: 'redis', port: this.port, targetPort: k8s.IntOrString.fromString('redis'), protocol: 'TCP' }],
-      },
-    });
-
-    const memory = k8s.Quantity.fromString(formatMemory(this.memoryLimitBytes));
-    this.statefulSet = new k8s.KubeStatefulSet(this, 'Resource', {
-      metadata: { name: this.name, labels },
-      spec: {
-        replicas: 1,
-        // The governing Service: clients use its ClusterIP; one pod needs no per-pod DNS.
-        serviceName: this.service.name,
-        revisionHistoryLimit: 5,
-        selector: { matchLabels: this.podSelector },
-        template: {
-          metadata: {
-            labels,
-            // Redis reads redis.conf only at start-up: a change rolls the pod.
-            annotations: { 'checksum/config': createHash('sha256').update(redisConf).digest('hex') },
-          },
+      // --- persistence --------------------------------------------------------
+      this.persistent = props.persistence !== undefined;
+      let claim: k8s.KubePersistentVolumeClaimProps | undefined;
+      if (props.persistence !== undefined) {
+        const p = props.persistence;
+        if (typeof p !== 'object' || p === null) {
+          throw new LiteLLMConfigError('persistence', p, 'must be { size, storageClassName? }');
+        }
+        const sizeBytes = parseMemoryBytes('persistence.size', p.size);
+        const minSize = 3 * this.maxmemoryBytes;
+        if (sizeBytes < minSize) {
+          throw new LiteLLMConfigError('persistence.size', p.size,
+            `must be at least ${formatMemory(minSize)} (3 x maxmemory ${formatMemory(this.maxmemoryBytes)}): the AOF grows to twice its base before a rewrite writes a new base beside it`);
+        }
+        claim = {
+          metadata: { name: 'data', labels },
           spec: {
-            serviceAccountName: this.serviceAccount.name,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            terminationGracePeriodSeconds: DEFAULTS.terminationGracePeriodSeconds,
-            securityContext: restrictedPodSecurityContext(REDIS_UID, REDIS_UID),
-            ...(props.imagePullSecrets?.length
-              ? { imagePullSecrets: props.imagePullSecrets.map((n, i) => ({ name: dns1123Subdomain(`imagePullSecrets[${i}]`, n) })) }
-              : {}),
-            containers: [{
-              name: CONTAINER_NAME,
-              image: this.image.reference,
-              imagePullPolicy: 'IfNotPresent',
-              // Bypasses the image's docker-entrypoint.sh: it would append a
-              // --loadmodule for every bundled module (search, JSON, ...), which
-              // LiteLLM does not use; fewer modules, less memory and attack surface.
-              command: ['/bin/sh', '-c', REDIS_START_SCRIPT],
-              ports: [{ name: 'redis', containerPort: this.port, protocol: 'TCP' }],
-              env: [{ name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: this.password.name, key: this.password.key } } }],
-              resources: {
-                requests: { cpu: k8s.Quantity.fromString(formatCpu(cpuMillis)), memory },
-                limits: { cpu: k8s.Quantity.fromString(formatCpu(cpuLimitMillis)), memory },
-              },
-              securityContext: restrictedContainerSecurityContext(),
-              // Ready = answers an authenticated PING with PONG: proves the password
-              // matches and the dataset is loaded (PING answers -LOADING until then).
-              readinessProbe: {
-                exec: { command: ['/bin/sh', '-c', `test "$(redis-cli -p ${this.port} ping)" = PONG`] },
-                periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1,
-              },
-              // Alive = accepts connections. Redis listens while it loads a large AOF,
-              // so a slow load never restarts it; a hung process stops accepting.
-              livenessProbe: {
-                tcpSocket: { port: k8s.IntOrString.fromString('redis') },
-                periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4,
-              },
-              volumeMounts: [
-                { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-                { name: 'data', mountPath: DATA_DIR },
-              ],
-            }],
-            volumes: [
-              { name: 'config', configMap: { name: this.configMap.name } },
-              // Without persistence Redis writes nothing here (save "", appendonly no,
-              // SAVE/BGSAVE denied); the dir must still exist and be writable.
-              ...(claim === undefined ? [{ name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }] : []),
-            ],
+            accessModes: ['ReadWriteOnce'],
+            ...(p.storageClassName !== undefined ? { storageClassName: dns1123Subdomain('persistence.storageClassName', p.storageClassName) } : {}),
+            resources: { requests: { storage: k8s.Quantity.fromString(p.size) } },
           },
-        },
-        ...(claim !== undefined ? { volumeClaimTemplates: [claim] } : {}),
-      },
-    });
+        };
+      }
 
-    this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
-      metadata: { name: this.name, labels },
-      spec: {
-        podSelector: { matchLabels: this.podSelector },
-        policyTypes: ['Ingress', 'Egress'],
-        // Only the clients wired to it (connectRedis calls admitClient); none = no one.
-        ingress: Lazy.any({
-          produce: () => (this.clients.length > 0 ? [{ from: this.clients.map(renderPeer), ports: renderPorts('port', [this.port]) }] : []),
-        }),
-        // Redis calls nothing; DNS only.
-        egress: [dnsEgress()],
-      },
-    });
+      // --- objects ------------------------------------------------------------
+      const redisConf = renderRedisConf(this.port, this.maxmemoryBytes, this.persistent);
+      this.configMap = new k8s.KubeConfigMap(this, 'Config', {
+        metadata: { name: `${this.name}-config`, labels },
+        data: { 'redis.conf': redisConf },
+      });
+
+      this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+        metadata: { name: this.name, labels },
+        // Redis never calls the Kubernetes API.
+        automountServiceAccountToken: false,
+      });
+
+      this.service = new k8s.KubeService(this, 'Service', {
+        metadata: { name: this.host, labels },
+        spec: {
+          type: 'ClusterIP',
+          selector: this.podSelector,
+          ports: [{ name: 'redis', port: this.port, targetPort: k8s.IntOrString.fromString('redis'), protocol: 'TCP' }],
+        },
+      });
+
+      const memory = k8s.Quantity.fromString(formatMemory(this.memoryLimitBytes));
+      this.statefulSet = new k8s.KubeStatefulSet(this, 'Resource', {
+        metadata: { name: this.name, labels },
+        spec: {
+          replicas: 1,
+          // The governing Service: clients use its ClusterIP; one pod needs no per-pod DNS.
+          serviceName: this.service.name,
+          revisionHistoryLimit: 5,
+          selector: { matchLabels: this.podSelector },
+          template: {
+            metadata: {
+              labels,
+              // Redis reads redis.conf only at start-up: a change rolls the pod.
+              annotations: { 'checksum/config': createHash('sha256').update(redisConf).digest('hex') },
+            },
+            spec: {
+              serviceAccountName: this.serviceAccount.name,
+              automountServiceAccountToken: false,
+              enableServiceLinks: false,
+              terminationGracePeriodSeconds: DEFAULTS.terminationGracePeriodSeconds,
+              securityContext: restrictedPodSecurityContext(REDIS_UID, REDIS_UID),
+              ...(props.imagePullSecrets?.length
+                ? { imagePullSecrets: props.imagePullSecrets.map((n, i) => ({ name: dns1123Subdomain(`imagePullSecrets[${i}]`, n) })) }
+                : {}),
+              containers: [{
+                name: CONTAINER_NAME,
+                image: this.image.reference,
+                imagePullPolicy: 'IfNotPresent',
+                // Bypasses the image's docker-entrypoint.sh: it would append a
+                // --loadmodule for every bundled module (search, JSON, ...), which
+                // LiteLLM does not use; fewer modules, less memory and attack surface.
+                command: ['/bin/sh', '-c', REDIS_START_SCRIPT],
+                ports: [{ name: 'redis', containerPort: this.port, protocol: 'TCP' }],
+                env: [{ name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: this.password.name, key: this.password.key } } }],
+                resources: {
+                  requests: { cpu: k8s.Quantity.fromString(formatCpu(cpuMillis)), memory },
+                  limits: { cpu: k8s.Quantity.fromString(formatCpu(cpuLimitMillis)), memory },
+                },
+                securityContext: restrictedContainerSecurityContext(),
+                // Ready = answers an authenticated PING with PONG: proves the password
+                // matches and the dataset is loaded (PING answers -LOADING until then).
+                readinessProbe: {
+                  exec: { command: ['/bin/sh', '-c', `test "$(redis-cli -p ${this.port} ping)" = PONG`] },
+                  periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1,
+                },
+                // Alive = accepts connections. Redis listens while it loads a large AOF,
+                // so a slow load never restarts it; a hung process stops accepting.
+                livenessProbe: {
+                  tcpSocket: { port: k8s.IntOrString.fromString('redis') },
+                  periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4,
+                },
+                volumeMounts: [
+                  { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+                  { name: 'data', mountPath: DATA_DIR },
+                ],
+              }],
+              volumes: [
+                { name: 'config', configMap: { name: this.configMap.name } },
+                // Without persistence Redis writes nothing here (save "", appendonly no,
+                // SAVE/BGSAVE denied); the dir must still exist and be writable.
+                ...(claim === undefined ? [{ name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }] : []),
+              ],
+            },
+          },
+          ...(claim !== undefined ? { volumeClaimTemplates: [claim] } : {}),
+        },
+      });
+
+      this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+        metadata: { name: this.name, labels },
+        spec: {
+          podSelector: { matchLabels: this.podSelector },
+          policyTypes: ['Ingress', 'Egress'],
+          // Only the clients wired to it (connectRedis calls admitClient); none = no one.
+          ingress: Lazy.any({
+            produce: () => (this.clients.length > 0 ? [{ from: this.clients.map(renderPeer), ports: renderPorts('port', [this.port]) }] : []),
+          }),
+          // Redis calls nothing; DNS only.
+          egress: [dnsEgress()],
+        },
+      });
+    } catch (e) {
+      throw inStack(e, this);
+    }
   }
 
   /** What a client's NetworkPolicy must allow: this pod, on the Redis port. */

@@ -1,4 +1,5 @@
 import { AppChecks, chartNamespace, networkAddress } from '../app-checks';
+import { ConfigSection } from '../proxy/config';
 import { LiteLLMConfigError } from '../errors';
 import { RedisBindOptions } from '../proxy/bindings';
 import { envRef } from '../proxy/config';
@@ -69,12 +70,12 @@ export function bindRedis(proxy: LiteLLMProxy, redis: IRedisEndpoint, options: R
   proxy.addEnv('REDIS_SOCKET_TIMEOUT', String(timeout));
   proxy.addEnv('REDIS_SOCKET_CONNECT_TIMEOUT', String(timeout));
   proxy.addEnv('REDIS_CIRCUIT_BREAKER_RECOVERY_TIMEOUT', String(CIRCUIT_BREAKER_RECOVERY_SECONDS));
-  proxy.setConfig('router_settings', 'redis_host', envRef('REDIS_HOST'), owner);
-  proxy.setConfig('router_settings', 'redis_port', envRef('REDIS_PORT'), owner);
+  proxy.setConfig(ConfigSection.ROUTER_SETTINGS, 'redis_host', envRef('REDIS_HOST'), owner);
+  proxy.setConfig(ConfigSection.ROUTER_SETTINGS, 'redis_port', envRef('REDIS_PORT'), owner);
   const connection: Record<string, unknown> = { host: envRef('REDIS_HOST'), port: envRef('REDIS_PORT') };
   if (redis.password !== undefined) {
     proxy.addSecretEnv('REDIS_PASSWORD', secretKeyRef('redis.password', redis.password));
-    proxy.setConfig('router_settings', 'redis_password', envRef('REDIS_PASSWORD'), owner);
+    proxy.setConfig(ConfigSection.ROUTER_SETTINGS, 'redis_password', envRef('REDIS_PASSWORD'), owner);
     connection.password = envRef('REDIS_PASSWORD');
   }
   if (redis.username !== undefined) {
@@ -108,7 +109,7 @@ export function bindRedis(proxy: LiteLLMProxy, redis: IRedisEndpoint, options: R
   // Every key under the proxy's own prefix (litellm/caching/redis_cache.py check_and_fix_namespace),
   // and every call bounded by the short socket timeout, on both clients (see above).
   const clientSettings = { socket_timeout: envRef('REDIS_SOCKET_TIMEOUT'), namespace: options.namespace };
-  proxy.setConfig('router_settings', 'cache_kwargs', clientSettings, owner);
+  proxy.setConfig(ConfigSection.ROUTER_SETTINGS, 'cache_kwargs', clientSettings, owner);
   const cacheParams: Record<string, unknown> = { type: 'redis', ...connection, ...clientSettings };
   const cache = options.cache;
   if (cache !== undefined) {
@@ -118,8 +119,8 @@ export function bindRedis(proxy: LiteLLMProxy, redis: IRedisEndpoint, options: R
     // The shared usage cache without response caching (see above).
     cacheParams.supported_call_types = [];
   }
-  proxy.setConfig('litellm_settings', 'cache', true, owner);
-  proxy.setConfig('litellm_settings', 'cache_params', cacheParams, cache !== undefined ? 'cache' : owner);
+  proxy.setConfig(ConfigSection.LITELLM_SETTINGS, 'cache', true, owner);
+  proxy.setConfig(ConfigSection.LITELLM_SETTINGS, 'cache_params', cacheParams, cache !== undefined ? 'cache' : owner);
 
   redis.admitClient({ podLabels: proxy.podSelector });
   proxy.addEgress(redis.egress);

@@ -1,48 +1,50 @@
-import { Chart, ChartProps, JsonPatch } from 'cdk8s';
+import { Chart, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { Construct } from 'constructs';
-import { EDGE_CONTROLLERS, Edge, EdgeOptions } from '../edge/edge-factory';
-import { IEdge } from '../edge/edge';
+import { Construct, IConstruct } from 'constructs';
+import { GovernanceReconciler, GovernanceReconcilerOptions } from '../access/governance-reconciler';
 import { AppChecks } from '../app-checks';
-import { LiteLLMConfigError, namesConstructPathInErrors } from '../errors';
+import { SyncWave } from '../argocd';
+import { Edge } from '../edge/edge-factory';
+import { IEdge } from '../edge/edge';
+import { EdgeController } from '../edge/edge-props';
+import { LiteLLMConfigError, inStack, nameChildProps } from '../errors';
 import { CNPG_NAME_MAX, CloudNativePgDatabase, CloudNativePgDatabaseProps } from '../governance/cloudnative-pg';
 import { IDatabaseEndpoint } from '../governance/database-endpoint';
 import { ExternalPostgres, ExternalPostgresProps } from '../governance/external-postgres';
-import { GovernanceSettings, applyGovernance } from '../governance/governance-settings';
 import { MigrationJob } from '../governance/migration-job';
-import { DEFAULT_POOL_LIMIT, MIGRATION_CONNECTIONS, ROLLOUT_SURGE_PODS } from '../governance/connection-budget';
 import { standardLabels } from '../labels';
+import { ProxyDashboard, ProxyDashboardOptions } from '../observability/dashboard';
+import { ProxyAlerts, ProxyAlertsOptions } from '../observability/proxy-alerts';
+import { ProxyCache } from '../proxy/cache';
 import { ExtraConfig } from '../proxy/config';
-import { LiteLLMProxy, LiteLLMProxyProps, ProxyMetrics, RouterOptions } from '../proxy/litellm-proxy';
+import { GovernanceSettings } from '../proxy/governance-settings';
+import { LiteLLMProxy } from '../proxy/litellm-proxy';
 import { ModelDeployment } from '../proxy/model';
+import { LiteLLMProxyOptions, ProxyMetrics, RouterOptions, SpreadPolicy } from '../proxy/proxy-props';
 import { WorkerSizing } from '../proxy/workers';
 import { ExternalRedis, ExternalRedisProps } from '../redis/external-redis';
 import { IRedisEndpoint } from '../redis/redis-endpoint';
-import { REDIS_NAME_MAX, RedisInstance, RedisInstanceProps } from '../redis/redis-instance';
-import { ProxyCache } from '../proxy/cache';
+import { REDIS_NAME_MAX, RedisInstance, RedisInstanceOptions } from '../redis/redis-instance';
 import { SecretKeyRef } from '../secret';
-import { boolean, dns1035Label, dns1123Label, list, nonEmptyString, oneOf, optionalObject, plainObject } from '../validate';
-import { Presets, StackPreset } from './presets';
-import { SYNC_WAVES, applySyncWave } from '../argocd';
-import { GovernanceReconciler, GovernanceReconcilerProps } from '../access/governance-reconciler';
-import { ProxyAlerts, ProxyAlertsOptions } from '../observability/proxy-alerts';
-import { ProxyDashboard, ProxyDashboardOptions } from '../observability/dashboard';
+import { boolean, dns1035Label, dns1123Label, enumValue, labelMap, list, nonEmptyString, optionalObject, plainObject } from '../validate';
+import { MetricsScrape, Presets, StackPreset } from './presets';
+import { ServiceType } from 'cdk8s-plus-28';
 
 /** Redis for the stack: in-cluster (the presets' default) or external. */
 export interface StackRedisOptions {
   /** Use this managed/external Redis instead of running one. @default run one in-cluster when the preset says so */
   readonly external?: ExternalRedisProps;
-  /** Password Secret of the in-cluster Redis (required when it runs). */
+  /** Password Secret of the in-cluster Redis (required when it runs). @default none */
   readonly password?: SecretKeyRef;
   /** Further in-cluster Redis settings (memory, persistence, image). @default the preset's memory, no persistence */
-  readonly inCluster?: Omit<RedisInstanceProps, 'password' | 'name'>;
+  readonly inCluster?: RedisInstanceOptions;
 }
 
 /** The database for governance: external Postgres or a CloudNativePG cluster. */
 export interface StackDatabaseOptions {
-  /** An existing PostgreSQL. */
+  /** An existing PostgreSQL. @default none */
   readonly external?: ExternalPostgresProps;
-  /** An in-cluster PostgreSQL run by the CloudNativePG operator. */
+  /** An in-cluster PostgreSQL run by the CloudNativePG operator. @default none */
   readonly cloudNativePg?: CloudNativePgDatabaseProps;
   /**
    * Run the migration Job. One Job per database: when stacks share a
@@ -52,40 +54,23 @@ export interface StackDatabaseOptions {
   readonly migrations?: boolean;
 }
 
-/** Teams, users, keys and budgets declared for the stack's proxy (see {@link GovernanceReconciler}). */
-export type StackAccessOptions = Omit<GovernanceReconcilerProps, 'proxy'>;
-
-/** Proxy settings a stack passes through; the stack wires Redis, the database and the edge itself. */
-export type StackProxyOptions = Omit<LiteLLMProxyProps, 'models' | 'masterKey' | 'saltKey' | 'redis' | 'database' | 'cache' | 'metrics'>;
-
-export interface LiteLLMStackProps extends Omit<ChartProps, 'namespace'> {
-  /** Namespace of every object. */
-  readonly namespace: string;
+/** Stack settings a fleet gives every tenant and a tenant may override (every one optional). */
+export interface LiteLLMStackOptions {
+  /** The starting point; every field can be overridden by the props below. @default Presets.production() */
+  readonly preset?: StackPreset;
   /** Emit the Namespace itself, labelled to enforce Pod Security `restricted`. @default true */
   readonly createNamespace?: boolean;
-  /** The starting point; every field can be overridden by the props below. @default Presets.production */
-  readonly preset?: StackPreset;
-  /** The model deployments. */
-  readonly models: readonly ModelDeployment[];
-  /** The admin master key, from an existing Secret. */
-  readonly masterKey: SecretKeyRef;
-  /** The salt key that encrypts stored credentials; never change it once set. @default none */
-  readonly saltKey?: SecretKeyRef;
-  /** Proxy overrides (CPU, replicas, timeouts, ...). @default the preset's */
-  readonly proxy?: StackProxyOptions;
+  /** Proxy settings (CPU, replicas, timeouts, ...). @default the preset's */
+  readonly proxy?: LiteLLMProxyOptions;
   /** Router settings (shortcut for proxy.router). @default simple-shuffle */
   readonly router?: RouterOptions;
   /** Redis. @default in-cluster when the preset says so (then `redis.password` is required) */
   readonly redis?: StackRedisOptions;
   /** Response caching in Redis. @default off */
   readonly cache?: ProxyCache;
-  /** The edge (ingress or route), for one controller. @default none */
-  readonly edge?: EdgeOptions;
-  /** A database for virtual keys, teams and budgets; adds the migration Job. @default none */
-  readonly database?: StackDatabaseOptions;
   /**
    * Governance settings (limits, key defaults, budgets); need `database`.
-   * With a database the stack always sets `databaseConnectionPoolLimit` to the largest
+   * With a database the proxy always sets `databaseConnectionPoolLimit` to the largest
    * pool (at most LiteLLM's 10) that fits the database, unless given here.
    * @default none
    */
@@ -94,20 +79,21 @@ export interface LiteLLMStackProps extends Omit<ChartProps, 'namespace'> {
    * Teams, users, virtual keys and budget tiers declared in code, reconciled by
    * a Job after each sync (needs `database`). @default none
    */
-  readonly access?: StackAccessOptions;
+  readonly access?: GovernanceReconcilerOptions;
   /**
-   * Prometheus metrics. The production preset scrapes through a prometheus-operator
-   * ServiceMonitor, the edge preset through pod annotations (`prometheus.io/scrape`).
+   * Prometheus metrics; `{ enabled: false }` turns them off. The production preset scrapes
+   * through a prometheus-operator ServiceMonitor, the edge preset through pod annotations.
    * @default on in both presets, as the preset's `metricsScrape` says
    */
-  readonly metrics?: ProxyMetrics | false;
+  readonly metrics?: ProxyMetrics;
   /**
    * Alerts for the proxy, as a prometheus-operator PrometheusRule (see {@link ProxyAlerts}); needs metrics.
+   * `{ enabled: false }` turns them off.
    * @default on when metrics are scraped through a ServiceMonitor (prometheus-operator is there), off otherwise; labelled with metrics.serviceMonitorLabels
    */
-  readonly alerts?: ProxyAlertsOptions | false;
-  /** A Grafana dashboard ConfigMap for the Grafana sidecar (see {@link ProxyDashboard}); needs metrics. @default on when metrics are on */
-  readonly dashboard?: ProxyDashboardOptions | false;
+  readonly alerts?: ProxyAlertsOptions;
+  /** A Grafana dashboard ConfigMap for the Grafana sidecar (see {@link ProxyDashboard}); needs metrics. `{ enabled: false }` turns it off. @default on when metrics are on */
+  readonly dashboard?: ProxyDashboardOptions;
   /** config.yaml keys not modelled yet. @default none */
   readonly extraConfig?: ExtraConfig;
   /**
@@ -119,24 +105,67 @@ export interface LiteLLMStackProps extends Omit<ChartProps, 'namespace'> {
   readonly syncWaves?: boolean;
 }
 
+/** Props of {@link LiteLLMStack}. */
+export interface LiteLLMStackProps extends LiteLLMStackOptions {
+  /** Namespace of every object. */
+  readonly namespace: string;
+  /** The model deployments. */
+  readonly models: ModelDeployment[];
+  /** The admin master key, from an existing Secret. */
+  readonly masterKey: SecretKeyRef;
+  /** The salt key that encrypts stored credentials; never change it once set. @default none */
+  readonly saltKey?: SecretKeyRef;
+  /** The edge (ingress or route) for one controller, e.g. `Edge.gatewayApi({ gateway })`. @default none */
+  readonly edge?: Edge;
+  /** Host names the edge serves. Required with `edge`. @default none */
+  readonly hosts?: string[];
+  /** A database for virtual keys, teams and budgets; adds the migration Job. @default none */
+  readonly database?: StackDatabaseOptions;
+  /** Labels on every object of the stack (cdk8s chart labels). @default none */
+  readonly labels?: { [key: string]: string };
+  /** Append a hash to every object name (cdk8s's default for charts). @default false: names are exactly as documented */
+  readonly disableResourceNameHashes?: boolean;
+}
+
+/** Proxy props a stack passes through under the same name (everything else it was given under `proxy.`, or the preset's). */
+const TOP_LEVEL_PROXY_PROPS = ['models', 'masterKey', 'saltKey', 'cache', 'metrics', 'governance', 'redis', 'database'];
+/** Proxy props a preset supplies unless `proxy` gives them. */
+const PRESET_PROXY_PROPS: Record<string, keyof StackPreset> = {
+  cpu: 'cpu', workers: 'workers', serviceType: 'serviceType', spread: 'spread', replicas: 'replicas', autoscaling: 'autoscaling',
+};
+
 /**
  * The whole gateway in one chart and one namespace: the proxy, Redis, the
  * database and its migrations, the edge and monitoring, wired together, with
  * Argo CD sync waves so a GitOps sync brings them up in order. Errors name
- * the stack by its construct path.
+ * the stack by its construct path, and the prop as it was given here.
  */
-@namesConstructPathInErrors
 export class LiteLLMStack extends Chart {
+  /**
+   * Whether `x` is a LiteLLMStack. Not `instanceof`: cdk8s's Chart answers
+   * `instanceof` for every chart (Symbol.hasInstance), subclasses included.
+   */
+  public static isStack(x: any): boolean {
+    return typeof x === 'object' && x !== null && Object.prototype.isPrototypeOf.call(LiteLLMStack.prototype, x);
+  }
+
+  /** The preset the stack started from. */
   public readonly preset: StackPreset;
+  /** The Namespace, when the stack emits it. */
   public readonly namespaceObject?: k8s.KubeNamespace;
+  /** The proxy. */
   public readonly proxy: LiteLLMProxy;
+  /** The Redis the proxy uses, in-cluster or external. */
   public readonly redis?: IRedisEndpoint;
   /** The in-cluster Redis, when the stack runs one. */
   public readonly redisInstance?: RedisInstance;
+  /** The database, when the stack has one. */
   public readonly database?: IDatabaseEndpoint;
+  /** The migration Job, when the stack runs one. */
   public readonly migrations?: MigrationJob;
   /** The reconciler of the declared teams, users, keys and budgets, when `access` is given. */
   public readonly access?: GovernanceReconciler;
+  /** The edge, when the stack has one. */
   public readonly edge?: IEdge;
   /** The proxy's alerting rules, when the stack emits them. */
   public readonly alerts?: ProxyAlerts;
@@ -144,186 +173,231 @@ export class LiteLLMStack extends Chart {
   public readonly dashboard?: ProxyDashboard;
 
   constructor(scope: Construct, id: string, props: LiteLLMStackProps) {
-    if (typeof props !== 'object' || props === null) {
-      throw new LiteLLMConfigError(id, props, 'LiteLLMStack needs props with namespace, models and masterKey');
-    }
-    const namespace = dns1123Label('namespace', props.namespace);
-    super(scope, id, { ...props, namespace, disableResourceNameHashes: props.disableResourceNameHashes ?? true });
-    // One stack per namespace across the App (checked at synth).
-    AppChecks.of(this).claimNamespace(this, namespace);
+    super(scope, id, stackChartProps(scope, id, props));
+    try {
+      const namespace = this.namespace!;
+      // One stack per namespace across the App (checked at synth).
+      AppChecks.of(this).claimNamespace(this, namespace);
 
-    this.preset = plainObject('preset', props.preset ?? Presets.production) as unknown as StackPreset;
-    const preset = this.preset;
-    validatePreset(preset);
-    for (const key of ['proxy', 'router', 'redis', 'cache', 'edge', 'database', 'governance', 'access', 'extraConfig'] as const) {
-      optionalObject(key, props[key]);
-    }
-    const proxyOptions: StackProxyOptions = props.proxy ?? {};
+      this.preset = plainObject('preset', props.preset ?? Presets.production()) as unknown as StackPreset;
+      const preset = this.preset;
+      validatePreset(preset);
+      for (const key of ['proxy', 'router', 'redis', 'cache', 'database', 'governance', 'access', 'extraConfig', 'metrics', 'alerts', 'dashboard'] as const) {
+        optionalObject(key, props[key]);
+      }
+      if (props.edge !== undefined && !(props.edge instanceof Edge)) {
+        throw new LiteLLMConfigError('edge', props.edge, 'must be Edge.ingressNginx(), Edge.nginxInc(), Edge.traefik() or Edge.gatewayApi() with its options');
+      }
+      if ((props.edge === undefined) !== (props.hosts === undefined)) {
+        throw new LiteLLMConfigError(props.edge === undefined ? 'hosts' : 'hosts', props.hosts,
+          props.edge === undefined ? 'are served through an edge: give `edge` too, or leave hosts unset' : 'required with `edge`: the host names clients use, e.g. ["llm.example.com"]');
+      }
+      const proxyOptions: LiteLLMProxyOptions = props.proxy ?? {};
 
-    if (props.createNamespace ?? true) {
-      this.namespaceObject = new k8s.KubeNamespace(this, 'Namespace', {
-        metadata: {
-          name: namespace,
-          labels: {
-            ...standardLabels(namespace, 'namespace'),
-            // Pod Security admission: every pod here must meet `restricted` (they all do).
-            'pod-security.kubernetes.io/enforce': 'restricted',
-            'pod-security.kubernetes.io/enforce-version': 'latest',
+      if (props.createNamespace ?? true) {
+        this.namespaceObject = new k8s.KubeNamespace(this, 'Namespace', {
+          metadata: {
+            name: namespace,
+            labels: {
+              ...standardLabels(namespace, 'namespace'),
+              // Pod Security admission: every pod here must meet `restricted` (they all do).
+              'pod-security.kubernetes.io/enforce': 'restricted',
+              'pod-security.kubernetes.io/enforce-version': 'latest',
+            },
           },
-        },
-      });
-      // A Namespace is cluster-scoped: cdk8s must not stamp the chart's namespace on it.
-      this.namespaceObject.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
-    }
-
-    const redisOptions = props.redis ?? {};
-    // The stack names the in-cluster Redis and database after the proxy: checked here, so a name that fits
-    // the proxy but not `<name>-redis` is reported against proxy.name, the prop to change.
-    const proxyName = dns1035Label('proxy.name', proxyOptions.name ?? 'litellm', 47);
-
-    // --- Redis ---------------------------------------------------------------
-    if (redisOptions.external !== undefined) {
-      if (redisOptions.inCluster !== undefined || redisOptions.password !== undefined) {
-        throw new LiteLLMConfigError('redis', Object.keys(redisOptions).join(', '), 'give either redis.external, or redis.password/inCluster for an in-cluster Redis, not both');
+        });
+        // A Namespace is cluster-scoped: cdk8s must not stamp the chart's namespace on it.
+        this.namespaceObject.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
       }
-      this.redis = new ExternalRedis(this, 'Redis', redisOptions.external);
-    } else if (preset.inClusterRedis || redisOptions.password !== undefined || redisOptions.inCluster !== undefined) {
-      if (redisOptions.password === undefined) {
-        throw new LiteLLMConfigError('redis.password', undefined,
-          'the in-cluster Redis needs a password Secret reference { name, key } (or give redis.external)');
+
+      const redisOptions = props.redis ?? {};
+      // The stack names the in-cluster Redis and database after the proxy: checked here, so a name that fits
+      // the proxy but not `<name>-redis` is reported against proxy.name, the prop to change.
+      const proxyName = dns1035Label('proxy.name', proxyOptions.name ?? 'litellm', 47);
+
+      // --- Redis ---------------------------------------------------------------
+      if (redisOptions.external !== undefined) {
+        if (redisOptions.inCluster !== undefined || redisOptions.password !== undefined) {
+          throw new LiteLLMConfigError('redis', Object.keys(redisOptions).join(', '), 'give either redis.external, or redis.password/inCluster for an in-cluster Redis, not both');
+        }
+        this.redis = child(this, 'Redis', p => `redis.external.${p}`, () => new ExternalRedis(this, 'Redis', redisOptions.external!));
+      } else if (preset.inClusterRedis || redisOptions.password !== undefined || redisOptions.inCluster !== undefined) {
+        if (redisOptions.password === undefined) {
+          throw new LiteLLMConfigError('redis.password', undefined,
+            'the in-cluster Redis needs a password Secret reference { name, key } (or give redis.external)');
+        }
+        const inCluster = redisOptions.inCluster ?? {};
+        const redisProp = (p: string): string => (p === 'password' || p.startsWith('password.') ? `redis.${p}`
+          : p === 'memory' && inCluster.memory === undefined ? 'preset.redisMemory' : `redis.inCluster.${p}`);
+        this.redisInstance = child(this, 'Redis', redisProp, () => new RedisInstance(this, 'Redis', {
+          memory: preset.redisMemory,
+          ...inCluster,
+          name: derivedName(proxyName, 'redis'),
+          password: redisOptions.password!,
+        }));
+        this.redis = this.redisInstance;
       }
-      this.redisInstance = new RedisInstance(this, 'Redis', {
-        memory: preset.redisMemory,
-        ...(redisOptions.inCluster ?? {}),
-        name: derivedName(proxyName, 'redis'),
-        password: redisOptions.password,
-      });
-      this.redis = this.redisInstance;
-    }
 
-    // --- database ----------------------------------------------------------------
-    if (props.database !== undefined) {
-      const db = props.database;
-      if ((db.external === undefined) === (db.cloudNativePg === undefined)) {
-        throw new LiteLLMConfigError('database', Object.keys(db).join(', ') || '{}', 'give exactly one of database.external or database.cloudNativePg');
+      // --- database ----------------------------------------------------------------
+      if (props.database !== undefined) {
+        const db = props.database;
+        if ((db.external === undefined) === (db.cloudNativePg === undefined)) {
+          throw new LiteLLMConfigError('database', Object.keys(db).join(', ') || '{}', 'give exactly one of database.external or database.cloudNativePg');
+        }
+        this.database = db.external !== undefined
+          ? child(this, undefined, p => p.replace(/^database\b/, 'database.external'), () => new ExternalPostgres(db.external!))
+          : child(this, 'Database', p => `database.cloudNativePg.${p}`,
+            () => new CloudNativePgDatabase(this, 'Database', { ...db.cloudNativePg, name: db.cloudNativePg?.name ?? derivedName(proxyName, 'database') }));
       }
-      this.database = db.external !== undefined
-        ? new ExternalPostgres(db.external)
-        : new CloudNativePgDatabase(this, 'Database', { ...db.cloudNativePg, name: db.cloudNativePg?.name ?? derivedName(proxyName, 'database') });
+
+      // --- proxy ---------------------------------------------------------------------
+      // The preset says how Prometheus finds the pods; explicit metrics props win.
+      const scrape: ProxyMetrics = preset.metricsScrape === MetricsScrape.POD_ANNOTATIONS ? { serviceMonitor: false, podAnnotations: true } : {};
+      const metricsOn = props.metrics !== undefined ? boolean('metrics.enabled', props.metrics.enabled ?? true) : preset.metrics;
+      const metrics: ProxyMetrics | undefined = !metricsOn ? undefined : { ...scrape, ...(props.metrics ?? {}) };
+      const usesPresetScaling = proxyOptions.replicas === undefined && proxyOptions.autoscaling === undefined;
+      const proxyProp = (p: string): string => {
+        const root = /^[A-Za-z]+/.exec(p)?.[0] ?? p;
+        if (TOP_LEVEL_PROXY_PROPS.includes(root)) return p;
+        if (root === 'databaseConnectionPoolLimit') return `governance.${p}`;
+        if ((root === 'router' && props.router !== undefined) || (root === 'extraConfig' && props.extraConfig !== undefined)) return p;
+        const presetKey = PRESET_PROXY_PROPS[root];
+        if (presetKey !== undefined && (proxyOptions as Record<string, unknown>)[root] === undefined
+          && !((root === 'replicas' || root === 'autoscaling') && !usesPresetScaling)) {
+          return `preset.${p.replace(/^[A-Za-z]+/, presetKey)}`;
+        }
+        return `proxy.${p}`;
+      };
+      this.proxy = child(this, 'Proxy', proxyProp, () => new LiteLLMProxy(this, 'Proxy', {
+        cpu: preset.cpu,
+        workers: preset.workers,
+        serviceType: preset.serviceType,
+        spread: preset.spread,
+        ...(usesPresetScaling ? { replicas: preset.replicas, autoscaling: preset.autoscaling } : {}),
+        // Keys under "<namespace>/<stack id>": stacks sharing a Redis never share counters.
+        ...(this.redis !== undefined ? { redisNamespace: `${namespace}/${id.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'stack'}` } : {}),
+        ...proxyOptions,
+        // The name checked above (the Redis and database are named after it), also when proxy.name is given as undefined.
+        name: proxyName,
+        allowFrom: [
+          ...list('proxy.allowFrom', proxyOptions.allowFrom, true),
+          ...list('preset.allowCidrs', preset.allowCidrs).map(cidr => ({ cidr })),
+          ...(proxyOptions.allowFrom === undefined && preset.allowCidrs.length === 0 && props.edge === undefined ? [{}] : []),
+        ],
+        router: props.router ?? proxyOptions.router,
+        models: props.models,
+        masterKey: props.masterKey,
+        saltKey: props.saltKey,
+        redis: this.redis,
+        cache: props.cache,
+        database: this.database,
+        governance: this.governanceOf(props),
+        metrics,
+        extraConfig: props.extraConfig ?? proxyOptions.extraConfig,
+      }));
+
+      if (this.database !== undefined && boolean('database.migrations', props.database?.migrations ?? true)) {
+        this.migrations = child(this, 'Migrations', p => `database.${p}`,
+          () => new MigrationJob(this, 'Migrations', { proxy: this.proxy, database: this.database! }));
+      }
+      if (props.access !== undefined) {
+        if (this.database === undefined) {
+          throw new LiteLLMConfigError('access', Object.keys(props.access).join(', '),
+            'teams, users, keys and budgets live in the database: give `database`');
+        }
+        this.access = child(this, 'Access', p => `access.${p}`,
+          () => new GovernanceReconciler(this, 'Access', { ...props.access, proxy: this.proxy }));
+      }
+
+      // --- observability -----------------------------------------------------------------
+      const alertsOn = props.alerts !== undefined ? boolean('alerts.enabled', props.alerts.enabled ?? true) : this.proxy.serviceMonitor !== undefined;
+      const dashboardOn = props.dashboard !== undefined ? boolean('dashboard.enabled', props.dashboard.enabled ?? true) : true;
+      for (const [key, asked] of [['alerts', props.alerts !== undefined && alertsOn], ['dashboard', props.dashboard !== undefined && dashboardOn]] as const) {
+        if (asked && metrics === undefined) {
+          throw new LiteLLMConfigError(key, props[key], 'needs metrics: the alerts and the dashboard read the proxy\'s /metrics/ (give metrics, or leave it to the preset)');
+        }
+      }
+      if (metrics !== undefined && alertsOn) {
+        this.alerts = child(this, 'Alerts', p => `alerts.${p}`, () => new ProxyAlerts(this, 'Alerts', {
+          ...(metrics.serviceMonitorLabels !== undefined ? { labels: metrics.serviceMonitorLabels } : {}),
+          ...(props.alerts ?? {}),
+          proxy: this.proxy,
+          namespace,
+        }));
+      }
+      if (metrics !== undefined && dashboardOn) {
+        this.dashboard = child(this, 'Dashboard', p => `dashboard.${p}`,
+          () => new ProxyDashboard(this, 'Dashboard', { ...(props.dashboard ?? {}), proxy: this.proxy, namespace }));
+      }
+
+      // --- edge ----------------------------------------------------------------------
+      if (props.edge !== undefined) {
+        const edge = props.edge;
+        if (preset.requireTls && edge.controller !== EdgeController.GATEWAY_API && edge.options?.tls === undefined) {
+          throw new LiteLLMConfigError('edge.tls', undefined,
+            `the "${preset.description}" preset serves over TLS: give tls { secretName } or { clusterIssuer }, or use a preset with requireTls: false`);
+        }
+        this.edge = child(this, 'Edge', p => (/^hosts\b/.test(p) ? p : `edge.${p}`), () => edge.bind(this, 'Edge', this.proxy, props.hosts!));
+      }
+
+      // --- Argo CD ordering ------------------------------------------------------------
+      if (props.syncWaves ?? true) {
+        if (this.namespaceObject) SyncWave.apply(this.namespaceObject, SyncWave.NAMESPACE);
+        if (this.redisInstance) SyncWave.apply(this.redisInstance, SyncWave.STATE);
+        if (this.database instanceof CloudNativePgDatabase) SyncWave.apply(this.database, SyncWave.STATE);
+        SyncWave.apply(this.proxy, SyncWave.PROXY);
+        // The desired state, ServiceAccount and NetworkPolicy; the Job is a PostSync hook.
+        if (this.access) SyncWave.apply(this.access, SyncWave.PROXY);
+        if (this.alerts) SyncWave.apply(this.alerts, SyncWave.PROXY);
+        if (this.dashboard) SyncWave.apply(this.dashboard, SyncWave.PROXY);
+        if (this.edge) SyncWave.apply(this.edge, SyncWave.EDGE);
+      }
+    } catch (e) {
+      throw inStack(e, this);
     }
+  }
 
-    // --- proxy ---------------------------------------------------------------------
-    if (props.metrics !== false) optionalObject('metrics', props.metrics);
-    // The preset says how Prometheus finds the pods; explicit metrics props win.
-    const scrape: ProxyMetrics = preset.metricsScrape === 'podAnnotations' ? { serviceMonitor: false, podAnnotations: true } : {};
-    const metrics: ProxyMetrics | undefined = props.metrics === false ? undefined
-      : props.metrics !== undefined ? { ...scrape, ...props.metrics }
-        : preset.metrics ? scrape : undefined;
-    const usesPresetScaling = proxyOptions.replicas === undefined && proxyOptions.autoscaling === undefined;
-    this.proxy = new LiteLLMProxy(this, 'Proxy', {
-      cpu: preset.cpu,
-      workers: preset.workers === 'onePerPod' ? WorkerSizing.onePerPod() : WorkerSizing.perCpu(),
-      serviceType: preset.serviceType,
-      spread: preset.spread,
-      ...(usesPresetScaling ? { replicas: preset.replicas, autoscaling: preset.autoscaling } : {}),
-      // Keys under "<namespace>/<stack id>": stacks sharing a Redis never share counters.
-      ...(this.redis !== undefined ? { redisNamespace: `${namespace}/${id.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'stack'}` } : {}),
-      ...proxyOptions,
-      // The name checked above (the Redis and database are named after it), also when proxy.name is given as undefined.
-      name: proxyName,
-      allowFrom: [
-        ...list('proxy.allowFrom', proxyOptions.allowFrom, true),
-        ...list('preset.allowCidrs', preset.allowCidrs).map(cidr => ({ cidr })),
-        ...(proxyOptions.allowFrom === undefined && preset.allowCidrs.length === 0 && props.edge === undefined ? [{}] : []),
-      ],
-      router: props.router ?? proxyOptions.router,
-      models: props.models,
-      masterKey: props.masterKey,
-      saltKey: props.saltKey,
-      redis: this.redis,
-      cache: props.cache,
-      database: this.database,
-      metrics,
-      extraConfig: props.extraConfig ?? proxyOptions.extraConfig,
-    });
-
+  /** The governance settings, refused without a database with the stack's own explanation. */
+  private governanceOf(props: LiteLLMStackProps): GovernanceSettings | undefined {
     if (props.governance !== undefined && this.database === undefined) {
       throw new LiteLLMConfigError('governance', Object.keys(props.governance).join(', '),
         'governance (virtual keys, teams, budgets) needs `database`: LiteLLM keeps keys and spend in Postgres');
     }
-    if (this.database !== undefined) {
-      applyGovernance(this.proxy, {
-        // Unless set, size each worker's pool so every pod of a full rollout fits the database
-        // (LiteLLM's default of 10 per worker overruns a 100-connection Postgres at 2 workers x 7 pods).
-        databaseConnectionPoolLimit: fittingPoolLimit(this.proxy, this.database),
-        ...(props.governance ?? {}),
-      });
-    }
-    if (this.database !== undefined && boolean('database.migrations', props.database?.migrations ?? true)) {
-      this.migrations = new MigrationJob(this, 'Migrations', { proxy: this.proxy, database: this.database });
-    }
-    if (props.access !== undefined) {
-      if (this.database === undefined) {
-        throw new LiteLLMConfigError('access', Object.keys(props.access).join(', '),
-          'teams, users, keys and budgets live in the database: give `database`');
-      }
-      this.access = new GovernanceReconciler(this, 'Access', { ...props.access, proxy: this.proxy });
-    }
+    return props.governance;
+  }
+}
 
-    // --- observability -----------------------------------------------------------------
-    for (const key of ['alerts', 'dashboard'] as const) {
-      if (props[key] === false || props[key] === undefined) continue;
-      optionalObject(key, props[key]);
-      if (metrics === undefined) {
-        throw new LiteLLMConfigError(key, props[key], 'needs metrics: the alerts and the dashboard read the proxy\'s /metrics/ (give metrics, or leave it to the preset)');
-      }
+/** The Chart's props, checked before the chart exists (an error here names the stack by the path it would have). */
+function stackChartProps(scope: Construct, id: string, props: LiteLLMStackProps): { namespace: string; labels?: { [key: string]: string }; disableResourceNameHashes: boolean } {
+  const path = scope.node.path === '' ? id : `${scope.node.path}/${id}`;
+  try {
+    if (typeof props !== 'object' || props === null) {
+      throw new LiteLLMConfigError(id, props, 'LiteLLMStack needs props with namespace, models and masterKey');
     }
-    if (metrics !== undefined && props.alerts !== false && (props.alerts !== undefined || this.proxy.serviceMonitor !== undefined)) {
-      this.alerts = new ProxyAlerts(this, 'Alerts', {
-        ...(metrics.serviceMonitorLabels !== undefined ? { labels: metrics.serviceMonitorLabels } : {}),
-        ...(props.alerts || {}),
-        proxy: this.proxy,
-        namespace,
-      });
-    }
-    if (metrics !== undefined && props.dashboard !== false) {
-      this.dashboard = new ProxyDashboard(this, 'Dashboard', { ...(props.dashboard || {}), proxy: this.proxy, namespace });
-    }
-
-    // --- edge ----------------------------------------------------------------------
-    if (props.edge !== undefined) {
-      oneOf('edge.controller', props.edge.controller, EDGE_CONTROLLERS);
-      if (preset.requireTls && props.edge.controller !== 'gateway-api' && props.edge.tls === undefined) {
-        throw new LiteLLMConfigError('edge.tls', undefined,
-          `the "${preset.description}" preset serves over TLS: give tls { secretName } or { clusterIssuer }, or use a preset with requireTls: false`);
-      }
-      this.edge = Edge.forController(this, 'Edge', this.proxy, props.edge);
-    }
-
-    // --- Argo CD ordering ------------------------------------------------------------
-    if (props.syncWaves ?? true) {
-      if (this.namespaceObject) applySyncWave(this.namespaceObject, SYNC_WAVES.namespace);
-      if (this.redisInstance) applySyncWave(this.redisInstance, SYNC_WAVES.state);
-      if (this.database instanceof CloudNativePgDatabase) applySyncWave(this.database, SYNC_WAVES.state);
-      applySyncWave(this.proxy, SYNC_WAVES.proxy);
-      // The desired state, ServiceAccount and NetworkPolicy; the Job is a PostSync hook.
-      if (this.access) applySyncWave(this.access, SYNC_WAVES.proxy);
-      if (this.alerts) applySyncWave(this.alerts, SYNC_WAVES.proxy);
-      if (this.dashboard) applySyncWave(this.dashboard, SYNC_WAVES.proxy);
-      if (this.edge) applySyncWave(this.node.findChild('Edge'), SYNC_WAVES.edge);
-    }
+    return {
+      namespace: dns1123Label('namespace', props.namespace),
+      ...(props.labels !== undefined ? { labels: labelMap('labels', props.labels) } : {}),
+      disableResourceNameHashes: !(props.disableResourceNameHashes === false),
+    };
+  } catch (e) {
+    throw e instanceof LiteLLMConfigError ? e.in(path) : e;
   }
 }
 
 /**
- * The largest per-worker pool (at most LiteLLM's default) with which every
- * worker of every pod, a rollout's surge pod and the migration fit the
- * database. At least 1: when even that does not fit, the connection-budget
- * check explains the numbers.
+ * Builds a construct from the stack's props, naming its props as the stack's
+ * user wrote them: in errors raised now, and in its synth-time checks (by the
+ * construct id `id`, when it is a construct).
  */
-function fittingPoolLimit(proxy: LiteLLMProxy, database: IDatabaseEndpoint): number {
-  const processes = proxy.workers * (proxy.maxReplicas + ROLLOUT_SURGE_PODS);
-  return Math.max(1, Math.min(DEFAULT_POOL_LIMIT, Math.floor((database.maxConnections - MIGRATION_CONNECTIONS) / processes)));
+function child<T>(stack: LiteLLMStack, id: string | undefined, map: (prop: string) => string, build: () => T): T {
+  let built: T;
+  try {
+    built = build();
+  } catch (e) {
+    throw e instanceof LiteLLMConfigError ? e.withProp(map(e.prop)).in(stack.node.path) : e;
+  }
+  if (id !== undefined) nameChildProps(stack.node.findChild(id) as IConstruct, map);
+  return built;
 }
 
 /** Objects a stack names after its proxy, with their constructs' longest names. */
@@ -339,13 +413,15 @@ function derivedName(proxyName: string, what: keyof typeof DERIVED_NAMES): strin
   return `${proxyName}${suffix}`;
 }
 
-/** The preset's fields, checked: a preset is data a user may write (or load from YAML) by hand. */
+/** The preset's fields, checked: a preset is data a user may write by hand. */
 function validatePreset(p: StackPreset): void {
   nonEmptyString('preset.description', p.description);
-  oneOf('preset.workers', p.workers, ['perCpu', 'onePerPod'] as const);
+  if (!(p.workers instanceof WorkerSizing)) {
+    throw new LiteLLMConfigError('preset.workers', p.workers, 'must be WorkerSizing.perCpu(), WorkerSizing.onePerPod() or WorkerSizing.fixed(n)');
+  }
   for (const key of ['inClusterRedis', 'requireTls', 'metrics'] as const) boolean(`preset.${key}`, p[key]);
-  if (p.metricsScrape !== undefined) oneOf('preset.metricsScrape', p.metricsScrape, ['serviceMonitor', 'podAnnotations'] as const);
+  if (p.metricsScrape !== undefined) enumValue('preset.metricsScrape', p.metricsScrape, MetricsScrape, 'MetricsScrape');
   if (!Array.isArray(p.allowCidrs)) throw new LiteLLMConfigError('preset.allowCidrs', p.allowCidrs, 'must be a list of CIDRs (empty to admit none)');
-  oneOf('preset.serviceType', p.serviceType, ['ClusterIP', 'LoadBalancer'] as const);
-  oneOf('preset.spread', p.spread, ['preferred', 'required'] as const);
+  enumValue('preset.serviceType', p.serviceType, ServiceType, 'ServiceType', [ServiceType.CLUSTER_IP, ServiceType.LOAD_BALANCER]);
+  enumValue('preset.spread', p.spread, SpreadPolicy, 'SpreadPolicy');
 }

@@ -1,6 +1,7 @@
 import { LiteLLMConfigError } from '../errors';
-import type { LiteLLMProxy } from '../proxy/litellm-proxy';
-import { IDatabaseEndpoint } from './database-endpoint';
+import { ConfigSection } from './config';
+import { IProxyDatabase } from './bindings';
+import type { LiteLLMProxy } from './litellm-proxy';
 
 /** LiteLLM's default `database_connection_pool_limit` (litellm/proxy/proxy_cli.py, LiteLLMDatabaseConnectionPool). */
 export const DEFAULT_POOL_LIMIT = 10;
@@ -30,14 +31,14 @@ export interface ConnectionBudget {
  * rollout counts.
  */
 export function connectionBudget(proxy: LiteLLMProxy): ConnectionBudget {
-  const configured = proxy.config.get('general_settings', 'database_connection_pool_limit');
+  const configured = proxy.config.get(ConfigSection.GENERAL_SETTINGS, 'database_connection_pool_limit');
   const poolLimit = typeof configured === 'number' ? configured : DEFAULT_POOL_LIMIT;
   const pods = proxy.maxReplicas + ROLLOUT_SURGE_PODS;
   return { poolLimit, workers: proxy.workers, pods, total: poolLimit * proxy.workers * pods + MIGRATION_CONNECTIONS };
 }
 
 /** Throws when the proxy could open more connections than the database accepts. */
-export function assertConnectionBudget(proxy: LiteLLMProxy, database: IDatabaseEndpoint): void {
+export function assertConnectionBudget(proxy: LiteLLMProxy, database: IProxyDatabase): void {
   const b = connectionBudget(proxy);
   if (b.total > database.maxConnections) {
     const fitting = Math.floor((database.maxConnections - MIGRATION_CONNECTIONS) / (b.workers * b.pods));
@@ -48,4 +49,15 @@ export function assertConnectionBudget(proxy: LiteLLMProxy, database: IDatabaseE
       + (fitting >= 1 ? `set a pool limit of at most ${fitting}, ` : '')
       + 'or lower workers/replicas, or raise the database\'s max_connections');
   }
+}
+
+/**
+ * The largest per-worker pool (at most LiteLLM's default) with which every
+ * worker of every pod, a rollout's surge pod and the migration fit
+ * `maxConnections`. At least 1: when even that does not fit, the
+ * connection-budget check explains the numbers.
+ */
+export function fittingPoolLimit(workers: number, maxReplicas: number, maxConnections: number): number {
+  const processes = workers * (maxReplicas + ROLLOUT_SURGE_PODS);
+  return Math.max(1, Math.min(DEFAULT_POOL_LIMIT, Math.floor((maxConnections - MIGRATION_CONNECTIONS) / processes)));
 }

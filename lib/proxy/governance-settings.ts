@@ -1,7 +1,8 @@
 import { LiteLLMConfigError } from '../errors';
-import type { LiteLLMProxy } from '../proxy/litellm-proxy';
+import { ConfigSection } from './config';
+import type { LiteLLMProxy } from './litellm-proxy';
 import { SecretKeyRef, secretKeyRef } from '../secret';
-import { boolean, integer, nonEmptyString, nonNegativeNumber, oneOf, plainObject, unique } from '../validate';
+import { boolean, integer, nonEmptyString, nonNegativeNumber, plainObject, unique } from '../validate';
 
 /** Limits for virtual keys generated through `/key/generate`. */
 export interface KeyGenerateParams {
@@ -22,11 +23,58 @@ export interface KeyGenerateParams {
 /** Defaults filled into keys generated without them (`default_key_generate_params`). */
 export interface DefaultKeyGenerateParams extends KeyGenerateParams {
   /** Models a new key may call (`models`). @default all models */
-  readonly models?: readonly string[];
+  readonly models?: string[];
 }
 
-/** A priority's share of each model's capacity: a fraction (0–1], or `{ type, value }`. */
-export type PriorityShare = number | { readonly type: 'percent' | 'rpm' | 'tpm'; readonly value: number };
+/** How a priority's share of a model's capacity is given (`priority_reservation`, dynamic_rate_limiter_v3.py). */
+export enum PriorityShareType {
+  /** A fraction of the capacity, written as a plain number. */
+  FRACTION = 'fraction',
+  /** A fraction of the capacity, written as `{ type: percent, value }`. */
+  PERCENT = 'percent',
+  /** Requests per minute. */
+  RPM = 'rpm',
+  /** Tokens per minute. */
+  TPM = 'tpm',
+}
+
+/** A priority's share of each model's capacity. */
+export class PriorityShare {
+  /** A fraction (greater than 0, at most 1) of each model's capacity. */
+  public static fraction(fraction: number): PriorityShare {
+    return new PriorityShare(PriorityShareType.FRACTION, fraction);
+  }
+
+  /** A fraction (greater than 0, at most 1), written as LiteLLM's `{ type: percent, value }`. */
+  public static percent(fraction: number): PriorityShare {
+    return new PriorityShare(PriorityShareType.PERCENT, fraction);
+  }
+
+  /** A number of requests per minute of each model. */
+  public static rpm(requestsPerMinute: number): PriorityShare {
+    return new PriorityShare(PriorityShareType.RPM, requestsPerMinute);
+  }
+
+  /** A number of tokens per minute of each model. */
+  public static tpm(tokensPerMinute: number): PriorityShare {
+    return new PriorityShare(PriorityShareType.TPM, tokensPerMinute);
+  }
+
+  private constructor(
+    /** How the share is given. */
+    public readonly type: PriorityShareType,
+    /** The fraction, or the rpm/tpm count. */
+    public readonly value: number,
+  ) {}
+}
+
+/** A budget for the whole proxy (`litellm_settings.max_budget` + `budget_duration`). */
+export interface ProxyBudget {
+  /** Spend limit in USD, greater than 0. */
+  readonly maxBudget: number;
+  /** How often it resets, a LiteLLM duration such as "30d" or "1mo" (LiteLLM needs both). */
+  readonly budgetDuration: string;
+}
 
 /**
  * Capacity reserved per priority (`litellm_settings.priority_reservation`,
@@ -36,7 +84,7 @@ export type PriorityShare = number | { readonly type: 'percent' | 'rpm' | 'tpm';
  */
 export interface PriorityReservation {
   /** Share per priority name, e.g. `{ prod: 0.75, dev: 0.25 }`. Fractions may add up to at most 1. */
-  readonly shares: Record<string, PriorityShare>;
+  readonly shares: { [priority: string]: PriorityShare };
   /** Share for keys without a priority (`priority_reservation_settings.default_priority`). @default LiteLLM's 0.25 */
   readonly defaultPriority?: number;
   /** Saturation (0–1) above which shares are enforced strictly (`saturation_threshold`). @default LiteLLM's 0.5 */
@@ -52,14 +100,12 @@ export interface GovernanceSettings {
   /** Caps for generated keys (`upperbound_key_generate_params`); requests above them get 400. @default none */
   readonly keyParamLimits?: KeyGenerateParams;
   /** A budget for the whole proxy (`litellm_settings.max_budget` + `budget_duration`; LiteLLM needs both). @default none */
-  readonly proxyBudget?: { readonly maxBudget: number; readonly budgetDuration: string };
+  readonly proxyBudget?: ProxyBudget;
   /** Capacity reserved per priority. @default none */
   readonly priorityReservation?: PriorityReservation;
   /**
    * Serve requests when the database is unreachable, skipping virtual-key checks
    * (`general_settings.allow_requests_on_db_unavailable`; "only inside your VPC").
-   * `/health/readiness` still reports 503 while the database is down, so the
-   * pods leave the Service all the same: pair this with a readiness policy you accept.
    * @default false
    */
   readonly allowRequestsWhenDatabaseUnavailable?: boolean;
@@ -186,36 +232,31 @@ function fraction(prop: string, value: unknown): number {
   return value;
 }
 
-function priorityShares(prop: string, shares: Record<string, PriorityShare>): Record<string, unknown> {
+function priorityShares(prop: string, shares: { [priority: string]: PriorityShare }): Record<string, unknown> {
   plainObject(prop, shares);
   const names = Object.keys(shares);
-  if (names.length === 0) throw new LiteLLMConfigError(prop, shares, 'must name at least one priority, e.g. { prod: 0.75, dev: 0.25 }');
+  if (names.length === 0) throw new LiteLLMConfigError(prop, shares, 'must name at least one priority, e.g. { prod: PriorityShare.fraction(0.75), dev: PriorityShare.fraction(0.25) }');
   const out: Record<string, unknown> = {};
   let fractions = 0;
   for (const name of names) {
     const share = shares[name];
     const p = `${prop}.${name}`;
-    if (typeof share === 'number') {
-      if (!Number.isFinite(share) || share <= 0 || share > 1) throw new LiteLLMConfigError(p, share, 'a share is a fraction of capacity greater than 0 and at most 1');
-      fractions += share;
-      out[name] = share;
-    } else {
-      plainObject(p, share);
-      const type = oneOf(`${p}.type`, share.type, ['percent', 'rpm', 'tpm'] as const);
-      if (type === 'percent') {
-        if (typeof share.value !== 'number' || !Number.isFinite(share.value) || share.value <= 0 || share.value > 1) {
-          throw new LiteLLMConfigError(`${p}.value`, share.value, 'a percent share is a fraction greater than 0 and at most 1');
-        }
-        fractions += share.value;
-      } else {
-        integer(`${p}.value`, share.value, 1);
+    if (!(share instanceof PriorityShare)) {
+      throw new LiteLLMConfigError(p, share, 'must be PriorityShare.fraction(f), PriorityShare.percent(f), PriorityShare.rpm(n) or PriorityShare.tpm(n)');
+    }
+    if (share.type === PriorityShareType.FRACTION || share.type === PriorityShareType.PERCENT) {
+      if (typeof share.value !== 'number' || !Number.isFinite(share.value) || share.value <= 0 || share.value > 1) {
+        throw new LiteLLMConfigError(p, share.value, 'a share is a fraction of capacity greater than 0 and at most 1');
       }
-      out[name] = { type, value: share.value };
+      fractions += share.value;
+      out[name] = share.type === PriorityShareType.FRACTION ? share.value : { type: share.type, value: share.value };
+    } else {
+      out[name] = { type: share.type, value: integer(p, share.value, 1) };
     }
   }
   // LiteLLM silently scales over-allocated shares down; refuse instead, so the numbers mean what they say.
   if (fractions > 1 + 1e-9) {
-    throw new LiteLLMConfigError(prop, shares, `fractional shares add up to ${Number(fractions.toFixed(6))}; they must add up to at most 1`);
+    throw new LiteLLMConfigError(prop, `${Object.keys(shares).length} shares`, `fractional shares add up to ${Number(fractions.toFixed(6))}; they must add up to at most 1`);
   }
   return out;
 }
@@ -258,8 +299,8 @@ export function applyGovernance(proxy: LiteLLMProxy, settings: GovernanceSetting
       }
     }
   }
-  if (defaults) proxy.setConfig('litellm_settings', 'default_key_generate_params', defaults, owner('defaultKeyParams'));
-  if (limits) proxy.setConfig('litellm_settings', 'upperbound_key_generate_params', limits, owner('keyParamLimits'));
+  if (defaults) proxy.setConfig(ConfigSection.LITELLM_SETTINGS, 'default_key_generate_params', defaults, owner('defaultKeyParams'));
+  if (limits) proxy.setConfig(ConfigSection.LITELLM_SETTINGS, 'upperbound_key_generate_params', limits, owner('keyParamLimits'));
 
   if (settings.proxyBudget !== undefined) {
     const b = plainObject(owner('proxyBudget'), settings.proxyBudget);
@@ -268,8 +309,8 @@ export function applyGovernance(proxy: LiteLLMProxy, settings: GovernanceSetting
     }
     // proxy_server.py: "budget_duration is required to use max_budget".
     const period = duration(owner('proxyBudget.budgetDuration'), b.budgetDuration);
-    proxy.setConfig('litellm_settings', 'max_budget', b.maxBudget, owner('proxyBudget'));
-    proxy.setConfig('litellm_settings', 'budget_duration', period, owner('proxyBudget'));
+    proxy.setConfig(ConfigSection.LITELLM_SETTINGS, 'max_budget', b.maxBudget, owner('proxyBudget'));
+    proxy.setConfig(ConfigSection.LITELLM_SETTINGS, 'budget_duration', period, owner('proxyBudget'));
   }
 
   if (settings.priorityReservation !== undefined) {
@@ -283,31 +324,31 @@ export function applyGovernance(proxy: LiteLLMProxy, settings: GovernanceSetting
       throw new LiteLLMConfigError(owner('priorityReservation.license'), undefined,
         'priority reservation is a LiteLLM enterprise feature and is ignored without LITELLM_LICENSE: give the licence key as a Secret reference');
     }
-    proxy.setConfig('litellm_settings', 'priority_reservation', shares, owner('priorityReservation'));
+    proxy.setConfig(ConfigSection.LITELLM_SETTINGS, 'priority_reservation', shares, owner('priorityReservation'));
     const rs: Record<string, number> = {};
     if (r.defaultPriority !== undefined) rs.default_priority = fraction(owner('priorityReservation.defaultPriority'), r.defaultPriority);
     if (r.saturationThreshold !== undefined) rs.saturation_threshold = fraction(owner('priorityReservation.saturationThreshold'), r.saturationThreshold);
-    if (Object.keys(rs).length > 0) proxy.setConfig('litellm_settings', 'priority_reservation_settings', rs, owner('priorityReservation'));
-    proxy.config.append('litellm_settings', 'callbacks', 'dynamic_rate_limiter_v3', owner('priorityReservation'));
+    if (Object.keys(rs).length > 0) proxy.setConfig(ConfigSection.LITELLM_SETTINGS, 'priority_reservation_settings', rs, owner('priorityReservation'));
+    proxy.config.append(ConfigSection.LITELLM_SETTINGS, 'callbacks', 'dynamic_rate_limiter_v3', owner('priorityReservation'));
   }
 
   if (settings.allowRequestsWhenDatabaseUnavailable !== undefined) {
-    proxy.setConfig('general_settings', 'allow_requests_on_db_unavailable',
+    proxy.setConfig(ConfigSection.GENERAL_SETTINGS, 'allow_requests_on_db_unavailable',
       boolean(owner('allowRequestsWhenDatabaseUnavailable'), settings.allowRequestsWhenDatabaseUnavailable), owner('allowRequestsWhenDatabaseUnavailable'));
   }
   if (settings.disableSpendLogs !== undefined) {
-    proxy.setConfig('general_settings', 'disable_spend_logs', boolean(owner('disableSpendLogs'), settings.disableSpendLogs), owner('disableSpendLogs'));
+    proxy.setConfig(ConfigSection.GENERAL_SETTINGS, 'disable_spend_logs', boolean(owner('disableSpendLogs'), settings.disableSpendLogs), owner('disableSpendLogs'));
   }
   if (settings.batchWriteIntervalSeconds !== undefined) {
-    proxy.setConfig('general_settings', 'proxy_batch_write_at',
+    proxy.setConfig(ConfigSection.GENERAL_SETTINGS, 'proxy_batch_write_at',
       integer(owner('batchWriteIntervalSeconds'), settings.batchWriteIntervalSeconds, 1, 3600), owner('batchWriteIntervalSeconds'));
   }
   if (settings.databaseConnectionPoolLimit !== undefined) {
-    proxy.setConfig('general_settings', 'database_connection_pool_limit',
+    proxy.setConfig(ConfigSection.GENERAL_SETTINGS, 'database_connection_pool_limit',
       integer(owner('databaseConnectionPoolLimit'), settings.databaseConnectionPoolLimit, 1, 1000), owner('databaseConnectionPoolLimit'));
   }
   if (settings.databaseConnectionTimeoutSeconds !== undefined) {
-    proxy.setConfig('general_settings', 'database_connection_timeout',
+    proxy.setConfig(ConfigSection.GENERAL_SETTINGS, 'database_connection_timeout',
       integer(owner('databaseConnectionTimeoutSeconds'), settings.databaseConnectionTimeoutSeconds, 1, 3600), owner('databaseConnectionTimeoutSeconds'));
   }
 }
