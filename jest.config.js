@@ -9,4 +9,6 @@ module.exports = {
   // Type-checking happens once in `npm test` (tsc --noEmit); jest only transpiles, which keeps it fast.
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // jest's transform cache lives in node_modules, not in the temp directory (see scripts/jest-in-tmpdir.js).
+  cacheDirectory: '<rootDir>/node_modules/.cache/jest',
 };

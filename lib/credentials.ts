@@ -133,10 +133,10 @@ function urlCredential(text: string): string | undefined {
     url = new URL(text);
   } catch {
     // Unparseable, yet `scheme://user:secret@` is still a password in a URL.
-    return /^[a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:[^\s/?#@]+@/i.test(text) ? 'a URL with a password in it (user:password@host)' : undefined;
+    return /^[a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:[^\s/?#@]+@/i.test(text) ? 'a URL with a password in its user part' : undefined;
   }
   const password = safeDecode(url.password);
-  if (password !== '' && !ENV_REFERENCE.test(password)) return 'a URL with a password in it (user:password@host)';
+  if (password !== '' && !ENV_REFERENCE.test(password)) return 'a URL with a password in its user part';
   const user = safeDecode(url.username);
   if (password === '' && isOpaqueToken(user, 20)) return 'a URL whose user part is a token (token@host)';
   const segments = url.pathname.split('/').filter(s => s !== '').map(safeDecode);

@@ -74,9 +74,14 @@ class Shown {
   constructor(public readonly text: string) {}
 }
 
+/** What a message shows instead of a value that must not be printed: `(a literal string, hidden)`. */
+export function hidden(what: string): unknown {
+  return new Shown(`(${what}, hidden)`);
+}
+
 const SECRET_HIDDEN = '(the value of a secret prop, hidden)';
 /** Props that hold a secret wherever they appear: their value is never printed. */
-const SECRET_PROP = /(^|\.)(apiKey|masterKey|saltKey|password|license|secretEnv\.[^.]+)$/;
+const SECRET_PROP = /(^|\.)(apiKey|masterKey|saltKey|password|license)$/;
 
 function isSecretProp(prop: string): boolean {
   return SECRET_PROP.test(prop.replace(/\[\d+\]/g, ''));

@@ -1,5 +1,5 @@
 import { credentialKind, isSecretKeyName } from './credentials';
-import { LiteLLMConfigError, describe } from './errors';
+import { LiteLLMConfigError, describe, hidden } from './errors';
 import { configKey, dns1123Subdomain } from './validate';
 
 /**
@@ -21,7 +21,7 @@ export interface SecretKeyRef {
  */
 export function secretKeyRef(prop: string, value: unknown): SecretKeyRef {
   if (typeof value === 'string') {
-    throw new LiteLLMConfigError(prop, '(a literal string, hidden)',
+    throw new LiteLLMConfigError(prop, hidden('a literal string'),
       'must be a Secret reference { name, key }: secret values are never written into manifests');
   }
   if (typeof value !== 'object' || value === null) {
@@ -50,7 +50,7 @@ export function assertNoLiteralSecrets(prop: string, value: unknown): void {
       const kind = typeof v === 'string' ? credentialKind(v) : undefined;
       const literal = secretKey !== undefined && v !== '' && !(typeof v === 'string' && v.startsWith('os.environ/'));
       if (kind !== undefined || literal) {
-        throw new LiteLLMConfigError(path, '(a literal value, hidden)',
+        throw new LiteLLMConfigError(path, hidden('a literal value'),
           `${USE_A_SECRET}; ${kind !== undefined ? `this value looks like ${kind}` : `"${secretKey}" holds a credential`}`);
       }
     } else if (Array.isArray(v)) {

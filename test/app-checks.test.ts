@@ -1,8 +1,11 @@
+import { ConfigSection } from '../lib';
+import { stackEdge } from './support/edges';
 import { App, Chart, Testing } from 'cdk8s';
 import {
-  AppChecks, ExternalPostgres, ExternalRedis, IngressNginxEdge, LiteLLMConfigError, LiteLLMProxy, LiteLLMStack, LiteLLMStackProps,
+  ExternalPostgres, ExternalRedis, IngressNginxEdge, LiteLLMConfigError, LiteLLMProxy, LiteLLMStack, LiteLLMStackProps,
   MigrationJob, PostgresServer, TraefikEdge,
 } from '../lib';
+import { AppChecks } from '../lib/app-checks';
 import { byKind } from './support/synth';
 
 /**
@@ -52,7 +55,7 @@ function expectRejected(app: App, prop: string, constructPath: string, message: 
 }
 
 const gatewayEdge = (hosts: string[], gw: object = gateway, path?: string) =>
-  ({ edge: { controller: 'gateway-api', hosts, gateway: gw, controllerNamespace: 'envoy-gateway-system', ...(path ? { path } : {}) } }) as Partial<LiteLLMStackProps>;
+  ({ ...stackEdge({ controller: 'gateway-api', hosts, gateway: gw, controllerNamespace: 'envoy-gateway-system', ...(path ? { path } : {}) }) }) as Partial<LiteLLMStackProps>;
 
 describe('App-wide checks: namespaces', () => {
   test('GIVEN two stacks with the same namespace THEN the second is rejected naming both stacks', () => {
@@ -88,7 +91,7 @@ describe('App-wide checks: one host per Gateway or ingress class', () => {
 
   test('GIVEN ingress-nginx and F5 NGINX both on the default class "nginx" with one host THEN rejected; on classes of their own THEN accepted', () => {
     const edge = (controller: string, ingressClassName?: string) =>
-      ({ preset: undefined, edge: { controller, hosts: ['llm.example.com'], tls: { secretName: 'llm-tls' }, ...(ingressClassName ? { ingressClassName } : {}) } }) as Partial<LiteLLMStackProps>;
+      ({ preset: undefined, ...stackEdge({ controller, hosts: ['llm.example.com'], tls: { secretName: 'llm-tls' }, ...(ingressClassName ? { ingressClassName } : {}) }) }) as Partial<LiteLLMStackProps>;
     expectRejected(tenants([['team-a', edge('ingress-nginx')], ['team-b', edge('nginx-inc')]]).app, 'hosts[0]', 'tenants/team-b',
       /already routes llm\.example\.com\/ on ingress class "nginx"/);
     expect(synthError(tenants([['team-a', edge('ingress-nginx')], ['team-b', edge('nginx-inc', 'nginx-plus')]]).app)).toBeUndefined();
@@ -99,7 +102,7 @@ describe('App-wide checks: one host per Gateway or ingress class', () => {
     const team = new Chart(app, 'team-gateway', { namespace: 'team', disableResourceNameHashes: true });
     const proxy = new LiteLLMProxy(team, 'Proxy', { models, masterKey });
     new TraefikEdge(team, 'Edge', proxy, { hosts: ['llm.example.com'] });
-    new LiteLLMStack(app, 'shared', tenantProps('shared', { edge: { controller: 'traefik', hosts: ['llm.example.com'], tls: { secretName: 'llm-tls' } } }));
+    new LiteLLMStack(app, 'shared', tenantProps('shared', { ...stackEdge({ controller: 'traefik', hosts: ['llm.example.com'], tls: { secretName: 'llm-tls' } }) }));
     expectRejected(app, 'hosts[0]', 'shared', /stack team-gateway already routes llm\.example\.com\/ on Traefik \(IngressRoutes without an ingress class\)/);
   });
 });
@@ -173,17 +176,17 @@ describe('App-wide checks: connections summed per PostgreSQL server', () => {
   });
 
   test('GIVEN one PostgresServer listing the databases THEN each stack\'s pool fits its share and the sum fits the server', () => {
-    const server = new PostgresServer({ name: 'shared-pg', host: 'pg.example.com', maxConnections: 90, databases: ['team_a', 'team_b', 'team_c'] });
+    const server = new PostgresServer({ name: 'shared-pg', host: 'pg.example.com', maxConnections: 90, databases: [{ name: 'team_a' }, { name: 'team_b' }, { name: 'team_c' }] });
     const on = (db: string) => ({ database: { external: { server, database: db, url: secret('litellm-database', 'url') } } }) as Partial<LiteLLMStackProps>;
     const { app, stacks } = tenants([['team-a', on('team_a')], ['team-b', on('team_b')], ['team-c', on('team_c')]]);
     expect(synthError(app)).toBeUndefined();
     // A share of 30 each: pool floor((30 - 1 migration) / (2 workers × 7 pods)) = 2.
     expect(stacks.map(s => s.database!.maxConnections)).toEqual([30, 30, 30]);
-    expect(stacks.map(s => s.proxy.config.get('general_settings', 'database_connection_pool_limit'))).toEqual([2, 2, 2]);
+    expect(stacks.map(s => s.proxy.config.get(ConfigSection.GENERAL_SETTINGS, 'database_connection_pool_limit'))).toEqual([2, 2, 2]);
   });
 
   test('GIVEN two stacks sharing one database of a PostgresServer THEN each fits the share alone, and the sum is rejected with the breakdown', () => {
-    const server = new PostgresServer({ name: 'shared-pg', host: 'pg.example.com', maxConnections: 90, databases: ['litellm'] });
+    const server = new PostgresServer({ name: 'shared-pg', host: 'pg.example.com', maxConnections: 90, databases: [{ name: 'litellm' }] });
     const on = (migrations: boolean) => ({ database: { external: { server, database: 'litellm', url: secret('db', 'url') }, migrations } }) as Partial<LiteLLMStackProps>;
     const { app } = tenants([['blue', on(true)], ['green', on(false)]]);
     // Each lowers its pool to fit the database's whole share: floor(89 / (2 × 7)) = 6, 84 connections each.
@@ -200,7 +203,7 @@ describe('App-wide checks: connections summed per PostgreSQL server', () => {
 });
 
 describe('App-wide checks: one migration Job per database', () => {
-  const server = () => new PostgresServer({ name: 'shared-pg', host: 'pg.example.com', maxConnections: 90, databases: ['litellm'] });
+  const server = () => new PostgresServer({ name: 'shared-pg', host: 'pg.example.com', maxConnections: 90, databases: [{ name: 'litellm' }] });
   // Pools set so that both stacks on the one database fit the server together (3 × 2 × 7 × 2 + 1 = 85 <= 90).
   const on = (s: PostgresServer, migrations?: boolean) => ({
     database: { external: { server: s, database: 'litellm', url: secret('litellm-database', 'url') }, ...(migrations !== undefined ? { migrations } : {}) },
@@ -262,13 +265,13 @@ describe('App-wide checks: errors name the stack', () => {
     }
     expect(error).toBeInstanceOf(LiteLLMConfigError);
     expect((error as LiteLLMConfigError).constructPath).toBe('tenants/team-b');
-    expect((error as LiteLLMConfigError).prop).toBe('cpu');
-    expect((error as Error).message).toMatch(/^\[tenants\/team-b\] cpu: received "0"; must be/);
+    expect((error as LiteLLMConfigError).prop).toBe('proxy.cpu');
+    expect((error as Error).message).toMatch(/^\[tenants\/team-b\] proxy\.cpu: received "0"; must be/);
   });
 
   test('GIVEN a pool too large for the database at synth THEN the per-stack check names the stack too', () => {
     const { app } = tenants([['team-a', { database: { external: { url: secret('db', 'url'), maxConnections: 20 } }, governance: { databaseConnectionPoolLimit: 10 } }]]);
-    expectRejected(app, 'databaseConnectionPoolLimit', 'tenants/team-a', /received 10; database_connection_pool_limit 10 × 2 worker\(s\) × 7 pod\(s\)/);
+    expectRejected(app, 'governance.databaseConnectionPoolLimit', 'tenants/team-a', /received 10; database_connection_pool_limit 10 × 2 worker\(s\) × 7 pod\(s\)/);
   });
 
   test('the checks are registered once per App, however many stacks claim', () => {

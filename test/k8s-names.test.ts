@@ -40,7 +40,7 @@ describe('DNS-1123 label / DNS-1035 label / DNS-1123 subdomain', () => {
 
   test('the validators name the prop and the rule; a Service-bound name must start with a letter', () => {
     expect(() => dns1035Label('name', '0proxy', 47)).toThrow(
-      /^name: received "0proxy"; must be a DNS-1123 label that starts with a letter \(RFC 1035, as Service names must\).*at most 47 characters$/);
+      /^name: received "0proxy"; must be a DNS-1123 label that starts with a letter \(RFC 1035, as Service names must\).*at most 47 characters; it starts with a digit$/);
     expect(() => dns1123Subdomain('tls.secretName', 'Bad_Name')).toThrow(/^tls\.secretName: received "Bad_Name"; must be a DNS-1123 subdomain/);
   });
 });

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
-import { LiteLLMConfigError, assertNoLiteralSecrets, credentialKind, looksLikeSecret } from '../lib';
+import { LiteLLMConfigError } from '../lib';
+import { credentialKind, looksLikeSecret } from '../lib/credentials';
+import { assertNoLiteralSecrets } from '../lib/secret';
 import { credentialUrl, plainUrl } from './support/arbitraries';
 
 /**
@@ -78,18 +80,18 @@ describe('assertNoLiteralSecrets', () => {
 
   test('a webhook URL anywhere is refused, naming the path and the kind, never the value', () => {
     const url = 'https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX';
-    const e = errorOf({ general_settings: { alerting_args: { targets: [url] } } });
-    expect(e.prop).toBe('extraConfig.general_settings.alerting_args.targets[0]');
-    expect(e.message).toMatch(/received "\(a literal value, hidden\)"; credentials must be `os\.environ\/NAME` references .*; this value looks like a Slack webhook URL/);
+    const e = errorOf({ generalSettings: { alerting_args: { targets: [url] } } });
+    expect(e.prop).toBe('extraConfig.generalSettings.alerting_args.targets[0]');
+    expect(e.message).toMatch(/received \(a literal value, hidden\); credentials must be `os\.environ\/NAME` references .*; this value looks like a Slack webhook URL/);
     expect(e.message).not.toContain('XXXX');
   });
 
   test('under a credential-named key every literal is refused, numbers and nested maps included; references pass', () => {
-    expect(errorOf({ general_settings: { alert_to_webhook_url: { llm_exceptions: 'https://alerts.internal.example.com/x' } } }).prop)
-      .toBe('extraConfig.general_settings.alert_to_webhook_url.llm_exceptions');
-    expect(errorOf({ general_settings: { pagerduty: { routing_key: 12345 } } }).message).toMatch(/"routing_key" holds a credential/);
+    expect(errorOf({ generalSettings: { alert_to_webhook_url: { llm_exceptions: 'https://alerts.internal.example.com/x' } } }).prop)
+      .toBe('extraConfig.generalSettings.alert_to_webhook_url.llm_exceptions');
+    expect(errorOf({ generalSettings: { pagerduty: { routing_key: 12345 } } }).message).toMatch(/"routing_key" holds a credential/);
     expect(() => assertNoLiteralSecrets('extraConfig', {
-      general_settings: { alert_to_webhook_url: { llm_exceptions: 'os.environ/SLACK_WEBHOOK_URL' }, alerting_threshold: 300, webhook_url: '' },
+      generalSettings: { alert_to_webhook_url: { llm_exceptions: 'os.environ/SLACK_WEBHOOK_URL' }, alerting_threshold: 300, webhook_url: '' },
     })).not.toThrow();
   });
 

@@ -1,4 +1,4 @@
-import { LiteLLMConfigError } from '../errors';
+import { LiteLLMConfigError, hidden } from '../errors';
 import { checkDuration } from '../proxy/governance-settings';
 import { looksLikeSecret } from '../credentials';
 import { SecretKeyRef, assertNoLiteralSecrets, secretKeyRef } from '../secret';
@@ -259,7 +259,7 @@ function priority(prop: string, value: unknown): string | undefined {
 function text(prop: string, value: unknown, what: string): string | undefined {
   if (value === undefined) return undefined;
   const s = nonEmptyString(prop, value);
-  if (looksLikeSecret(s)) throw new LiteLLMConfigError(prop, '(a value that looks like a credential, hidden)', `${what} must not hold a credential`);
+  if (looksLikeSecret(s)) throw new LiteLLMConfigError(prop, hidden('a value that looks like a credential'), `${what} must not hold a credential`);
   return s;
 }
 

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { LiteLLMConfigError } from '../errors';
+import { LiteLLMConfigError, inStack } from '../errors';
 import { LiteLLMProxy } from '../proxy/litellm-proxy';
 import { IEdge } from './edge';
 import { EdgeController, EdgeOptions } from './edge-props';
@@ -54,6 +54,14 @@ class ControllerEdge extends Edge {
   }
 
   public bind(scope: Construct, id: string, proxy: LiteLLMProxy, hosts: string[]): IEdge {
+    try {
+      return this.build(scope, id, proxy, hosts);
+    } catch (e) {
+      throw inStack(e, scope);
+    }
+  }
+
+  private build(scope: Construct, id: string, proxy: LiteLLMProxy, hosts: string[]): IEdge {
     const options = this.options ?? {};
     if (typeof options !== 'object' || options === null) {
       throw new LiteLLMConfigError('edge', options, 'must be the options of Edge.ingressNginx(), Edge.nginxInc(), Edge.traefik() or Edge.gatewayApi()');

@@ -1,5 +1,5 @@
 import { Yaml } from 'cdk8s';
-import { LiteLLMConfigError } from '../errors';
+import { LiteLLMConfigError, hidden } from '../errors';
 import { assertNoLiteralSecrets } from '../secret';
 import { didYouMean, plainObject } from '../validate';
 
@@ -143,7 +143,7 @@ export class LiteLLMConfigDocument {
     const env = extra.environmentVariables;
     const [name] = env === undefined ? [] : Object.keys(plainObject(`${prop}.environmentVariables`, env));
     if (name !== undefined) {
-      throw new LiteLLMConfigError(`${prop}.environmentVariables.${name}`, '(a literal value, hidden)',
+      throw new LiteLLMConfigError(`${prop}.environmentVariables.${name}`, hidden('a literal value'),
         'environment_variables becomes the proxy\'s process environment and its values would be written into the ConfigMap: '
         + `set a plain value with the proxy's env prop (env: { ${name}: '...' }) or a credential with secretEnv `
         + `(secretEnv: { ${name}: { name, key } }, a Secret reference)`);

@@ -42,7 +42,7 @@ export function assertConnectionBudget(proxy: LiteLLMProxy, database: IProxyData
   const b = connectionBudget(proxy);
   if (b.total > database.maxConnections) {
     const fitting = Math.floor((database.maxConnections - MIGRATION_CONNECTIONS) / (b.workers * b.pods));
-    throw new LiteLLMConfigError('databaseConnectionPoolLimit', b.poolLimit,
+    throw new LiteLLMConfigError('governance.databaseConnectionPoolLimit', b.poolLimit,
       `database_connection_pool_limit ${b.poolLimit} × ${b.workers} worker(s) × ${b.pods} pod(s) `
       + `(${proxy.maxReplicas} maximum replica(s) + ${ROLLOUT_SURGE_PODS} rollout surge) + ${MIGRATION_CONNECTIONS} migration = ${b.total} connections, `
       + `more than the database's maxConnections ${database.maxConnections}; `

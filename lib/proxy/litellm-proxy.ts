@@ -4,7 +4,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ServiceMonitor } from '../../imports/monitoring.coreos.com';
 import { SECRET_ENV_NAME, credentialKind } from '../credentials';
-import { LiteLLMConfigError, inStack } from '../errors';
+import { LiteLLMConfigError, hidden, inStack } from '../errors';
 import { selectorLabels, standardLabels } from '../labels';
 import { EgressRule, NetworkPeer, dnsEgress, renderEgress, renderPeer, renderPorts, validatePeer } from '../network';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
@@ -318,7 +318,7 @@ export class LiteLLMProxy extends Construct {
         if (typeof v !== 'string') throw new LiteLLMConfigError(`env.${k}`, v, 'must be a string');
         const kind = credentialKind(v);
         if (kind !== undefined || (SECRET_ENV_NAME.test(k) && v !== '')) {
-          throw new LiteLLMConfigError(`env.${k}`, '(a literal value, hidden)',
+          throw new LiteLLMConfigError(`env.${k}`, hidden('a literal value'),
             'credentials must come from a Secret: move this variable to secretEnv with a { name, key } reference'
             + (kind !== undefined ? ` (this value looks like ${kind})` : ` (${k} is named like a credential)`));
         }

@@ -1,4 +1,4 @@
-import { LiteLLMConfigError } from '../errors';
+import { LiteLLMConfigError, hidden } from '../errors';
 import { credentialKind } from '../credentials';
 import { SecretKeyRef, assertNoLiteralSecrets, secretKeyRef } from '../secret';
 import { integer, list, nonEmptyString, plainObject, positiveNumber, unique } from '../validate';
@@ -86,7 +86,7 @@ export function apiBasePort(prop: string, apiBase: string): number {
     throw new LiteLLMConfigError(prop, apiBase, 'must use http or https');
   }
   if (url.username || url.password) {
-    throw new LiteLLMConfigError(prop, '(a URL with credentials, hidden)', 'must not embed credentials; use apiKey');
+    throw new LiteLLMConfigError(prop, hidden('a URL with credentials'), 'must not embed credentials; use apiKey');
   }
   return url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
 }
@@ -100,7 +100,7 @@ export function renderModel(prop: string, m: ModelDeployment): { entry: Record<s
     const v = m[field];
     const kind = typeof v === 'string' ? credentialKind(v) : undefined;
     if (kind !== undefined) {
-      throw new LiteLLMConfigError(`${prop}.${field}`, '(a value that looks like a credential, hidden)',
+      throw new LiteLLMConfigError(`${prop}.${field}`, hidden('a value that looks like a credential'),
         `credentials belong in apiKey as a Secret reference (this value looks like ${kind}); `
         + 'other credentials go in params as `os.environ/NAME` references whose variable comes from secretEnv');
     }

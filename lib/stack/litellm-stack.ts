@@ -227,12 +227,13 @@ export class LiteLLMStack extends Chart {
             'the in-cluster Redis needs a password Secret reference { name, key } (or give redis.external)');
         }
         const inCluster = redisOptions.inCluster ?? {};
+        const redisName = derivedName(proxyName, 'redis');
         const redisProp = (p: string): string => (p === 'password' || p.startsWith('password.') ? `redis.${p}`
           : p === 'memory' && inCluster.memory === undefined ? 'preset.redisMemory' : `redis.inCluster.${p}`);
         this.redisInstance = child(this, 'Redis', redisProp, () => new RedisInstance(this, 'Redis', {
           memory: preset.redisMemory,
           ...inCluster,
-          name: derivedName(proxyName, 'redis'),
+          name: redisName,
           password: redisOptions.password!,
         }));
         this.redis = this.redisInstance;
@@ -244,10 +245,11 @@ export class LiteLLMStack extends Chart {
         if ((db.external === undefined) === (db.cloudNativePg === undefined)) {
           throw new LiteLLMConfigError('database', Object.keys(db).join(', ') || '{}', 'give exactly one of database.external or database.cloudNativePg');
         }
+        const cnpgName = db.cloudNativePg !== undefined ? db.cloudNativePg.name ?? derivedName(proxyName, 'database') : undefined;
         this.database = db.external !== undefined
           ? child(this, undefined, p => p.replace(/^database\b/, 'database.external'), () => new ExternalPostgres(db.external!))
           : child(this, 'Database', p => `database.cloudNativePg.${p}`,
-            () => new CloudNativePgDatabase(this, 'Database', { ...db.cloudNativePg, name: db.cloudNativePg?.name ?? derivedName(proxyName, 'database') }));
+            () => new CloudNativePgDatabase(this, 'Database', { ...db.cloudNativePg, name: cnpgName }));
       }
 
       // --- proxy ---------------------------------------------------------------------
@@ -259,7 +261,6 @@ export class LiteLLMStack extends Chart {
       const proxyProp = (p: string): string => {
         const root = /^[A-Za-z]+/.exec(p)?.[0] ?? p;
         if (TOP_LEVEL_PROXY_PROPS.includes(root)) return p;
-        if (root === 'databaseConnectionPoolLimit') return `governance.${p}`;
         if ((root === 'router' && props.router !== undefined) || (root === 'extraConfig' && props.extraConfig !== undefined)) return p;
         const presetKey = PRESET_PROXY_PROPS[root];
         if (presetKey !== undefined && (proxyOptions as Record<string, unknown>)[root] === undefined
@@ -337,7 +338,7 @@ export class LiteLLMStack extends Chart {
           throw new LiteLLMConfigError('edge.tls', undefined,
             `the "${preset.description}" preset serves over TLS: give tls { secretName } or { clusterIssuer }, or use a preset with requireTls: false`);
         }
-        this.edge = child(this, 'Edge', p => (/^hosts\b/.test(p) ? p : `edge.${p}`), () => edge.bind(this, 'Edge', this.proxy, props.hosts!));
+        this.edge = child(this, 'Edge', p => (/^(hosts|edge)\b/.test(p) ? p : `edge.${p}`), () => edge.bind(this, 'Edge', this.proxy, props.hosts!));
       }
 
       // --- Argo CD ordering ------------------------------------------------------------

@@ -6,7 +6,7 @@
 // memory (synthFiles: validation and the App-wide checks once, a file per
 // object); prints one JSON line {"ms": <median>, "files": <count>}. Each run
 // uses a fresh App, so runs measure the same work.
-import { GitOpsApp, LiteLLMFleet, Presets } from '../../lib';
+import { Edge, GitOpsApp, LiteLLMFleet, Presets } from '../../lib';
 import { BENCH_MASTER_KEY, BENCH_MODELS, BENCH_SALT_KEY } from './workload';
 
 const [tenants, runs] = process.argv.slice(2, 4).map(Number);
@@ -20,24 +20,23 @@ function once(): { ms: number; files: number } {
   const app = new GitOpsApp({ outdir: '/nonexistent', argoCd: { repoURL: 'https://git.example.com/platform/llm-gateway.git' } });
   new LiteLLMFleet(app, 'tenants', {
     namespacePrefix: 'llm-',
-    preset: Presets.production,
+    preset: Presets.production(),
     models: BENCH_MODELS,
     masterKey: BENCH_MASTER_KEY,
     saltKey: BENCH_SALT_KEY,
     redis: { external: { host: 'redis.platform.example.com', password: { name: 'litellm-redis', key: 'password' } } },
     // 20 connections per tenant (a pool of 1 × 2 workers × 7 pods + the migration fits): no real
     // server takes 20,000, but this measures synthesis, and every tenant still goes through the checks.
-    database: { server: { name: 'platform-pg', host: 'pg.platform.example.com', maxConnections: 20 * tenants } },
-    edge: {
-      controller: 'gateway-api',
+    database: { serverOptions: { name: 'platform-pg', host: 'pg.platform.example.com', maxConnections: 20 * tenants } },
+    edge: Edge.gatewayApi({
       gateway: { name: 'public', namespace: 'gateways', sectionName: 'https' },
       controllerNamespace: 'envoy-gateway-system',
-      domain: 'llm.example.com',
-    },
+    }),
+    domain: 'llm.example.com',
     governance: { defaultKeyParams: { rpmLimit: 60, maxBudget: 20, budgetDuration: '30d' } },
     tenants: Array.from({ length: tenants }, (_, i) => ({ name: `team-${String(i).padStart(4, '0')}` })),
   });
-  const files = app.synthFiles();
+  const files = new Map(Object.entries(app.synthFiles()));
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (files.size < tenants) throw new Error('too few files');
   return { ms, files: files.size };

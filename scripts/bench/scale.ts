@@ -4,7 +4,7 @@
 // whole app to YAML in memory; prints one JSON line {"ms": <median of runs>}.
 // Each run uses a fresh App, so runs measure the same work.
 import { App } from 'cdk8s';
-import { LiteLLMStack, Presets } from '../../lib';
+import { Edge, LiteLLMStack, Presets } from '../../lib';
 import { BENCH_MASTER_KEY, BENCH_MODELS, BENCH_SALT_KEY } from './workload';
 
 const [stacks, runs] = process.argv.slice(2, 4).map(Number);
@@ -18,16 +18,13 @@ function addStack(app: App, i: number): void {
   const namespace = `team-${String(i).padStart(3, '0')}`;
   new LiteLLMStack(app, namespace, {
     namespace,
-    preset: Presets.production,
+    preset: Presets.production(),
     models: BENCH_MODELS,
     masterKey: BENCH_MASTER_KEY,
     saltKey: BENCH_SALT_KEY,
     redis: { password: { name: 'litellm-redis', key: 'password' } },
-    edge: {
-      controller: 'ingress-nginx',
-      hosts: [`${namespace}.llm.example.com`],
-      tls: { clusterIssuer: 'letsencrypt-prod' },
-    },
+    edge: Edge.ingressNginx({ tls: { clusterIssuer: 'letsencrypt-prod' } }),
+    hosts: [`${namespace}.llm.example.com`],
     metrics: { serviceMonitor: true },
   });
 }

@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import {
   ExternalPostgres, GovernanceReconciler, GovernanceReconcilerProps, GovernanceSettings, KeyDeclaration, LiteLLMProxy, LiteLLMProxyProps,
-  LiteLLMStack, LiteLLMStackProps, TeamDeclaration, applyGovernance,
+  LiteLLMStack, LiteLLMStackProps, PriorityShare, TeamDeclaration,
 } from '../../lib';
 import { RECONCILE_SCRIPT } from '../../lib/access/reconcile-script';
 import { expectOurError } from '../support/expectations';
@@ -45,8 +45,8 @@ function build(o: Options = {}): { chart: Chart; proxy: LiteLLMProxy; reconciler
     models, masterKey, acceptPerReplicaLimits: true,
     ...(o.database === false ? {} : { database: new ExternalPostgres({ url: { name: 'litellm-db', key: 'url' } }) }),
     ...o.proxy,
+    ...(o.governance ? { governance: o.governance } : {}),
   } as LiteLLMProxyProps);
-  if (o.governance) applyGovernance(proxy, o.governance);
   const reconciler = new GovernanceReconciler(chart, 'Access', { proxy, ...example, ...o.access } as GovernanceReconcilerProps);
   return { chart, proxy, reconciler };
 }
@@ -172,7 +172,7 @@ describe('GovernanceReconciler', () => {
 
   test('GIVEN a priority, a reservation for it and the licence THEN it is written into metadata.priority', () => {
     const d = desired(objectsOf({
-      governance: { priorityReservation: { shares: { prod: 0.7, batch: 0.3 }, license: { name: 'litellm-license', key: 'key' } } },
+      governance: { priorityReservation: { shares: { prod: PriorityShare.fraction(0.7), batch: PriorityShare.fraction(0.3) }, license: { name: 'litellm-license', key: 'key' } } },
       access: { teams: [{ ...example.teams![0], priority: 'prod' }, example.teams![1]], keys: [{ ...example.keys![2], priority: 'batch' }] },
     }));
     expect(d.teams[0].metadata.priority).toBe('prod');
@@ -187,51 +187,51 @@ describe('GovernanceReconciler rules', () => {
   const license = { name: 'litellm-license', key: 'key' };
 
   test.each<[string, Options, RegExp]>([
-    ['an unknown model on a team', { access: team({ models: ['gpt-5'] }) }, /^teams\[0\]\.models\[0\]: received "gpt-5"; is not a model of this proxy; use one of "gpt-4o", "gpt-4o-mini", "claude", "premium \(access group\)", "standard \(access group\)"$/],
-    ['an unknown model on a key', { access: key({ models: ['gpt-5'] }) }, /^keys\[0\]\.models\[0\]: received "gpt-5"; is not a model of this proxy/],
-    ['an unknown model in the key defaults', { governance: { defaultKeyParams: { models: ['gpt-5'] } } }, /^governance\.defaultKeyParams\.models\[0\]: received "gpt-5"; must be a model_name of the proxy's models \("gpt-4o", "gpt-4o-mini", "claude"\), a model access group \("premium", "standard"\), or one of/],
-    ['a duplicate team id', { access: { teams: [example.teams![0], { ...example.teams![1], id: 'analytics' }] } }, /^teams\[1\]\.id: received "analytics"; team ids must be unique; teams\[0\]\.id has it already$/],
-    ['a duplicate team alias', { access: team({ alias: 'support-bot' }) }, /^teams\[1\]\.alias: received "support-bot"; team aliases must be unique; teams\[0\]\.alias has it already$/],
-    ['a duplicate key alias', { access: key({ alias: 'support-bot-prod' }, 0) }, /^keys\[2\]\.alias: received "support-bot-prod"; key aliases must be unique/],
-    ['two keys from one Secret key', { access: key({ value: keyRef('analytics-ci') }, 1) }, /^keys\[1\]\.value: received "access-keys\/analytics-ci"; key value Secrets \(one key per Secret key\) must be unique/],
-    ['a duplicate e-mail, other case', { access: { users: [example.users![0], { id: 'alice2', email: 'ALICE@example.com' }] } }, /^users\[1\]\.email: received "alice@example.com"; user e-mails \(ignoring case\) must be unique/],
-    ['a duplicate budget id', { access: { budgets: [example.budgets![0], { id: 'ci', maxBudget: 1 }] } }, /^budgets\[1\]\.id: received "ci"; budget ids must be unique/],
-    ['a key of an undeclared team', { access: key({ team: 'marketing' }) }, /^keys\[0\]\.team: received "marketing"; must be the id of a declared team \(analytics, support-bot\)$/],
-    ['a key of an undeclared user', { access: key({ user: 'mallory' }) }, /^keys\[0\]\.user: received "mallory"; must be the id of a declared user \(alice\)$/],
-    ['a key of an undeclared budget', { access: key({ budget: 'huge' }) }, /^keys\[0\]\.budget: received "huge"; must be the id of a declared budget \(ci\)$/],
-    ['a membership in an undeclared team', { access: { users: [{ ...example.users![0], teams: ['marketing'] }] } }, /^users\[0\]\.teams\[0\]: received "marketing"; must be the id of a declared team/],
-    ['a team key of a user outside the team', { access: key({ team: 'support-bot', user: 'alice', models: undefined }, 1) }, /^keys\[1\]\.user: received "alice"; must be a member of the key's team "support-bot"/],
-    ['a key budget above its team\'s', { access: key({ maxBudget: 101 }, 2) }, /^keys\[2\]\.maxBudget: received 101; must not exceed the budget of its team "support-bot" \(100\)$/],
-    ['a default key budget above the team\'s', { governance: { defaultKeyParams: { maxBudget: 200 } } }, /^keys\[2\]\.maxBudget \(governance\.defaultKeyParams\.maxBudget\): received 200; must not exceed the budget of its team "support-bot" \(100\)$/],
-    ['a key budget above its user\'s', { access: key({ maxBudget: 60 }, 1) }, /^keys\[1\]\.maxBudget: received 60; must not exceed the budget of its user "alice" \(50\)$/],
-    ['a budget tier above the team\'s', { access: { budgets: [{ id: 'ci', maxBudget: 1000 }] } }, /^keys\[0\]\.budget: received "ci"; budget tier "ci" allows 1000, more than its team "analytics" \(500\)$/],
-    ['a key model outside its team\'s', { access: key({ models: ['claude'] }) }, /^keys\[0\]\.models: received an array of 1; the key's team "analytics" may only call gpt-4o-mini, gpt-4o; claude would be refused/],
-    ['a key above keyParamLimits', { governance: { keyParamLimits: { rpmLimit: 100 } } }, /^keys\[2\]\.rpmLimit: received 120; must not exceed governance\.keyParamLimits\.rpmLimit \(100\): LiteLLM refuses such a key$/],
-    ['a key lifetime above keyParamLimits', { governance: { keyParamLimits: { duration: '30d' } } }, /^keys\[1\]\.duration: received "90d"; must not be longer than governance\.keyParamLimits\.duration \("30d"\)/],
-    ['a priority without the licence', { access: team({ priority: 'prod' }) }, /^teams\[0\]\.priority: received "prod"; priority is a LiteLLM enterprise feature/],
-    ['a priority not reserved', { governance: { priorityReservation: { shares: { prod: 1 }, license } }, access: key({ priority: 'batch' }) }, /^keys\[0\]\.priority: received "batch"; must be one of the reserved priorities "prod"$/],
-    ['a priority with the licence but no reservation', { proxy: { secretEnv: { LITELLM_LICENSE: license } }, access: team({ priority: 'prod' }) }, /^teams\[0\]\.priority: received "prod"; has no effect without governance\.priorityReservation/],
-    ['priority set through metadata', { access: team({ metadata: { priority: 'prod' } }) }, /^teams\[0\]\.metadata\.priority: received "prod"; use the `priority` field/],
-    ['the ownership marker in metadata', { access: team({ metadata: { managed_by: 'me' } }) }, /^teams\[0\]\.metadata\.managed_by: received "me"; is the ownership marker the reconciler writes itself$/],
-    ['a LiteLLM-managed metadata field', { access: key({ metadata: { model_rpm_limit: { 'gpt-4o': 1 } } }) }, /^keys\[0\]\.metadata\.model_rpm_limit: received .*; is a setting LiteLLM keeps in metadata itself/],
-    ['a credential in metadata', { access: team({ metadata: { note: 'sk-live-0123456789abcdef' } }) }, /^teams\[0\]\.metadata\.note: received "\(a literal value, hidden\)"/],
-    ['a budget duration LiteLLM cannot parse', { access: team({ budgetDuration: '30 days' }) }, /^teams\[0\]\.budgetDuration: received "30 days"; must be a LiteLLM duration/],
-    ['a budget duration without a budget', { access: { users: [{ id: 'alice', teams: ['analytics'], budgetDuration: '30d' }] } }, /^users\[0\]\.budgetDuration: received "30d"; resets a budget: set maxBudget too$/],
-    ['a key value given as a literal', { access: key({ value: 'sk-live-0123456789abcdef' as never }) }, /^keys\[0\]\.value: received "sk-… \(a literal string\)"; must be a Secret reference/],
-    ['a key alias LiteLLM refuses', { access: key({ alias: 'ci key!' }) }, /^keys\[0\]\.alias: received "ci key!"; must be a key alias/],
-    ['a key alias with ".."', { access: key({ alias: 'a..b' }) }, /^keys\[0\]\.alias: received "a..b"; must be a key alias/],
-    ['an alias the rotation of another key uses', { access: key({ alias: 'support-bot-prod-rotating' }, 0) }, /^keys\[0\]\.alias: received "support-bot-prod-rotating"; ends in "-rotating"/],
-    ['LiteLLM\'s own UI team', { access: team({ id: 'litellm-dashboard' }) }, /^teams\[0\]\.id: received "litellm-dashboard"; is reserved by LiteLLM for its admin UI$/],
-    ['a team id with a space', { access: team({ id: 'data science' }) }, /^teams\[0\]\.id: received "data science"; must be a team id/],
-    ['an e-mail without a domain', { access: { users: [{ ...example.users![0], email: 'alice' }] } }, /^users\[0\]\.email: received "alice"; must be an e-mail address/],
-    ['a misspelt field', { access: team({ maxbudget: 5 } as never) }, /^teams\[0\]\.maxbudget: received "maxbudget"; is not a field of this declaration/],
-    ['an unknown role', { access: { users: [{ ...example.users![0], role: 'admin' as never }] } }, /^users\[0\]\.role: received "admin"; must be one of "internal_user", "internal_user_viewer", "proxy_admin", "proxy_admin_viewer"$/],
-    ['a budget tier without limits', { access: { budgets: [{ id: 'ci' }] } }, /^budgets\[0\]: received \{"id":"ci"\}; a budget tier needs at least one limit/],
-    ['a soft budget above the budget', { access: { budgets: [{ id: 'ci', maxBudget: 5, softBudget: 6 }] } }, /^budgets\[0\]\.softBudget: received 6; must not exceed maxBudget \(5\)$/],
-    ['a negative budget', { access: team({ maxBudget: -1 }) }, /^teams\[0\]\.maxBudget: received -1; must be a finite number >= 0$/],
-    ['an owner with spaces', { access: { owner: 'my stack' } }, /^owner: received "my stack"; must be 2 to 128 letters/],
-    ['a deadline shorter than the wait', { access: { waitTimeoutSeconds: 600, activeDeadlineSeconds: 600 } }, /^activeDeadlineSeconds: received 600; must exceed waitTimeoutSeconds \(600\)/],
-    ['a proxy without a database', { database: false }, /^proxy: received "litellm"; needs a database/],
+    ['an unknown model on a team', { access: team({ models: ['gpt-5'] }) }, /^\[test\] teams\[0\]\.models\[0\]: received "gpt-5"; is not a model of this proxy; use one of "gpt-4o", "gpt-4o-mini", "claude", "premium \(access group\)", "standard \(access group\)"$/],
+    ['an unknown model on a key', { access: key({ models: ['gpt-5'] }) }, /^\[test\] keys\[0\]\.models\[0\]: received "gpt-5"; is not a model of this proxy/],
+    ['an unknown model in the key defaults', { governance: { defaultKeyParams: { models: ['gpt-5'] } } }, /^\[test\] governance\.defaultKeyParams\.models\[0\]: received "gpt-5"; must be a model_name of the proxy's models \("gpt-4o", "gpt-4o-mini", "claude"\), a model access group \("premium", "standard"\), or one of/],
+    ['a duplicate team id', { access: { teams: [example.teams![0], { ...example.teams![1], id: 'analytics' }] } }, /^\[test\] teams\[1\]\.id: received "analytics"; team ids must be unique; teams\[0\]\.id has it already$/],
+    ['a duplicate team alias', { access: team({ alias: 'support-bot' }) }, /^\[test\] teams\[1\]\.alias: received "support-bot"; team aliases must be unique; teams\[0\]\.alias has it already$/],
+    ['a duplicate key alias', { access: key({ alias: 'support-bot-prod' }, 0) }, /^\[test\] keys\[2\]\.alias: received "support-bot-prod"; key aliases must be unique/],
+    ['two keys from one Secret key', { access: key({ value: keyRef('analytics-ci') }, 1) }, /^\[test\] keys\[1\]\.value: received "access-keys\/analytics-ci"; key value Secrets \(one key per Secret key\) must be unique/],
+    ['a duplicate e-mail, other case', { access: { users: [example.users![0], { id: 'alice2', email: 'ALICE@example.com' }] } }, /^\[test\] users\[1\]\.email: received "alice@example.com"; user e-mails \(ignoring case\) must be unique/],
+    ['a duplicate budget id', { access: { budgets: [example.budgets![0], { id: 'ci', maxBudget: 1 }] } }, /^\[test\] budgets\[1\]\.id: received "ci"; budget ids must be unique/],
+    ['a key of an undeclared team', { access: key({ team: 'marketing' }) }, /^\[test\] keys\[0\]\.team: received "marketing"; must be the id of a declared team \(analytics, support-bot\)$/],
+    ['a key of an undeclared user', { access: key({ user: 'mallory' }) }, /^\[test\] keys\[0\]\.user: received "mallory"; must be the id of a declared user \(alice\)$/],
+    ['a key of an undeclared budget', { access: key({ budget: 'huge' }) }, /^\[test\] keys\[0\]\.budget: received "huge"; must be the id of a declared budget \(ci\)$/],
+    ['a membership in an undeclared team', { access: { users: [{ ...example.users![0], teams: ['marketing'] }] } }, /^\[test\] users\[0\]\.teams\[0\]: received "marketing"; must be the id of a declared team/],
+    ['a team key of a user outside the team', { access: key({ team: 'support-bot', user: 'alice', models: undefined }, 1) }, /^\[test\] keys\[1\]\.user: received "alice"; must be a member of the key's team "support-bot"/],
+    ['a key budget above its team\'s', { access: key({ maxBudget: 101 }, 2) }, /^\[test\] keys\[2\]\.maxBudget: received 101; must not exceed the budget of its team "support-bot" \(100\)$/],
+    ['a default key budget above the team\'s', { governance: { defaultKeyParams: { maxBudget: 200 } } }, /^\[test\] keys\[2\]\.maxBudget \(governance\.defaultKeyParams\.maxBudget\): received 200; must not exceed the budget of its team "support-bot" \(100\)$/],
+    ['a key budget above its user\'s', { access: key({ maxBudget: 60 }, 1) }, /^\[test\] keys\[1\]\.maxBudget: received 60; must not exceed the budget of its user "alice" \(50\)$/],
+    ['a budget tier above the team\'s', { access: { budgets: [{ id: 'ci', maxBudget: 1000 }] } }, /^\[test\] keys\[0\]\.budget: received "ci"; budget tier "ci" allows 1000, more than its team "analytics" \(500\)$/],
+    ['a key model outside its team\'s', { access: key({ models: ['claude'] }) }, /^\[test\] keys\[0\]\.models: received an array of 1; the key's team "analytics" may only call gpt-4o-mini, gpt-4o; claude would be refused/],
+    ['a key above keyParamLimits', { governance: { keyParamLimits: { rpmLimit: 100 } } }, /^\[test\] keys\[2\]\.rpmLimit: received 120; must not exceed governance\.keyParamLimits\.rpmLimit \(100\): LiteLLM refuses such a key$/],
+    ['a key lifetime above keyParamLimits', { governance: { keyParamLimits: { duration: '30d' } } }, /^\[test\] keys\[1\]\.duration: received "90d"; must not be longer than governance\.keyParamLimits\.duration \("30d"\)/],
+    ['a priority without the licence', { access: team({ priority: 'prod' }) }, /^\[test\] teams\[0\]\.priority: received "prod"; priority is a LiteLLM enterprise feature/],
+    ['a priority not reserved', { governance: { priorityReservation: { shares: { prod: PriorityShare.fraction(1) }, license } }, access: key({ priority: 'batch' }) }, /^\[test\] keys\[0\]\.priority: received "batch"; must be one of the reserved priorities "prod"$/],
+    ['a priority with the licence but no reservation', { proxy: { secretEnv: { LITELLM_LICENSE: license } }, access: team({ priority: 'prod' }) }, /^\[test\] teams\[0\]\.priority: received "prod"; has no effect without governance\.priorityReservation/],
+    ['priority set through metadata', { access: team({ metadata: { priority: 'prod' } }) }, /^\[test\] teams\[0\]\.metadata\.priority: received "prod"; use the `priority` field/],
+    ['the ownership marker in metadata', { access: team({ metadata: { managed_by: 'me' } }) }, /^\[test\] teams\[0\]\.metadata\.managed_by: received "me"; is the ownership marker the reconciler writes itself$/],
+    ['a LiteLLM-managed metadata field', { access: key({ metadata: { model_rpm_limit: { 'gpt-4o': 1 } } }) }, /^\[test\] keys\[0\]\.metadata\.model_rpm_limit: received .*; is a setting LiteLLM keeps in metadata itself/],
+    ['a credential in metadata', { access: team({ metadata: { note: 'sk-live-0123456789abcdef' } }) }, /^\[test\] teams\[0\]\.metadata\.note: received \(a literal value, hidden\)/],
+    ['a budget duration LiteLLM cannot parse', { access: team({ budgetDuration: '30 days' }) }, /^\[test\] teams\[0\]\.budgetDuration: received "30 days"; must be a LiteLLM duration/],
+    ['a budget duration without a budget', { access: { users: [{ id: 'alice', teams: ['analytics'], budgetDuration: '30d' }] } }, /^\[test\] users\[0\]\.budgetDuration: received "30d"; resets a budget: set maxBudget too$/],
+    ['a key value given as a literal', { access: key({ value: 'sk-live-0123456789abcdef' as never }) }, /^\[test\] keys\[0\]\.value: received \(a literal string, hidden\); must be a Secret reference/],
+    ['a key alias LiteLLM refuses', { access: key({ alias: 'ci key!' }) }, /^\[test\] keys\[0\]\.alias: received "ci key!"; must be a key alias/],
+    ['a key alias with ".."', { access: key({ alias: 'a..b' }) }, /^\[test\] keys\[0\]\.alias: received "a..b"; must be a key alias/],
+    ['an alias the rotation of another key uses', { access: key({ alias: 'support-bot-prod-rotating' }, 0) }, /^\[test\] keys\[0\]\.alias: received "support-bot-prod-rotating"; ends in "-rotating"/],
+    ['LiteLLM\'s own UI team', { access: team({ id: 'litellm-dashboard' }) }, /^\[test\] teams\[0\]\.id: received "litellm-dashboard"; is reserved by LiteLLM for its admin UI$/],
+    ['a team id with a space', { access: team({ id: 'data science' }) }, /^\[test\] teams\[0\]\.id: received "data science"; must be a team id/],
+    ['an e-mail without a domain', { access: { users: [{ ...example.users![0], email: 'alice' }] } }, /^\[test\] users\[0\]\.email: received "alice"; must be an e-mail address/],
+    ['a misspelt field', { access: team({ maxbudget: 5 } as never) }, /^\[test\] teams\[0\]\.maxbudget: received "maxbudget"; is not a field of this declaration/],
+    ['an unknown role', { access: { users: [{ ...example.users![0], role: 'admin' as never }] } }, /^\[test\] users\[0\]\.role: received "admin"; must be one of UserRole\.INTERNAL_USER \("internal_user"\), UserRole\.INTERNAL_USER_VIEWER \("internal_user_viewer"\), UserRole\.PROXY_ADMIN \("proxy_admin"\), UserRole\.PROXY_ADMIN_VIEWER \("proxy_admin_viewer"\)$/],
+    ['a budget tier without limits', { access: { budgets: [{ id: 'ci' }] } }, /^\[test\] budgets\[0\]: received \{"id":"ci"\}; a budget tier needs at least one limit/],
+    ['a soft budget above the budget', { access: { budgets: [{ id: 'ci', maxBudget: 5, softBudget: 6 }] } }, /^\[test\] budgets\[0\]\.softBudget: received 6; must not exceed maxBudget \(5\)$/],
+    ['a negative budget', { access: team({ maxBudget: -1 }) }, /^\[test\] teams\[0\]\.maxBudget: received -1; must be a finite number >= 0$/],
+    ['an owner with spaces', { access: { owner: 'my stack' } }, /^\[test\] owner: received "my stack"; must be 2 to 128 letters/],
+    ['a deadline shorter than the wait', { access: { waitTimeoutSeconds: 600, activeDeadlineSeconds: 600 } }, /^\[test\] activeDeadlineSeconds: received 600; must exceed waitTimeoutSeconds \(600\)/],
+    ['a proxy without a database', { database: false }, /^\[test\] proxy: received "litellm"; needs a database/],
   ])('GIVEN %s THEN synth fails naming the prop', (_label, options, message) => {
     let error: unknown;
     expectOurError(() => {

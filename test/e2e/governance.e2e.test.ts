@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import { createHash, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { LITELLM_VERSION } from '../../lib';
+import { LiteLLMRelease } from '../../lib';
 import { AdminApi, JobRun, outcomeOf, prismaEnv, reconcilerJob, runReconciler } from './support/access';
 import {
   GOV_MODELS, GOV_SECRETS, KEY_DEFAULTS, KEY_LIMITS, Phase, synthesizeGovernanceStack,
@@ -108,7 +108,7 @@ afterAll(async () => {
   await killAll();
   if (pg) fs.rmSync(pg.dir, { recursive: true, force: true });
   const width = Math.max(...measured.map(([k]) => k.length));
-  console.log(['governance e2e measurements (litellm ' + LITELLM_VERSION + ')', ...measured.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n'));
+  console.log(['governance e2e measurements (litellm ' + LiteLLMRelease.VERSION + ')', ...measured.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n'));
 });
 
 test('0. the proxy runs on PostgreSQL with the database settings from the manifests', () => {

@@ -1,6 +1,8 @@
+import { stackEdge } from '../support/edges';
 import { Testing } from 'cdk8s';
 import { randomBytes } from 'crypto';
 import * as lib from '../../lib';
+import { nonStreamingBound } from '../../lib/proxy/timing';
 import { Harness, ProxyInstance } from './support/harness';
 import { contentChunks, freePort, request, stream } from './support/http';
 import { EdgeProxy, startEdge } from './support/nginx';
@@ -34,9 +36,9 @@ const model = (name: string, providerModel: string, extra: Partial<lib.ModelDepl
 function timeoutsStack(): any[] {
   return Testing.synth(new lib.LiteLLMStack(Testing.app(), 'timeouts', {
     namespace: NAMESPACE,
-    preset: lib.Presets.production,
+    preset: lib.Presets.production(),
     createNamespace: false,
-    metrics: false,
+    metrics: { enabled: false },
     redis: { password: SECRET_REFS.redisPassword },
     proxy: { replicas: 1, workers: lib.WorkerSizing.onePerPod(), requestTimeoutSeconds: REQUEST_TIMEOUT, maxStreamSeconds: MAX_STREAM },
     models: [
@@ -46,7 +48,7 @@ function timeoutsStack(): any[] {
       model('e2e-short-stream', 'fake-chunks-4-ms-300'),
     ],
     masterKey: SECRET_REFS.masterKey,
-    edge: { controller: 'ingress-nginx', hosts: ['llm.example.com'], tls: { secretName: 'llm-tls' } },
+    ...stackEdge({ controller: 'ingress-nginx', hosts: ['llm.example.com'], tls: { secretName: 'llm-tls' } }),
   }));
 }
 
@@ -54,9 +56,9 @@ function timeoutsStack(): any[] {
 function limitsStack(): any[] {
   return Testing.synth(new lib.LiteLLMStack(Testing.app(), 'limits', {
     namespace: NAMESPACE,
-    preset: lib.Presets.production,
+    preset: lib.Presets.production(),
     createNamespace: false,
-    metrics: false,
+    metrics: { enabled: false },
     redis: { password: SECRET_REFS.redisPassword },
     // The default retries (2): a 429 must still come back at once (router.retryRateLimited false).
     proxy: { replicas: 1, workers: lib.WorkerSizing.onePerPod(), maxInFlightRequestsPerWorker: 3, maxQueuedRequestsPerWorker: 0 },
@@ -85,7 +87,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await killAll();
   const width = Math.max(...measured.map(([k]) => k.length));
-  console.log(['e2e measurements: limits and timeouts (litellm ' + lib.LITELLM_VERSION + ')', ...measured.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n'));
+  console.log(['e2e measurements: limits and timeouts (litellm ' + lib.LiteLLMRelease.VERSION + ')', ...measured.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n'));
 });
 
 function chatVia(port: number, h: Harness, modelName: string, timeoutMs: number): ReturnType<typeof request> {
@@ -101,7 +103,7 @@ test('a silent provider: the client waits at most the non-streaming bound, and t
   const config = timeouts.proxyConfigYaml;
   expect(config).toMatch(/num_retries: 2/);
   // The bound the library derived: 3 attempts × 3 s + 3 sleeps of at most 60.75 s (a Retry-After is honoured).
-  const bound = lib.nonStreamingBound(REQUEST_TIMEOUT, 2);
+  const bound = nonStreamingBound(REQUEST_TIMEOUT, 2);
   const ingress = timeouts.objects.find(o => o.kind === 'Ingress');
   const edgeTimeout = Number(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']);
   expect(edgeTimeout).toBe(bound.seconds + 30);

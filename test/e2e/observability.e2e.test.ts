@@ -5,6 +5,8 @@ import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { parse, stringify } from 'yaml';
 import * as lib from '../../lib';
+import { KUBE_STATE_METRICS } from '../../lib/observability/proxy-alerts';
+import { METRICS_PATH } from '../../lib/proxy/litellm-proxy';
 import { expressions, metricNames } from '../support/promql';
 import { AdminApi, prismaEnv } from './support/access';
 import { Harness, ProxyInstance, VENV_BIN } from './support/harness';
@@ -22,7 +24,7 @@ import { NAMESPACE, PROVIDER_API_BASE, SECRET_REFS } from './support/stack';
  *   cache, PostgreSQL, metrics) get real traffic with provider errors, cache
  *   hits, streams and 429s; every metric name the rules and the dashboard read
  *   must be in their /metrics/ (kube-state-metrics names excepted, listed in
- *   lib.KUBE_STATE_METRICS);
+ *   KUBE_STATE_METRICS);
  * - a real Prometheus scrapes both and evaluates the synthesized rules: pushing
  *   past an rpm limit fires LiteLLMRateLimitRejections, stopping the provider
  *   LiteLLMProviderErrors, stopping Redis LiteLLMRedisUnreachable. Test-only
@@ -57,7 +59,7 @@ function observedStack(): any[] {
   return Testing.synth(new lib.LiteLLMStack(Testing.app(), 'observability', {
     namespace: NAMESPACE,
     createNamespace: false,
-    preset: lib.Presets.production,
+    preset: lib.Presets.production(),
     proxy: { name: 'litellm', replicas: 2, cpu: '2' },
     router: { numRetries: 0 },
     models: [model(MODELS.chat, 'gpt-4o'), model(MODELS.limited, 'fake-limited', { rpm: RPM_LIMIT }), model(MODELS.failing, 'fake-fail-500')],
@@ -143,7 +145,7 @@ beforeAll(async () => {
   // The synthesized rules, for: 0s (test-only), scraped and evaluated every second.
   const groups = ruleGroups(objects).map(g => ({ ...g, rules: g.rules.map((r: any) => ({ ...r, for: '0s' })) }));
   prom = await startPrometheus(path.join(h.root, 'prometheus'), proxies.map((p, i) => ({ port: p.port, labels: { namespace: NAMESPACE, pod: PODS[i] } })),
-    { groups }, lib.METRICS_PATH);
+    { groups }, METRICS_PATH);
   note('setup total', secs(performance.now() - t0));
 }, 300000);
 
@@ -151,7 +153,7 @@ afterAll(async () => {
   await killAll();
   if (pg) fs.rmSync(pg.dir, { recursive: true, force: true });
   const width = Math.max(...measured.map(([k]) => k.length));
-  console.log(['observability e2e measurements (litellm ' + lib.LITELLM_VERSION + ', ' + execFileSync('prometheus', ['--version'], { encoding: 'utf8' }).split('\n')[0] + ')',
+  console.log(['observability e2e measurements (litellm ' + lib.LiteLLMRelease.VERSION + ', ' + execFileSync('prometheus', ['--version'], { encoding: 'utf8' }).split('\n')[0] + ')',
     ...measured.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n'));
 });
 
@@ -243,12 +245,12 @@ test('stopping Redis fires LiteLLMRedisUnreachable', async () => {
 test('every metric name the rules and the dashboard read is in the release\'s /metrics/ (kube-state-metrics names excepted)', async () => {
   const scraped = new Set<string>();
   for (const p of proxies) {
-    const r = await request(p.port, 'GET', lib.METRICS_PATH);
+    const r = await request(p.port, 'GET', METRICS_PATH);
     expect(r.status).toBe(200);
     for (const n of sampleNames(r.body)) scraped.add(n);
   }
   const { rules, dashboard } = expressions(objects);
-  const ksm = new Set<string>(lib.KUBE_STATE_METRICS);
+  const ksm = new Set<string>(KUBE_STATE_METRICS);
   const used = { rules: new Set(rules.flatMap(metricNames)), dashboard: new Set(dashboard.flatMap(metricNames)) };
   const litellm = new Set([...used.rules, ...used.dashboard].filter(n => !ksm.has(n)));
   expect([...litellm].filter(n => !scraped.has(n)).sort()).toEqual([]);

@@ -42,9 +42,9 @@ const DB_URL = { name: 'litellm-database', key: 'url' };
 function tenantStack(namespace: string, options: { database?: boolean } = {}): any[] {
   return Testing.synth(new lib.LiteLLMStack(Testing.app(), 'gateway', {
     namespace,
-    preset: lib.Presets.production,
+    preset: lib.Presets.production(),
     createNamespace: false,
-    metrics: false,
+    metrics: { enabled: false },
     redis: { password: SECRET_REFS.redisPassword },
     proxy: { replicas: 1, ...(options.database ? { cpu: '1', failClosed: true } : { cpu: '2' }) },
     models: [model('e2e-chat', 'fake-chat'), model('e2e-limited', 'fake-limited', { rpm: RPM }), model('e2e-stream', 'fake-chunks-5-ms-50')],
@@ -85,7 +85,7 @@ afterAll(async () => {
   await killAll();
   if (pg) fs.rmSync(pg.dir, { recursive: true, force: true });
   const width = Math.max(...measured.map(([k]) => k.length));
-  console.log(['e2e measurements: Redis (litellm ' + lib.LITELLM_VERSION + ')', ...measured.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n'));
+  console.log(['e2e measurements: Redis (litellm ' + lib.LiteLLMRelease.VERSION + ')', ...measured.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n'));
 });
 
 /** rpm counters are per UTC minute: start a burst with at least `seconds` left in the minute. */

@@ -3,7 +3,7 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { LITELLM_VERSION } from '../../lib';
+import { LiteLLMRelease } from '../../lib';
 import { COMPANIONS, Harness, ProxyInstance, VENV_BIN } from './support/harness';
 import { HttpResult, canConnect, contentChunks, freePort, request, sleep, stream, within } from './support/http';
 import { startEdge } from './support/nginx';
@@ -70,18 +70,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await killAll();
   const width = Math.max(...measured.map(([k]) => k.length));
-  console.log(['e2e measurements (litellm ' + LITELLM_VERSION + ')', ...measured.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n'));
+  console.log(['e2e measurements (litellm ' + LiteLLMRelease.VERSION + ')', ...measured.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n'));
 });
 
 test('0. the installed LiteLLM is the release the library pins (image tag and PyPI version), or the one LITELLM_VERSION asks for', () => {
   const installed = execFileSync(path.join(VENV_BIN, 'python'), ['-c', 'from importlib.metadata import version; print(version("litellm"))'], { encoding: 'utf8' }).trim();
   const image: string = h.proxyWorkload.spec.template.spec.containers[0].image;
-  const wanted = process.env.LITELLM_VERSION ?? LITELLM_VERSION;
+  const wanted = process.env.LITELLM_VERSION ?? LiteLLMRelease.VERSION;
   expect(installed).toBe(wanted);
   // The manifests always pin the library's release; an override only changes what the suite runs.
-  expect(image.endsWith(`:v${LITELLM_VERSION}`)).toBe(true);
+  expect(image.endsWith(`:v${LiteLLMRelease.VERSION}`)).toBe(true);
   const companions = fs.existsSync(COMPANIONS) ? fs.readFileSync(COMPANIONS, 'utf8').trim() : '';
-  note('litellm (PyPI) / image tag', `${installed} / ${image.split(':').pop()}${wanted !== LITELLM_VERSION ? ' (LITELLM_VERSION override)' : ''}`);
+  note('litellm (PyPI) / image tag', `${installed} / ${image.split(':').pop()}${wanted !== LiteLLMRelease.VERSION ? ' (LITELLM_VERSION override)' : ''}`);
   if (companions) note('companion packages substituted', companions.replace(/\n/g, '; '));
 });
 

@@ -1,5 +1,7 @@
+import { EDGE_CONTROLLERS, EdgeCase, buildEdge } from '../support/edges';
 import { Testing } from 'cdk8s';
-import { EDGE_CONTROLLERS, Edge, EdgeOptions, EdgeProps, IngressNginxEdge, parseBodySize } from '../../lib/edge';
+import { Edge, EdgeProps, IngressNginxEdge } from '../../lib';
+import { parseBodySize } from '../../lib/edge/edge-props';
 import { one, synth, testChart } from '../support/synth';
 import { proxyIn } from './fixtures';
 
@@ -74,7 +76,7 @@ describe('shared edge props and the timeout agreement', () => {
   });
 });
 
-describe('Edge.forController', () => {
+describe('Edge (the controller choice)', () => {
   const shared = { hosts: ['llm.example.com'], tls: { secretName: 'cert' } };
   test.each([
     [{ controller: 'ingress-nginx', ...shared }, 'Ingress'],
@@ -83,15 +85,15 @@ describe('Edge.forController', () => {
     [{ controller: 'gateway-api', hosts: ['llm.example.com'], gateway: { name: 'gw' }, controllerNamespace: 'gw-system' }, 'HTTPRoute'],
   ])('GIVEN %j THEN the matching construct is built', (options, kind) => {
     const chart = testChart();
-    const edge = Edge.forController(chart, 'edge', proxyIn(chart), options as EdgeOptions);
+    const edge = buildEdge(chart, 'edge', proxyIn(chart), options as EdgeCase);
     expect(edge.controller).toBe(options.controller);
     expect(edge.apiObjects[0].kind).toBe(kind);
   });
 
-  test('GIVEN an unknown controller THEN the error lists the allowed ones', () => {
+  test('GIVEN hosts among the edge options THEN they are refused: hosts belong to the stack or tenant', () => {
     const chart = testChart();
-    expect(() => Edge.forController(chart, 'edge', proxyIn(chart), { controller: 'haproxy', hosts: ['a.example.com'] } as any))
-      .toThrow(/controller: received "haproxy"; must be one of "ingress-nginx", "nginx-inc", "traefik", "gateway-api"/);
+    expect(() => Edge.ingressNginx({ hosts: ['a.example.com'] } as any).bind(chart, 'edge', proxyIn(chart), ['b.example.com']))
+      .toThrow(/\[test\] edge\.hosts: received an array of 1; hosts belong to the stack \(its `hosts` prop\) or to each fleet tenant/);
   });
 });
 
@@ -102,20 +104,20 @@ describe('what the API server would reject later', () => {
     : { controller, hosts: ['llm.example.com'], ...base, tls: { secretName: 'cert' } });
   const build = (controller: string, props: Record<string, unknown>) => {
     const chart = testChart();
-    return Edge.forController(chart, 'edge', proxyIn(chart), { ...options(controller), ...props } as unknown as EdgeOptions);
+    return buildEdge(chart, 'edge', proxyIn(chart), { ...options(controller), ...props } as unknown as EdgeCase);
   };
 
   test.each(['ingress-nginx', 'nginx-inc', 'traefik', 'gateway-api'].flatMap(c =>
     ['203.0.113.10', '2001:db8::1', '010.0.0.1', 'llm.example.123'].map(h => [c, h] as const)))('%s: host %s is an address, not a name', (controller, host) => {
     expect(() => build(controller, { hosts: ['llm.example.com', host] }))
-      .toThrow(/^hosts\[1\]: received ".*"; must be a DNS host name, not an IP address: Ingress rules, HTTPRoute hostnames and Traefik Host\(\) rules match names only/);
+      .toThrow(/^\[test\] hosts\[1\]: received ".*"; must be a DNS host name, not an IP address: Ingress rules, HTTPRoute hostnames and Traefik Host\(\) rules match names only/);
   });
 
   test.each<[Record<string, unknown>, RegExp]>([
-    [{ 'app.kubernetes.io/name': 'bad value!' }, /^controllerPodLabels\.app\.kubernetes\.io\/name: received "bad value!"; must be a label value/],
-    [{ app: 'b c' }, /^controllerPodLabels\.app: received "b c"; must be a label value/],
-    [{ 'bad key': 'x' }, /^controllerPodLabels: received "bad key"; label keys must be qualified names/],
-    [{ app: 5 }, /^controllerPodLabels\.app: received 5; must be a label value/],
+    [{ 'app.kubernetes.io/name': 'bad value!' }, /^\[test\] controllerPodLabels\.app\.kubernetes\.io\/name: received "bad value!"; must be a label value/],
+    [{ app: 'b c' }, /^\[test\] controllerPodLabels\.app: received "b c"; must be a label value/],
+    [{ 'bad key': 'x' }, /^\[test\] controllerPodLabels: received "bad key"; label keys must be qualified names/],
+    [{ app: 5 }, /^\[test\] controllerPodLabels\.app: received 5; must be a label value/],
   ])('controllerPodLabels %j is refused naming controllerPodLabels', (labels, message) => {
     for (const controller of EDGE_CONTROLLERS) expect(() => build(controller, { controllerPodLabels: labels })).toThrow(message);
   });
@@ -123,7 +125,7 @@ describe('what the API server would reject later', () => {
   test('valid controller pod labels (prefixed keys, empty values) are admitted as given', () => {
     const chart = testChart();
     const proxy = proxyIn(chart);
-    Edge.forController(chart, 'edge', proxy, { controller: 'traefik', hosts: ['llm.example.com'], controllerPodLabels: { 'app.kubernetes.io/name': 'traefik', tier: '' } });
+    buildEdge(chart, 'edge', proxy, { controller: 'traefik', hosts: ['llm.example.com'], controllerPodLabels: { 'app.kubernetes.io/name': 'traefik', tier: '' } });
     const np = Testing.synth(chart).find((o: any) => o.kind === 'NetworkPolicy');
     expect(np.spec.ingress.flatMap((r: any) => r.from).find((p: any) => p.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] === 'traefik').podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'traefik', tier: '' });
   });

@@ -1,6 +1,7 @@
+import { ConfigSection } from '../../lib';
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { GitOpsApp, LiteLLMConfigError, LiteLLMFleet, LiteLLMFleetProps, PostgresServer } from '../../lib';
+import { Edge, GitOpsApp, LiteLLMConfigError, LiteLLMFleet, LiteLLMFleetProps, PostgresServer } from '../../lib';
 import { policyViolations } from '../support/policy';
 import { containerOf, envMap, one } from '../support/synth';
 
@@ -18,13 +19,12 @@ const fleetProps = (over: Partial<LiteLLMFleetProps> = {}): LiteLLMFleetProps =>
   models,
   masterKey: secret('litellm-master-key', 'master-key'),
   redis: { external: { host: 'redis.platform.example.com', password: secret('litellm-redis', 'password') } },
-  database: { server: { name: 'platform-pg', host: 'pg.platform.example.com', maxConnections: 180 } },
-  edge: {
-    controller: 'gateway-api',
+  database: { serverOptions: { name: 'platform-pg', host: 'pg.platform.example.com', maxConnections: 180 } },
+  edge: Edge.gatewayApi({
     gateway: { name: 'public', namespace: 'gateways', sectionName: 'https' },
     controllerNamespace: 'envoy-gateway-system',
-    domain: 'llm.example.com',
-  },
+  }),
+  domain: 'llm.example.com',
   governance: { defaultKeyParams: { rpmLimit: 60 }, batchWriteIntervalSeconds: 50 },
   tenants: [
     { name: 'team-a' },
@@ -44,7 +44,7 @@ const configOf = (objects: any[]) => parse(one(objects, 'ConfigMap', 'litellm-co
 
 describe('LiteLLMFleet: three tenants on shared parts', () => {
   const { app, fleet } = build();
-  const files = app.synthFiles();
+  const files = new Map(Object.entries(app.synthFiles()));
   const objects = [...files.values()].map(t => parse(t));
   const tenant = (name: string) => [...files].filter(([f]) => f.startsWith(`llm-${name}/`)).map(([, t]) => parse(t));
 
@@ -69,10 +69,10 @@ describe('LiteLLMFleet: three tenants on shared parts', () => {
   });
 
   test('THEN each tenant has its database on the one server, its share of its connections, and its own migration Job', () => {
-    expect([...fleet.server!.shares]).toEqual([['team_a', 50], ['team_b', 50], ['team_c', 80]]);
+    expect(Object.entries(fleet.server!.shares)).toEqual([['team_a', 50], ['team_b', 50], ['team_c', 80]]);
     expect(fleet.stacks.map(s => s.database!.maxConnections)).toEqual([50, 50, 80]);
     // pool = floor((share - 1 migration) / (2 workers × (max replicas + 1 surge))): 49 / 14 and 79 / 22.
-    expect(fleet.stacks.map(s => s.proxy.config.get('general_settings', 'database_connection_pool_limit'))).toEqual([3, 3, 3]);
+    expect(fleet.stacks.map(s => s.proxy.config.get(ConfigSection.GENERAL_SETTINGS, 'database_connection_pool_limit'))).toEqual([3, 3, 3]);
     for (const t of ['team-a', 'team-b', 'team-c']) {
       const objs = tenant(t);
       expect(envMap(containerOf(objs)).DATABASE_URL).toEqual({ secretKeyRef: { name: 'litellm-database', key: 'url' } });
@@ -108,7 +108,7 @@ describe('LiteLLMFleet: three tenants on shared parts', () => {
 
 describe('LiteLLMFleet: tenants and shared parts', () => {
   test('GIVEN a PostgresServer shared with stacks outside the fleet THEN the tenants use its databases and shares', () => {
-    const server = new PostgresServer({ name: 'platform-pg', host: 'pg.example.com', maxConnections: 120, databases: ['team_a', 'team_b', 'team_c', 'other'] });
+    const server = new PostgresServer({ name: 'platform-pg', host: 'pg.example.com', maxConnections: 120, databases: [{ name: 'team_a' }, { name: 'team_b' }, { name: 'team_c' }, { name: 'other' }] });
     const { fleet } = build({ database: { server }, tenants: [{ name: 'team-a' }, { name: 'team-b' }, { name: 'team-c' }] });
     expect(fleet.server).toBe(server);
     expect(fleet.stacks.map(s => s.database!.maxConnections)).toEqual([30, 30, 30]);
@@ -116,7 +116,7 @@ describe('LiteLLMFleet: tenants and shared parts', () => {
 
   test('GIVEN credentials in parts THEN each tenant connects through the server\'s host with its own user', () => {
     const { fleet } = build({
-      database: { server: { name: 'pg', host: 'pg.example.com', maxConnections: 180 }, username: secret('litellm-database', 'username'), password: secret('litellm-database', 'password') },
+      database: { serverOptions: { name: 'pg', host: 'pg.example.com', maxConnections: 180 }, usernameSecret: secret('litellm-database', 'username'), password: secret('litellm-database', 'password') },
     });
     const env = envMap(containerOf(Testing.synth(fleet.stack('team-a'))));
     expect([env.DATABASE_HOST, env.DATABASE_NAME]).toEqual(['pg.example.com:5432', 'team_a']);
@@ -125,19 +125,19 @@ describe('LiteLLMFleet: tenants and shared parts', () => {
 
   test('GIVEN a tenant with database: false or its own Redis THEN it has no database nor the fleet\'s governance, and its own in-cluster Redis', () => {
     const { fleet } = build({
-      tenants: [{ name: 'team-a' }, { name: 'team-b', database: false, redis: { password: secret('litellm-redis', 'password') } }],
+      tenants: [{ name: 'team-a' }, { name: 'team-b', database: { enabled: false }, redis: { password: secret('litellm-redis', 'password') } }],
     });
     expect(fleet.stack('team-b').database).toBeUndefined();
-    expect(fleet.stack('team-b').proxy.config.get('general_settings', 'proxy_batch_write_at')).toBeUndefined();
-    expect(fleet.stack('team-a').proxy.config.get('general_settings', 'proxy_batch_write_at')).toBe(50);
+    expect(fleet.stack('team-b').proxy.config.get(ConfigSection.GENERAL_SETTINGS, 'proxy_batch_write_at')).toBeUndefined();
+    expect(fleet.stack('team-a').proxy.config.get(ConfigSection.GENERAL_SETTINGS, 'proxy_batch_write_at')).toBe(50);
     expect(fleet.stack('team-b').redisInstance).toBeDefined();
-    expect([...fleet.server!.shares.keys()]).toEqual(['team_a']);
+    expect(Object.keys(fleet.server!.shares)).toEqual(['team_a']);
   });
 
   test('GIVEN a fleet without an edge THEN no routes; tenants cannot give hosts', () => {
-    const { fleet } = build({ edge: undefined, tenants: [{ name: 'team-a' }] });
+    const { fleet } = build({ edge: undefined, domain: undefined, tenants: [{ name: 'team-a' }] });
     expect(fleet.stacks[0].edge).toBeUndefined();
-    expect(() => build({ edge: undefined, tenants: [{ name: 'team-a', hosts: ['a.example.com'] }] }))
+    expect(() => build({ edge: undefined, domain: undefined, tenants: [{ name: 'team-a', hosts: ['a.example.com'] }] }))
       .toThrow(/^\[tenants\] tenants\[0\]\.hosts: received an array of 1; hosts are served through the fleet's edge/);
   });
 
@@ -145,12 +145,13 @@ describe('LiteLLMFleet: tenants and shared parts', () => {
     ['no tenants', { tenants: [] }, 'tenants', /must list at least one tenant/],
     ['a tenant name twice', { tenants: [{ name: 'a' }, { name: 'a' }] }, 'tenants[1].name', /tenant names must be unique/],
     ['a tenant name that is not a DNS label', { tenants: [{ name: 'Team A' }] }, 'tenants[0].name', /must be a DNS-1123 label/],
-    ['no hosts and no domain', { edge: { controller: 'gateway-api', gateway: { name: 'public' }, controllerNamespace: 'envoy' } as any, tenants: [{ name: 'a' }] },
-      'tenants[0].hosts', /give the tenant its hosts, or the fleet an edge\.domain/],
+    ['no hosts and no domain', { edge: Edge.gatewayApi({ gateway: { name: 'public' }, controllerNamespace: 'envoy' }), domain: undefined, tenants: [{ name: 'a' }] },
+      'tenants[0].hosts', /give the tenant its hosts, or the fleet a domain/],
+    ['a domain without an edge', { edge: undefined, tenants: [{ name: 'a' }] }, 'domain', /names the tenants' hosts on the fleet's edge: give `edge` too/],
     ['a bad prefix', { namespacePrefix: 'LLM_' }, 'namespacePrefix', /must be empty or start a DNS label/],
-    ['hosts for the whole fleet', { edge: { controller: 'gateway-api', gateway: { name: 'public' }, controllerNamespace: 'envoy', hosts: ['llm.example.com'] } as any },
-      'edge.hosts', /hosts are per tenant/],
-    ['a share on a given server', { database: { server: new PostgresServer({ name: 'pg', databases: ['a'] }) }, tenants: [{ name: 'a', database: { maxConnections: 5 } }] },
+    ['hosts for the whole fleet', { edge: Edge.gatewayApi({ gateway: { name: 'public' }, controllerNamespace: 'envoy', hosts: ['llm.example.com'] } as any) },
+      'edge.hosts', /hosts belong to the stack \(its `hosts` prop\) or to each fleet tenant.*\(found building tenant "team-a", tenants\[0\], which takes it from the fleet\)$/],
+    ['a share on a given server', { database: { server: new PostgresServer({ name: 'pg', databases: [{ name: 'a' }] }) }, tenants: [{ name: 'a', database: { maxConnections: 5 } }] },
       'tenants[0].database.maxConnections', /the shares of a given PostgresServer \("pg"\) are set in its databases/],
   ])('GIVEN %s THEN the fleet names the prop', (_label, over, prop, message) => {
     let error: unknown;
@@ -173,17 +174,17 @@ describe('LiteLLMFleet: tenants and shared parts', () => {
       error = e;
     }
     expect((error as LiteLLMConfigError).constructPath).toBe('tenants/team-b');
-    expect((error as Error).message).toMatch(/^\[tenants\/team-b\] cpu: received "0"/);
+    expect((error as Error).message).toMatch(/^\[tenants\/team-b\] proxy\.cpu: received "0"/);
   });
 
   test('GIVEN two tenants on one host THEN the App-wide check rejects the second at synth', () => {
     const { app } = build({ tenants: [{ name: 'team-a', hosts: ['llm.example.com'] }, { name: 'team-b', hosts: ['llm.example.com'] }] });
-    expect(() => app.synthFiles()).toThrow(/^\[tenants\/team-b\] hosts\[0\]: received "llm\.example\.com"; stack tenants\/team-a already routes/);
+    expect(() => new Map(Object.entries(app.synthFiles()))).toThrow(/^\[tenants\/team-b\] hosts\[0\]: received "llm\.example\.com"; stack tenants\/team-a already routes/);
   });
 
   test('GIVEN a fleet in a consumer chart THEN the stacks still get a folder each, named by namespace', () => {
     const app = new GitOpsApp({ outdir: '/nonexistent' });
     new LiteLLMFleet(new Chart(app, 'platform'), 'tenants', fleetProps({ tenants: [{ name: 'team-a' }] }));
-    expect([...new Set([...app.synthFiles().keys()].map(f => f.split('/')[0]))]).toEqual(['llm-team-a']);
+    expect([...new Set([...new Map(Object.entries(app.synthFiles())).keys()].map(f => f.split('/')[0]))]).toEqual(['llm-team-a']);
   });
 });

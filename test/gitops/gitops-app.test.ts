@@ -4,7 +4,8 @@ import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { parse } from 'yaml';
-import { GitOpsApp, GitOpsAppProps, LiteLLMConfigError, LiteLLMStack, LiteLLMStackProps, isStack } from '../../lib';
+import { GitOpsApp, GitOpsAppProps, LiteLLMConfigError, LiteLLMStack, LiteLLMStackProps } from '../../lib';
+import { isStack } from '../../lib/gitops/gitops-app';
 
 /**
  * GitOps output for a fleet (issue 13): one folder per stack whatever the
@@ -36,7 +37,7 @@ function issueApp(props: GitOpsAppProps = { argoCd }): GitOpsApp {
 const foldersOf = (files: Map<string, string>) => [...new Set([...files.keys()].map(f => f.split('/')[0]))].sort();
 
 describe('GitOpsApp: folder layout', () => {
-  const files = issueApp().synthFiles();
+  const files = new Map(Object.entries(issueApp().synthFiles()));
 
   test('GIVEN nested stacks THEN one folder per stack named by its namespace, one for the consumer chart\'s own objects, none for the empty tenants chart', () => {
     expect(foldersOf(files)).toEqual(['argocd-applications', 'llm-team-a', 'llm-team-b', 'llm-team-c', 'platform', 'platform-llm']);
@@ -65,7 +66,7 @@ describe('GitOpsApp: folder layout', () => {
   });
 
   test('THEN the output is deterministic: a second app gives the same files, byte for byte', () => {
-    expect(issueApp().synthFiles()).toEqual(files);
+    expect(new Map(Object.entries(issueApp().synthFiles()))).toEqual(files);
   });
 
   test('THEN the objects are what cdk8s synthesizes for the same charts', () => {
@@ -95,15 +96,15 @@ describe('GitOpsApp: folder layout', () => {
     new LiteLLMStack(app, 'gateway', stackProps('team-llm'));
     const team = new Chart(app, 'team', { namespace: 'team' });
     new k8s.KubeConfigMap(new Chart(team, 'llm'), 'x', { metadata: { name: 'x' } });
-    expect(() => app.synthFiles()).toThrow(LiteLLMConfigError);
-    expect(() => app.synthFiles()).toThrow(/^\[team\/llm\] folder: received "team-llm"; both gateway and team\/llm would be written to folder team-llm\//);
+    expect(() => new Map(Object.entries(app.synthFiles()))).toThrow(LiteLLMConfigError);
+    expect(() => new Map(Object.entries(app.synthFiles()))).toThrow(/^\[team\/llm\] folder: received "team-llm"; both gateway and team\/llm would be written to folder team-llm\//);
   });
 
   test('GIVEN the App-wide checks fail THEN synthFiles raises their error (the App is validated)', () => {
     const app = new GitOpsApp({ outdir: '/nonexistent' });
     new LiteLLMStack(app, 'a', stackProps('same'));
     new LiteLLMStack(app, 'b', stackProps('same'));
-    expect(() => app.synthFiles()).toThrow(/^\[b\] namespace: received "same"; already the namespace of stack a/);
+    expect(() => new Map(Object.entries(app.synthFiles()))).toThrow(/^\[b\] namespace: received "same"; already the namespace of stack a/);
   });
 
   test('isStack tells a LiteLLMStack from any other chart (cdk8s\'s `instanceof Chart` answers true for every chart)', () => {
@@ -114,7 +115,7 @@ describe('GitOpsApp: folder layout', () => {
 });
 
 describe('GitOpsApp: Argo CD Applications for every stack folder', () => {
-  const files = issueApp({ argoCd: { ...argoCd, targetRevision: 'main', project: 'platform' } }).synthFiles();
+  const files = new Map(Object.entries(issueApp({ argoCd: { ...argoCd, targetRevision: 'main', project: 'platform' } }).synthFiles()));
   const applications = [...files].filter(([f]) => f.startsWith('argocd-applications/')).map(([, t]) => parse(t));
 
   test('THEN one Application per folder with a namespace (every stack, and the consumer chart), none for the Applications themselves', () => {
@@ -132,7 +133,7 @@ describe('GitOpsApp: Argo CD Applications for every stack folder', () => {
   test('GIVEN configureApplication on one stack THEN its Application differs there only', () => {
     const app = issueApp({ outdir: '/nonexistent', argoCd: { ...argoCd, path: 'deploy/llm' } });
     GitOpsApp.configureApplication(app.node.findAll().find(c => isStack(c) && c.namespace === 'llm-team-c') as Chart, { project: 'team-c', automated: false });
-    const apps = [...app.synthFiles()].filter(([f]) => f.startsWith('argocd-applications/')).map(([, t]) => parse(t));
+    const apps = [...new Map(Object.entries(app.synthFiles()))].filter(([f]) => f.startsWith('argocd-applications/')).map(([, t]) => parse(t));
     const c = apps.find(x => x.metadata.name === 'llm-team-c');
     const b = apps.find(x => x.metadata.name === 'llm-team-b');
     expect([c.spec.project, c.spec.syncPolicy.automated, c.spec.source.path]).toEqual(['team-c', undefined, 'deploy/llm/llm-team-c']);
@@ -140,14 +141,14 @@ describe('GitOpsApp: Argo CD Applications for every stack folder', () => {
   });
 
   test('GIVEN no argoCd THEN no Applications', () => {
-    expect(foldersOf(issueApp({}).synthFiles())).not.toContain('argocd-applications');
+    expect(foldersOf(new Map(Object.entries(issueApp({}).synthFiles())))).not.toContain('argocd-applications');
   });
 
   test('GIVEN synthFiles twice THEN the Applications are rebuilt, not duplicated, and include stacks added in between', () => {
     const app = issueApp();
-    app.synthFiles();
+    new Map(Object.entries(app.synthFiles()));
     new LiteLLMStack(app, 'late', stackProps('late'));
-    const names = [...app.synthFiles().keys()].filter(f => f.startsWith('argocd-applications/'));
+    const names = [...new Map(Object.entries(app.synthFiles())).keys()].filter(f => f.startsWith('argocd-applications/'));
     expect(names).toContain('argocd-applications/Application.late.k8s.yaml');
     expect(names).toHaveLength(6);
   });

@@ -1,9 +1,8 @@
 import { CloudNativePgDatabase } from '../../lib/governance/cloudnative-pg';
 import { ExternalPostgres } from '../../lib/governance/external-postgres';
-import { applyGovernance } from '../../lib/governance/governance-settings';
 import { WorkerSizing } from '../../lib/proxy/workers';
 import { containerOf, envMap, one, synth, testChart } from '../support/synth';
-import { proxyIn } from './helpers';
+import { configOf, proxyIn } from './helpers';
 
 const url = { name: 'litellm-db', key: 'url' };
 
@@ -29,7 +28,7 @@ describe('ExternalPostgres', () => {
   });
 
   test('GIVEN a username Secret THEN DATABASE_USERNAME is a secretKeyRef', () => {
-    const db = new ExternalPostgres({ host: 'pg', database: 'd', username: { name: 'pg', key: 'user' }, password: { name: 'pg', key: 'pw' } });
+    const db = new ExternalPostgres({ host: 'pg', database: 'd', usernameSecret: { name: 'pg', key: 'user' }, password: { name: 'pg', key: 'pw' } });
     const env = envMap(containerOf(synth(chart => proxyIn(chart, { database: db }))));
     expect(env.DATABASE_USERNAME).toEqual({ secretKeyRef: { name: 'pg', key: 'user' } });
   });
@@ -134,14 +133,13 @@ describe('CloudNativePgDatabase', () => {
 
 describe('connection budget', () => {
   test('GIVEN pool 10 × 4 workers × (3 replicas + 1 surge) + 1 = 161 > 90 WHEN synthesized THEN it fails with the numbers', () => {
-    expect(() => synth(chart => proxyIn(chart, { cpu: '4', replicas: 3, database: new ExternalPostgres({ url }) })))
+    expect(() => synth(chart => proxyIn(chart, { cpu: '4', replicas: 3, database: new ExternalPostgres({ url }), governance: { databaseConnectionPoolLimit: 10 } })))
       .toThrow(/databaseConnectionPoolLimit: received 10; database_connection_pool_limit 10 × 4 worker\(s\) × 4 pod\(s\) \(3 maximum replica\(s\) \+ 1 rollout surge\) \+ 1 migration = 161 connections, more than the database's maxConnections 90; set a pool limit of at most 5/);
   });
 
   test('GIVEN the same proxy WHEN governance lowers the pool limit THEN it fits', () => {
     const objects = synth(chart => {
-      const proxy = proxyIn(chart, { cpu: '4', replicas: 3, database: new ExternalPostgres({ url }) });
-      applyGovernance(proxy, { databaseConnectionPoolLimit: 5 });
+      proxyIn(chart, { cpu: '4', replicas: 3, database: new ExternalPostgres({ url }), governance: { databaseConnectionPoolLimit: 5 } });
     });
     expect(objects.length).toBeGreaterThan(0);
   });
@@ -149,7 +147,19 @@ describe('connection budget', () => {
   test('the autoscaler maximum counts, not the minimum', () => {
     expect(() => synth(chart => proxyIn(chart, {
       workers: WorkerSizing.onePerPod(), autoscaling: { minReplicas: 2, maxReplicas: 10 }, database: new ExternalPostgres({ url, maxConnections: 100 }),
+      governance: { databaseConnectionPoolLimit: 10 },
     }))).toThrow(/10 × 1 worker\(s\) × 11 pod\(s\).* = 111 connections/);
+  });
+
+  test('GIVEN a database and no pool limit THEN the proxy sizes the pool to fit: every worker of every pod, a surge pod and the migration', () => {
+    // floor((100 - 1 migration) / (1 worker × (10 + 1 surge))) = 9
+    const config = configOf(synth(chart => proxyIn(chart, {
+      workers: WorkerSizing.onePerPod(), autoscaling: { minReplicas: 2, maxReplicas: 10 }, database: new ExternalPostgres({ url, maxConnections: 100 }),
+    })));
+    expect(config.general_settings.database_connection_pool_limit).toBe(9);
+    // A large database keeps LiteLLM's default of 10.
+    const roomy = configOf(synth(chart => proxyIn(chart, { database: new ExternalPostgres({ url, maxConnections: 1000 }) })));
+    expect(roomy.general_settings.database_connection_pool_limit).toBe(10);
   });
 });
 

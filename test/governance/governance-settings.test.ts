@@ -1,5 +1,5 @@
 import { ExternalPostgres } from '../../lib/governance/external-postgres';
-import { GovernanceSettings, applyGovernance } from '../../lib/governance/governance-settings';
+import { GovernanceSettings, PriorityShare } from '../../lib';
 import { containerOf, envMap, synth } from '../support/synth';
 import { configOf, proxyIn } from './helpers';
 
@@ -7,7 +7,7 @@ const database = () => new ExternalPostgres({ url: { name: 'litellm-db', key: 'u
 const license = { name: 'litellm-license', key: 'key' };
 
 function governed(settings: GovernanceSettings, withDatabase = true): any[] {
-  return synth(chart => applyGovernance(proxyIn(chart, withDatabase ? { database: database() } : {}), settings));
+  return synth(chart => proxyIn(chart, { ...(withDatabase ? { database: database() } : {}), governance: settings }));
 }
 
 describe('applyGovernance', () => {
@@ -36,7 +36,7 @@ describe('applyGovernance', () => {
   });
 
   test('priority reservation sets the shares, its settings, the callback and the licence from a Secret', () => {
-    const objects = governed({ priorityReservation: { shares: { prod: 0.7, dev: { type: 'rpm', value: 100 } }, defaultPriority: 0.1, saturationThreshold: 0.8, license } });
+    const objects = governed({ priorityReservation: { shares: { prod: PriorityShare.fraction(0.7), dev: PriorityShare.rpm(100) }, defaultPriority: 0.1, saturationThreshold: 0.8, license } });
     const config = configOf(objects);
     expect(config.litellm_settings.priority_reservation).toEqual({ prod: 0.7, dev: { type: 'rpm', value: 100 } });
     expect(config.litellm_settings.priority_reservation_settings).toEqual({ default_priority: 0.1, saturation_threshold: 0.8 });
@@ -45,8 +45,8 @@ describe('applyGovernance', () => {
   });
 
   test('a licence already in secretEnv is accepted', () => {
-    const objects = synth(chart => applyGovernance(proxyIn(chart, { database: database(), secretEnv: { LITELLM_LICENSE: license } }),
-      { priorityReservation: { shares: { prod: 1 } } }));
+    const objects = synth(chart => proxyIn(chart, { database: database(), secretEnv: { LITELLM_LICENSE: license },
+      governance: { priorityReservation: { shares: { prod: PriorityShare.fraction(1) } } } }));
     expect(configOf(objects).litellm_settings.priority_reservation).toEqual({ prod: 1 });
   });
 
@@ -78,14 +78,14 @@ describe('applyGovernance', () => {
     ['unknown key parameter', { keyParamLimits: { models: ['x'] } as any }, /governance\.keyParamLimits\.models: received "models"; is not a key parameter/],
     ['empty models', { defaultKeyParams: { models: [] } }, /governance\.defaultKeyParams\.models: received an array of 0; must list at least one model name/],
     ['rpm of zero', { defaultKeyParams: { rpmLimit: 0 } }, /governance\.defaultKeyParams\.rpmLimit: received 0; must be an integer >= 1/],
-    ['shares over 1', { priorityReservation: { shares: { prod: 0.7, dev: 0.5 }, license } }, /governance\.priorityReservation\.shares: received .*; fractional shares add up to 1\.2; they must add up to at most 1/],
-    ['percent shares over 1', { priorityReservation: { shares: { a: { type: 'percent', value: 0.6 }, b: 0.6 }, license } }, /fractional shares add up to 1\.2/],
-    ['share above 1', { priorityReservation: { shares: { prod: 1.5 }, license } }, /governance\.priorityReservation\.shares\.prod: received 1\.5; a share is a fraction of capacity greater than 0 and at most 1/],
+    ['shares over 1', { priorityReservation: { shares: { prod: PriorityShare.fraction(0.7), dev: PriorityShare.fraction(0.5) }, license } }, /governance\.priorityReservation\.shares: received "2 shares"; fractional shares add up to 1\.2; they must add up to at most 1/],
+    ['percent shares over 1', { priorityReservation: { shares: { a: PriorityShare.percent(0.6), b: PriorityShare.fraction(0.6) }, license } }, /fractional shares add up to 1\.2/],
+    ['share above 1', { priorityReservation: { shares: { prod: PriorityShare.fraction(1.5) }, license } }, /governance\.priorityReservation\.shares\.prod: received 1\.5; a share is a fraction of capacity greater than 0 and at most 1/],
     ['no shares', { priorityReservation: { shares: {}, license } }, /governance\.priorityReservation\.shares: received \{\}; must name at least one priority/],
-    ['bad share type', { priorityReservation: { shares: { a: { type: 'qps', value: 1 } as any }, license } }, /governance\.priorityReservation\.shares\.a\.type: received "qps"; must be one of "percent", "rpm", "tpm"/],
-    ['rpm share not a whole number', { priorityReservation: { shares: { a: { type: 'rpm', value: 0.5 } }, license } }, /governance\.priorityReservation\.shares\.a\.value: received 0\.5; must be an integer >= 1/],
-    ['no licence', { priorityReservation: { shares: { prod: 1 } } }, /governance\.priorityReservation\.license: received undefined; priority reservation is a LiteLLM enterprise feature/],
-    ['saturation above 1', { priorityReservation: { shares: { prod: 1 }, saturationThreshold: 2, license } }, /governance\.priorityReservation\.saturationThreshold: received 2; must be a number from 0 to 1/],
+    ['a plain number as share', { priorityReservation: { shares: { a: 0.5 as any }, license } }, /governance\.priorityReservation\.shares\.a: received 0\.5; must be PriorityShare\.fraction\(f\), PriorityShare\.percent\(f\), PriorityShare\.rpm\(n\) or PriorityShare\.tpm\(n\)/],
+    ['rpm share not a whole number', { priorityReservation: { shares: { a: PriorityShare.rpm(0.5) }, license } }, /governance\.priorityReservation\.shares\.a: received 0\.5; must be an integer >= 1/],
+    ['no licence', { priorityReservation: { shares: { prod: PriorityShare.fraction(1) } } }, /governance\.priorityReservation\.license: received undefined; priority reservation is a LiteLLM enterprise feature/],
+    ['saturation above 1', { priorityReservation: { shares: { prod: PriorityShare.fraction(1) }, saturationThreshold: 2, license } }, /governance\.priorityReservation\.saturationThreshold: received 2; must be a number from 0 to 1/],
     ['pool limit of zero', { databaseConnectionPoolLimit: 0 }, /governance\.databaseConnectionPoolLimit: received 0; must be an integer from 1 to 1000/],
     ['batch interval of zero', { batchWriteIntervalSeconds: 0 }, /governance\.batchWriteIntervalSeconds: received 0; must be an integer from 1 to 3600/],
     ['non-boolean', { disableSpendLogs: 'yes' as any }, /governance\.disableSpendLogs: received "yes"; must be true or false/],
@@ -95,19 +95,19 @@ describe('applyGovernance', () => {
 
   test('GIVEN default key models the proxy does not serve THEN the first such name is refused, listing the declared ones', () => {
     expect(() => governed({ defaultKeyParams: { models: ['gpt-4o', 'gpt-5'] } })).toThrow(
-      /^governance\.defaultKeyParams\.models\[1\]: received "gpt-5"; must be a model_name of the proxy's models \("gpt-4o"\) or one of "all-proxy-models", "all-team-models", "no-default-models"$/);
+      /^\[test\] governance\.defaultKeyParams\.models\[1\]: received "gpt-5"; must be a model_name of the proxy's models \("gpt-4o"\) or one of "all-proxy-models", "all-team-models", "no-default-models"$/);
     expect(() => governed({ defaultKeyParams: { models: ['GPT-4o'] } })).toThrow(/models\[0\]: received "GPT-4o"/);
   });
 
   test('GIVEN LiteLLM\'s special names or wildcards that match a declared name THEN they are accepted', () => {
-    const wildcardProxy = (chart: any) => proxyIn(chart, {
-      database: database(),
+    const wildcardProxy = (chart: any, governance: GovernanceSettings) => proxyIn(chart, {
+      database: database(), governance,
       models: [{ name: 'gpt-4o', model: 'openai/gpt-4o' }, { name: 'anthropic/*', model: 'anthropic/*' }],
     });
-    const config = configOf(synth(chart => applyGovernance(wildcardProxy(chart),
+    const config = configOf(synth(chart => wildcardProxy(chart,
       { defaultKeyParams: { models: ['all-proxy-models', 'gpt-*', 'anthropic/claude-sonnet-4-5'] } })));
     expect(config.litellm_settings.default_key_generate_params.models).toEqual(['all-proxy-models', 'gpt-*', 'anthropic/claude-sonnet-4-5']);
-    expect(() => synth(chart => applyGovernance(wildcardProxy(chart), { defaultKeyParams: { models: ['openai/*'] } })))
+    expect(() => synth(chart => wildcardProxy(chart, { defaultKeyParams: { models: ['openai/*'] } })))
       .toThrow(/models\[0\]: received "openai\/\*"; must be a model_name of the proxy's models \("gpt-4o", "anthropic\/\*"\)/);
   });
 
@@ -117,8 +117,8 @@ describe('applyGovernance', () => {
   });
 
   test('GIVEN the escape hatch already sets a key THEN the typed setting refuses to fight it', () => {
-    expect(() => synth(chart => applyGovernance(
-      proxyIn(chart, { database: database(), extraConfig: { general_settings: { disable_spend_logs: false } } }), { disableSpendLogs: true })))
-      .toThrow(/governance\.disableSpendLogs: received true; general_settings\.disable_spend_logs is already set to false by extraConfig/);
+    expect(() => synth(chart =>
+      proxyIn(chart, { database: database(), extraConfig: { generalSettings: { disable_spend_logs: false } }, governance: { disableSpendLogs: true } })))
+      .toThrow(/extraConfig\.generalSettings\.disable_spend_logs: received false; this key is set by governance\.disableSpendLogs; use that prop instead/);
   });
 });

@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import { parse } from 'yaml';
-import { LiteLLMProxy, LiteLLMProxyProps } from '../../lib/proxy/litellm-proxy';
+import { LiteLLMProxy, LiteLLMProxyProps } from '../../lib';
 import { one } from '../support/synth';
 
 export const baseProxy: LiteLLMProxyProps = {

@@ -10,25 +10,25 @@ const url = secret('litellm-database', 'url');
 
 describe('PostgresServer: a share of the connections per database', () => {
   test('GIVEN databases without shares THEN each gets an equal part of maxConnections (rounded down)', () => {
-    const server = new PostgresServer({ name: 'pg', host: 'pg.example.com', maxConnections: 100, databases: ['a', 'b', 'c'] });
-    expect([...server.shares]).toEqual([['a', 33], ['b', 33], ['c', 33]]);
+    const server = new PostgresServer({ name: 'pg', host: 'pg.example.com', maxConnections: 100, databases: [{ name: 'a' }, { name: 'b' }, { name: 'c' }] });
+    expect(Object.entries(server.shares)).toEqual([['a', 33], ['b', 33], ['c', 33]]);
   });
 
   test('GIVEN some explicit shares THEN the others split what is left; the default budget is 90', () => {
-    const server = new PostgresServer({ name: 'pg', databases: [{ name: 'big', maxConnections: 50 }, 'a', 'b'] });
+    const server = new PostgresServer({ name: 'pg', databases: [{ name: 'big', maxConnections: 50 }, { name: 'a' }, { name: 'b' }] });
     expect(server.maxConnections).toBe(90);
-    expect([...server.shares]).toEqual([['big', 50], ['a', 20], ['b', 20]]);
+    expect(Object.entries(server.shares)).toEqual([['big', 50], ['a', 20], ['b', 20]]);
   });
 
   test.each([
     ['no databases', { name: 'pg', databases: [] }, 'server.databases', /must list at least one database/],
-    ['a database twice', { name: 'pg', databases: ['a', 'a'] }, 'server.databases[1].name', /must be unique on a server/],
+    ['a database twice', { name: 'pg', databases: [{ name: 'a' }, { name: 'a' }] }, 'server.databases[1].name', /must be unique on a server/],
     ['shares beyond the server', { name: 'pg', maxConnections: 50, databases: [{ name: 'a', maxConnections: 40 }, { name: 'b', maxConnections: 20 }] }, 'server.databases',
       /received "60 connections"; the databases' maxConnections add up to more than the server's maxConnections \(50\)/],
-    ['too many databases for the budget', { name: 'pg', maxConnections: 10, databases: ['a', 'b', 'c', 'd', 'e', 'f'] }, 'server.maxConnections',
+    ['too many databases for the budget', { name: 'pg', maxConnections: 10, databases: [{ name: 'a' }, { name: 'b' }, { name: 'c' }, { name: 'd' }, { name: 'e' }, { name: 'f' }] }, 'server.maxConnections',
       /received 10; leaves 1 connection\(s\) for each of 6 database\(s\)/],
-    ['a host with a port', { name: 'pg', host: 'pg.example.com:5432', databases: ['a'] }, 'server.host', /bare host name/],
-    ['no name', { databases: ['a'] }, 'server.name', /non-empty string/],
+    ['a host with a port', { name: 'pg', host: 'pg.example.com:5432', databases: [{ name: 'a' }] }, 'server.host', /bare host name/],
+    ['no name', { databases: [{ name: 'a' }] }, 'server.name', /non-empty string/],
   ])('GIVEN %s THEN rejected', (_label, props, prop, message) => {
     expectOurError(() => new PostgresServer(props as any));
     try {
@@ -41,7 +41,7 @@ describe('PostgresServer: a share of the connections per database', () => {
 });
 
 describe('ExternalPostgres on a shared server', () => {
-  const server = new PostgresServer({ name: 'shared-pg', host: 'pg.example.com', port: 6432, maxConnections: 60, peers: [{ cidr: '10.20.0.0/24' }], databases: ['team_a', 'team_b'] });
+  const server = new PostgresServer({ name: 'shared-pg', host: 'pg.example.com', port: 6432, maxConnections: 60, peers: [{ cidr: '10.20.0.0/24' }], databases: [{ name: 'team_a' }, { name: 'team_b' }] });
 
   test('GIVEN a database on the server THEN its budget is its share, port and egress are the server\'s', () => {
     const db = new ExternalPostgres({ server, database: 'team_a', url });
@@ -80,7 +80,7 @@ describe('ExternalPostgres on a shared server', () => {
   });
 
   test('GIVEN parts on a server without a host THEN rejected: DATABASE_HOST needs one', () => {
-    const hostless = new PostgresServer({ name: 'pg', databases: ['a'] });
+    const hostless = new PostgresServer({ name: 'pg', databases: [{ name: 'a' }] });
     expect(() => new ExternalPostgres({ server: hostless, database: 'a', username: 'u', password: secret('p', 'p') }))
       .toThrow(/database\.username: received "u"; connecting in parts needs the server's host/);
   });
@@ -91,7 +91,7 @@ describe('PostgresServer.fromCloudNativePg: one CloudNativePG cluster serving se
     const app = Testing.app();
     const databases = new Chart(app, 'databases', { namespace: 'databases', disableResourceNameHashes: true });
     const cluster = new CloudNativePgDatabase(databases, 'SharedPg', { name: 'shared-pg', maxConnections: 200 });
-    const server = PostgresServer.fromCloudNativePg(cluster, { databases: ['team_a', 'team_b'] });
+    const server = PostgresServer.fromCloudNativePg(cluster, { databases: [{ name: 'team_a' }, { name: 'team_b' }] });
     return { app, databases, cluster, server };
   }
 
@@ -100,7 +100,7 @@ describe('PostgresServer.fromCloudNativePg: one CloudNativePG cluster serving se
     expect(server.host).toBe('shared-pg-rw.databases.svc');
     expect(server.port).toBe(5432);
     // 200 less the 10 reserved, split in two.
-    expect([...server.shares]).toEqual([['team_a', 95], ['team_b', 95]]);
+    expect(Object.entries(server.shares)).toEqual([['team_a', 95], ['team_b', 95]]);
   });
 
   test('GIVEN two tenant stacks on it THEN their proxies and migration Jobs reach its pods, and its NetworkPolicy admits them by namespace', () => {
@@ -136,6 +136,6 @@ describe('PostgresServer.fromCloudNativePg: one CloudNativePG cluster serving se
 
   test('GIVEN a cluster in a chart without a namespace THEN rejected: the host needs it', () => {
     const cluster = new CloudNativePgDatabase(new Chart(Testing.app(), 'x'), 'Pg', { name: 'pg' });
-    expect(() => PostgresServer.fromCloudNativePg(cluster, { databases: ['a'] })).toThrow(/cluster: received "pg"; the CloudNativePG cluster's chart needs a namespace/);
+    expect(() => PostgresServer.fromCloudNativePg(cluster, { databases: [{ name: 'a' }] })).toThrow(/cluster: received "pg"; the CloudNativePG cluster's chart needs a namespace/);
   });
 });

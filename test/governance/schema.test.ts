@@ -1,6 +1,6 @@
 import { CloudNativePgDatabase } from '../../lib/governance/cloudnative-pg';
 import { ExternalPostgres } from '../../lib/governance/external-postgres';
-import { applyGovernance } from '../../lib/governance/governance-settings';
+import { PriorityShare } from '../../lib';
 import { MigrationJob } from '../../lib/governance/migration-job';
 import { schemaErrors } from '../support/schema';
 import { synth } from '../support/synth';
@@ -13,12 +13,14 @@ function externalChart(): any[] {
       host: 'pg.db.internal', database: 'litellm', username: 'litellm', password: { name: 'litellm-db', key: 'password' },
       peers: [{ cidr: '10.20.0.0/24' }], maxConnections: 180,
     });
-    const proxy = proxyIn(chart, { cpu: '2', replicas: 2, database, imagePullSecrets: ['ghcr'] });
-    applyGovernance(proxy, {
-      defaultKeyParams: { maxBudget: 25, budgetDuration: '7d', rpmLimit: 60 },
-      keyParamLimits: { maxBudget: 500, budgetDuration: '1mo', rpmLimit: 1200 },
-      proxyBudget: { maxBudget: 10000, budgetDuration: '1mo' },
-      databaseConnectionPoolLimit: 20,
+    const proxy = proxyIn(chart, {
+      cpu: '2', replicas: 2, database, imagePullSecrets: ['ghcr'],
+      governance: {
+        defaultKeyParams: { maxBudget: 25, budgetDuration: '7d', rpmLimit: 60 },
+        keyParamLimits: { maxBudget: 500, budgetDuration: '1mo', rpmLimit: 1200 },
+        proxyBudget: { maxBudget: 10000, budgetDuration: '1mo' },
+        databaseConnectionPoolLimit: 20,
+      },
     });
     new MigrationJob(chart, 'Migrations', { proxy, database });
   });
@@ -28,8 +30,13 @@ function externalChart(): any[] {
 function cnpgChart(): any[] {
   return synth(chart => {
     const database = new CloudNativePgDatabase(chart, 'Postgres', { name: 'litellm-db', instances: 3, storageSize: '20Gi', parameters: { shared_buffers: '256MB' } });
-    const proxy = proxyIn(chart, { database, autoscaling: { maxReplicas: 4 } });
-    applyGovernance(proxy, { priorityReservation: { shares: { prod: 0.75, dev: 0.25 }, license: { name: 'litellm-license', key: 'key' } }, disableSpendLogs: true });
+    const proxy = proxyIn(chart, {
+      database, autoscaling: { maxReplicas: 4 },
+      governance: {
+        priorityReservation: { shares: { prod: PriorityShare.fraction(0.75), dev: PriorityShare.fraction(0.25) }, license: { name: 'litellm-license', key: 'key' } },
+        disableSpendLogs: true,
+      },
+    });
     new MigrationJob(chart, 'Migrations', { proxy, database });
   });
 }

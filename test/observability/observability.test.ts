@@ -1,8 +1,9 @@
 import { Chart, Testing } from 'cdk8s';
 import {
-  ExternalPostgres, KUBE_STATE_METRICS, LiteLLMConfigError, LiteLLMFleet, LiteLLMProxy, LiteLLMProxyProps, LiteLLMStack, PROXY_ALERT_NAMES,
+  ExternalPostgres, LiteLLMConfigError, LiteLLMFleet, LiteLLMProxy, LiteLLMProxyProps, LiteLLMStack, ProxyAlertName,
   Presets, ProxyAlerts, ProxyAlertsProps, ProxyDashboard, ProxyDashboardProps, RedisInstance,
 } from '../../lib';
+import { KUBE_STATE_METRICS, PROXY_ALERT_NAMES } from '../../lib/observability/proxy-alerts';
 import { policyViolations } from '../support/policy';
 import { expressions, metricNames } from '../support/promql';
 import { schemaErrors } from '../support/schema';
@@ -109,7 +110,7 @@ describe('ProxyAlerts on a standalone LiteLLMProxy', () => {
   test('thresholds, exclusions and alert labels are props', () => {
     const o = synth(c => new ProxyAlerts(c, 'alerts', {
       proxy: fullProxy(c), providerErrorRatio: 0.2, minRequests: 50, proxyOverheadSeconds: 1.5, restartsPerHour: 5, budgetRemainingRatio: 0.25,
-      exclude: ['LiteLLMRedisSlow'], alertLabels: { team: 'platform' }, labels: { release: 'kps' },
+      exclude: [ProxyAlertName.REDIS_SLOW], alertLabels: { team: 'platform' }, labels: { release: 'kps' },
     }));
     expect(rule(o, 'LiteLLMProviderErrors').expr).toMatch(/\) > 0\.2\n[\s\S]+>= 50$/);
     expect(rule(o, 'LiteLLMProxyOverhead').expr).toMatch(/> 1\.5$/);
@@ -220,9 +221,9 @@ describe('fleets', () => {
   test('every tenant gets its own alerts and dashboard, scoped to its namespace; the fleet\'s alert options reach every tenant', () => {
     const app = Testing.app();
     const fleet = new LiteLLMFleet(app, 'tenants', {
-      preset: Presets.production, models, masterKey, redis: { password: { name: 'redis', key: 'password' } },
+      preset: Presets.production(), models, masterKey, redis: { password: { name: 'redis', key: 'password' } },
       alerts: { labels: { release: 'kps' }, providerErrorRatio: 0.1 },
-      tenants: [{ name: 'team-a' }, { name: 'team-b', alerts: false }],
+      tenants: [{ name: 'team-a' }, { name: 'team-b', alerts: { enabled: false } }],
     });
     const a = Testing.synth(fleet.stack('team-a'));
     expect(one(a, 'PrometheusRule').metadata).toMatchObject({ namespace: 'team-a', labels: { release: 'kps' } });
@@ -256,7 +257,7 @@ describe('bad input', () => {
     ['a ratio of 5 (percent meant)', alerts({ providerErrorRatio: 5 }), 'providerErrorRatio', /^providerErrorRatio: received 5; must be a fraction between 0 and 1 \(exclusive\), e\.g\. 0\.05 for 5 %$/],
     ['a negative latency threshold', alerts({ redisLatencySeconds: -1 }), 'redisLatencySeconds', /^redisLatencySeconds: received -1; must be a number of seconds greater than 0 and at most 3600$/],
     ['minRequests of 0', alerts({ minRequests: 0 }), 'minRequests', /^minRequests: received 0; must be an integer >= 1$/],
-    ['an unknown alert excluded', alerts({ exclude: ['LiteLLMDown' as any] }), 'exclude[0]', /^exclude\[0\]: received "LiteLLMDown"; must be one of "LiteLLMNoReadyReplicas", /],
+    ['an unknown alert excluded', alerts({ exclude: ['LiteLLMDown' as any] }), 'exclude[0]', /^exclude\[0\]: received "LiteLLMDown"; must be one of ProxyAlertName\.NO_READY_REPLICAS \("LiteLLMNoReadyReplicas"\), /],
     ['severity in alertLabels', alerts({ alertLabels: { severity: 'page' } }), 'alertLabels.severity', /^alertLabels\.severity: received "page"; is set per alert/],
     ['a rule label with a space', alerts({ labels: { release: 'kube prometheus' } }), 'labels.release', /^labels\.release: received "kube prometheus"; /],
     ['ServiceMonitor labels without a ServiceMonitor', alerts({}, { metrics: { serviceMonitor: false, serviceMonitorLabels: { release: 'x' } } }), 'metrics.serviceMonitorLabels', /^metrics\.serviceMonitorLabels: received \{"release":"x"\}; label the ServiceMonitor: leave it unset when serviceMonitor is false$/],
@@ -264,7 +265,7 @@ describe('bad input', () => {
     ['a dashboard without selecting labels', dashboard({ labels: {} }), 'labels', /^labels: received \{\}; must name at least one label/],
     ['an empty dashboard folder', dashboard({ folder: ' ' }), 'folder', /^folder: received " "; must be a non-empty string$/],
     ['a folder annotation that is no annotation key', dashboard({ folderAnnotation: 'grafana folder' }), 'folderAnnotation', /^folderAnnotation: received "grafana folder"; /],
-    ['stack: preset.metricsScrape unknown', stack({ preset: { ...Presets.production, metricsScrape: 'sidecar' } }), 'preset.metricsScrape', /^preset\.metricsScrape: received "sidecar"; must be one of "serviceMonitor", "podAnnotations"$/],
+    ['stack: preset.metricsScrape unknown', stack({ preset: { ...Presets.production(), metricsScrape: 'sidecar' } }), 'preset.metricsScrape', /^preset\.metricsScrape: received "sidecar"; must be one of MetricsScrape\.SERVICE_MONITOR \("serviceMonitor"\), MetricsScrape\.POD_ANNOTATIONS \("podAnnotations"\)$/],
     ['stack: alerts not an object', stack({ alerts: 'on' }), 'alerts', /^alerts: received "on"; must be a plain object$/],
   ];
   test.each(rows)('%s', (_label, build, prop, message) => {

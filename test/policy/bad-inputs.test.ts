@@ -1,9 +1,11 @@
+import { stackEdge, buildEdge } from '../support/edges';
 import { Chart, Testing } from 'cdk8s';
 import {
-  CloudNativePgDatabase, CloudNativePgDatabaseProps, Edge, EdgeOptions, ExternalPostgres, ExternalPostgresProps, ExternalRedis, ExternalRedisProps,
+  CloudNativePgDatabase, CloudNativePgDatabaseProps, Edge, ExternalPostgres, ExternalPostgresProps, ExternalRedis, ExternalRedisProps,
   GovernanceSettings, LiteLLMConfigError, LiteLLMFleet, LiteLLMFleetProps, LiteLLMProxy, LiteLLMProxyProps, LiteLLMStack, LiteLLMStackProps, MigrationJob,
-  MigrationJobProps, PostgresServer, PostgresServerProps, Presets, RedisInstance, RedisInstanceProps, WorkerSizing, applyGovernance,
+  MigrationJobProps, PostgresServer, PostgresServerProps, PriorityShare, Presets, RedisInstance, RedisInstanceProps, WorkerSizing,
 } from '../../lib';
+import { EdgeCase } from '../support/edges';
 
 /**
  * The bad-input catalogue (issue 8): one row per invalid configuration, across
@@ -55,10 +57,10 @@ const externalRedis = (props: ExternalRedisProps | Record<string, unknown>) => (
   return synthAll(c);
 };
 /** An edge for one controller in front of a default proxy (request timeout 600 s), or the proxy given. */
-const edge = (options: Partial<EdgeOptions> & { controller: string }, proxyProps: Partial<LiteLLMProxyProps> = {}) => () => {
+const edge = (options: EdgeCase, proxyProps: Partial<LiteLLMProxyProps> = {}) => () => {
   const c = chart();
   const p = new LiteLLMProxy(c, 'litellm', { models, masterKey, ...proxyProps } as LiteLLMProxyProps);
-  Edge.forController(c, 'edge', p, { hosts: ['llm.example.com'], ...options } as EdgeOptions);
+  buildEdge(c, 'edge', p, { hosts: ['llm.example.com'], ...options });
   return synthAll(c);
 };
 const gateway = { name: 'public', namespace: 'gateway' };
@@ -79,8 +81,7 @@ const migration = (job: Partial<MigrationJobProps>, mismatched = false) => () =>
 const governance = (settings: GovernanceSettings | Record<string, unknown>, withDatabase = true, maxConnections = 5000) => () => {
   const c = chart();
   const database = withDatabase ? new ExternalPostgres({ url: secret('litellm-db', 'url'), maxConnections }) : undefined;
-  const p = new LiteLLMProxy(c, 'litellm', { models, masterKey, database, cpu: '2', replicas: 3, acceptPerReplicaLimits: true });
-  applyGovernance(p, settings as GovernanceSettings);
+  new LiteLLMProxy(c, 'litellm', { models, masterKey, database, cpu: '2', replicas: 3, acceptPerReplicaLimits: true, governance: settings as GovernanceSettings });
   return synthAll(c);
 };
 
@@ -94,26 +95,26 @@ const BAD_INPUTS: BadInput[] = [
     build: stack({ redis: { external: { host: 'cache.example.com' }, password: secret('redis-auth', 'password'), inCluster: { memory: '1Gi' } } }), prop: 'redis',
     message: /^redis: received .*; give either redis\.external, or redis\.password\/inCluster for an in-cluster Redis, not both$/ },
   { construct: 'LiteLLMStack', mistake: 'in-cluster Redis memory below the floor', build: stack({ redis: { password: secret('redis-auth', 'password'), inCluster: { memory: '48Mi' } } }),
-    prop: 'memory', message: /^memory: received "48Mi"; must be at least 64Mi: maxmemory is 75% of it/ },
+    prop: 'redis.inCluster.memory', message: /^redis\.inCluster\.memory: received "48Mi"; must be at least 64Mi: maxmemory is 75% of it/ },
   { construct: 'LiteLLMStack', mistake: 'database of both kinds', build: stack({ database: { external: { url: secret('db', 'url') }, cloudNativePg: { instances: 3 } } }),
     prop: 'database', message: /^database: received .*; give exactly one of database\.external or database\.cloudNativePg$/ },
   { construct: 'LiteLLMStack', mistake: 'budgets without a database', build: stack({ governance: { proxyBudget: { maxBudget: 500, budgetDuration: '30d' } } }),
     prop: 'governance', message: /^governance: received .*; governance \(virtual keys, teams, budgets\) needs `database`: LiteLLM keeps keys and spend in Postgres$/ },
-  { construct: 'LiteLLMStack', mistake: 'production preset, plain-HTTP nginx-inc edge', build: stack({ edge: { controller: 'nginx-inc', hosts: ['llm.example.com'] } }),
+  { construct: 'LiteLLMStack', mistake: 'production preset, plain-HTTP nginx-inc edge', build: stack({ ...stackEdge({ controller: 'nginx-inc', hosts: ['llm.example.com'] }) }),
     prop: 'edge.tls', message: /^edge\.tls: received undefined; the "cluster: .*" preset serves over TLS: give tls \{ secretName \} or \{ clusterIssuer \}, or use a preset with requireTls: false$/ },
   { construct: 'LiteLLMStack', mistake: 'preset given by name', build: stack({ preset: 'edge' as any }), prop: 'preset',
     message: /^preset: received "edge"; must be a plain object$/ },
-  { construct: 'LiteLLMStack', mistake: 'preset cpu not a quantity', build: stack({ preset: { ...Presets.edge, cpu: '2 cores' } }), prop: 'cpu',
-    message: /^cpu: received "2 cores"; must be a CPU quantity such as "500m", "1" or "2\.5"$/ },
-  { construct: 'LiteLLMStack', mistake: 'production preset without Redis, no consent', build: stack({ preset: { ...Presets.production, inClusterRedis: false }, redis: undefined }),
-    prop: 'autoscaling.maxReplicas', message: /^autoscaling\.maxReplicas: received 6; 6 replica\(s\) x 2 worker\(s\) = 12 processes need `redis`.*acceptPerReplicaLimits: true/ },
+  { construct: 'LiteLLMStack', mistake: 'preset cpu not a quantity', build: stack({ preset: { ...Presets.edge(), cpu: '2 cores' } }), prop: 'preset.cpu',
+    message: /^preset\.cpu: received "2 cores"; must be a CPU quantity such as "500m", "1" or "2\.5"$/ },
+  { construct: 'LiteLLMStack', mistake: 'production preset without Redis, no consent', build: stack({ preset: { ...Presets.production(), inClusterRedis: false }, redis: undefined }),
+    prop: 'preset.autoscaling.maxReplicas', message: /^preset\.autoscaling\.maxReplicas: received 6; 6 replica\(s\) x 2 worker\(s\) = 12 processes need `redis`.*acceptPerReplicaLimits: true/ },
   { construct: 'LiteLLMStack', mistake: 'production preset, external Redis without a password (issue 16)',
-    build: stack({ redis: { external: { host: 'cache.example.com' } } }), prop: 'password',
-    message: /^password: received undefined; an external Redis needs AUTH: give password as a Secret reference \{ name, key \}, or set allowNoAuth: true \(redis\.external\.allowNoAuth in a LiteLLMStack\) for a Redis that nothing but these pods can reach/ },
+    build: stack({ redis: { external: { host: 'cache.example.com' } } }), prop: 'redis.external.password',
+    message: /^redis\.external\.password: received undefined; an external Redis needs AUTH: give password as a Secret reference \{ name, key \}, or set allowNoAuth: true \(redis\.external\.allowNoAuth in a LiteLLMStack\) for a Redis that nothing but these pods can reach/ },
   { construct: 'LiteLLMStack', mistake: 'proxy name leaving no room for the Redis name', build: stack({ proxy: { name: 'gateway-'.repeat(5) + 'abcdefg' } }), prop: 'proxy.name',
     message: /^proxy\.name: received "(gateway-){5}abcdefg"; must be at most 46 characters here: the stack names the in-cluster redis "(gateway-){5}abcdefg-redis", which must fit 52$/ },
   { construct: 'LiteLLMStack', mistake: 'proxy.replicas and proxy.autoscaling together', build: stack({ proxy: { replicas: 2, autoscaling: { maxReplicas: 4 } } }),
-    prop: 'replicas', message: /^replicas: received 2; leave replicas unset when autoscaling is given: the autoscaler owns the count$/ },
+    prop: 'proxy.replicas', message: /^proxy\.replicas: received 2; leave replicas unset when autoscaling is given: the autoscaler owns the count$/ },
 
   // --- LiteLLMProxy -------------------------------------------------------------------------------------------
   { construct: 'LiteLLMProxy', mistake: 'cpu with a space before the unit', build: proxy({ cpu: '250 m' }), prop: 'cpu',
@@ -137,34 +138,34 @@ const BAD_INPUTS: BadInput[] = [
   { construct: 'LiteLLMProxy', mistake: 'retry backoff changed through env', build: proxy({ env: { MAX_RETRY_DELAY: '60' } }),
     prop: 'env.MAX_RETRY_DELAY', message: /^env\.MAX_RETRY_DELAY: received "MAX_RETRY_DELAY"; not settable: it changes the retry backoff/ },
   { construct: 'LiteLLMProxy', mistake: 'master key as a literal', build: proxy({ masterKey: 'sk-1234567890abcdef' as any }), prop: 'masterKey',
-    message: /^masterKey: received "sk-… \(a literal string\)"/ },
+    message: /^masterKey: received \(a literal string, hidden\)/ },
   { construct: 'LiteLLMProxy', mistake: 'env variable the construct owns', build: proxy({ env: { DATABASE_URL: 'postgresql://db' } }), prop: 'env.DATABASE_URL',
     message: /^env\.DATABASE_URL: received .*/ },
   { construct: 'LiteLLMProxy', mistake: 'response cache without Redis', build: proxy({ cache: { ttlSeconds: 60 } }), prop: 'cache',
     message: /^cache: received \{"ttlSeconds":60\}; response caching needs `redis`/ },
   { construct: 'LiteLLMProxy', mistake: 'model without a provider prefix', build: proxy({ models: [{ name: 'mistral', model: 'mistral-large' }] }), prop: 'models[0].model',
     message: /^models\[0\]\.model: received "mistral-large"; / },
-  { construct: 'LiteLLMProxy', mistake: 'Slack webhook URL in extraConfig.environment_variables (issue 16)',
-    build: proxy({ extraConfig: { environment_variables: { SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX' } } }),
-    prop: 'extraConfig.environment_variables.SLACK_WEBHOOK_URL',
-    message: /^extraConfig\.environment_variables\.SLACK_WEBHOOK_URL: received "\(a literal value, hidden\)"; environment_variables becomes the proxy's process environment and its values would be written into the ConfigMap: set a plain value with the proxy's env prop \(env: \{ SLACK_WEBHOOK_URL: '\.\.\.' \}\) or a credential with secretEnv \(secretEnv: \{ SLACK_WEBHOOK_URL: \{ name, key \} \}, a Secret reference\)$/ },
+  { construct: 'LiteLLMProxy', mistake: 'Slack webhook URL in extraConfig.environmentVariables (issue 16)',
+    build: proxy({ extraConfig: { environmentVariables: { SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX' } } }),
+    prop: 'extraConfig.environmentVariables.SLACK_WEBHOOK_URL',
+    message: /^extraConfig\.environmentVariables\.SLACK_WEBHOOK_URL: received \(a literal value, hidden\); environment_variables becomes the proxy's process environment and its values would be written into the ConfigMap: set a plain value with the proxy's env prop \(env: \{ SLACK_WEBHOOK_URL: '\.\.\.' \}\) or a credential with secretEnv \(secretEnv: \{ SLACK_WEBHOOK_URL: \{ name, key \} \}, a Secret reference\)$/ },
   { construct: 'LiteLLMProxy', mistake: 'Slack webhook URL as general_settings.alerting_webhook (issue 16)',
-    build: proxy({ extraConfig: { general_settings: { alerting: ['slack'], alerting_webhook: 'https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX' } } }),
-    prop: 'extraConfig.general_settings.alerting_webhook',
-    message: /^extraConfig\.general_settings\.alerting_webhook: received "\(a literal value, hidden\)"; credentials must be `os\.environ\/NAME` references whose variable comes from a Secret \(add the variable with secretEnv: \{ NAME: \{ name, key \} \}\); this value looks like a Slack webhook URL, whose path is the credential$/ },
+    build: proxy({ extraConfig: { generalSettings: { alerting: ['slack'], alerting_webhook: 'https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX' } } }),
+    prop: 'extraConfig.generalSettings.alerting_webhook',
+    message: /^extraConfig\.generalSettings\.alerting_webhook: received \(a literal value, hidden\); credentials must be `os\.environ\/NAME` references whose variable comes from a Secret \(add the variable with secretEnv: \{ NAME: \{ name, key \} \}\); this value looks like a Slack webhook URL, whose path is the credential$/ },
   { construct: 'LiteLLMProxy', mistake: 'Teams webhook URL in a model param (issue 16)',
     build: proxy({ models: [{ name: 'gpt-4o', model: 'openai/gpt-4o', params: { metadata: { notify: 'https://contoso.webhook.office.com/webhookb2/a@b/IncomingWebhook/c/d' } } }] }),
     prop: 'models[0].params.metadata.notify',
-    message: /^models\[0\]\.params\.metadata\.notify: received "\(a literal value, hidden\)"; credentials must be `os\.environ\/NAME` references .*; this value looks like a Microsoft Teams webhook URL, whose path is the credential$/ },
+    message: /^models\[0\]\.params\.metadata\.notify: received \(a literal value, hidden\); credentials must be `os\.environ\/NAME` references .*; this value looks like a Microsoft Teams webhook URL, whose path is the credential$/ },
   { construct: 'LiteLLMProxy', mistake: 'user:password@ URL in extraConfig (issue 16)',
-    build: proxy({ extraConfig: { litellm_settings: { proxy_url: 'http://litellm:hunter2@egress.example.com:3128' } } }), prop: 'extraConfig.litellm_settings.proxy_url',
-    message: /^extraConfig\.litellm_settings\.proxy_url: received "\(a literal value, hidden\)"; credentials must be `os\.environ\/NAME` references .*; this value looks like a URL with a password in it \(user:password@host\)$/ },
+    build: proxy({ extraConfig: { litellmSettings: { proxy_url: 'http://litellm:hunter2@egress.example.com:3128' } } }), prop: 'extraConfig.litellmSettings.proxy_url',
+    message: /^extraConfig\.litellmSettings\.proxy_url: received \(a literal value, hidden\); credentials must be `os\.environ\/NAME` references .*; this value looks like a URL with a password in its user part$/ },
   { construct: 'LiteLLMProxy', mistake: 'token in a query parameter of apiBase (issue 16)',
     build: proxy({ models: [{ name: 'gpt-4o', model: 'openai/gpt-4o', apiBase: 'https://llm.example.com/v1?access_token=abc123' }] }), prop: 'models[0].apiBase',
-    message: /^models\[0\]\.apiBase: received "\(a value that looks like a credential, hidden\)"; credentials belong in apiKey as a Secret reference \(this value looks like a URL with a credential in its query \("access_token="\)\)/ },
+    message: /^models\[0\]\.apiBase: received \(a value that looks like a credential, hidden\); credentials belong in apiKey as a Secret reference \(this value looks like a URL with a credential in its query \("access_token="\)\)/ },
   { construct: 'LiteLLMProxy', mistake: 'Discord webhook URL as a plain env value (issue 16)',
     build: proxy({ env: { ALERTS_URL: 'https://discord.com/api/webhooks/123456789012345678/AbCdEf' } }), prop: 'env.ALERTS_URL',
-    message: /^env\.ALERTS_URL: received "\(a literal value, hidden\)"; credentials must come from a Secret: move this variable to secretEnv with a \{ name, key \} reference \(this value looks like a Discord webhook URL, whose path is the credential\)$/ },
+    message: /^env\.ALERTS_URL: received \(a literal value, hidden\); credentials must come from a Secret: move this variable to secretEnv with a \{ name, key \} reference \(this value looks like a Discord webhook URL, whose path is the credential\)$/ },
   { construct: 'LiteLLMProxy', mistake: 'invalid label value in allowFrom podLabels (issue 16)',
     build: proxy({ allowFrom: [{ namespace: 'apps', podLabels: { app: 'b c' } }] }), prop: 'allowFrom[0].podLabels.app',
     message: /^allowFrom\[0\]\.podLabels\.app: received "b c"; must be a label value: at most 63 letters, digits, '-', '_' or '\.', starting and ending with a letter or digit \(or empty\)$/ },
@@ -172,7 +173,7 @@ const BAD_INPUTS: BadInput[] = [
     build: proxy({ models: [...models, { name: 'claude', model: 'anthropic/claude-sonnet-4-5' }, { ...models[0] }] }), prop: 'models[2]',
     message: /^models\[2\]: received \{"name":"gpt-4o",.*\}; is identical to models\[0\] \(same name and litellm_params after rendering\): remove the repeat, or make the deployments differ/ },
   { construct: 'LiteLLMProxy', mistake: 'name that starts with a digit (the Service carries it)', build: proxy({ name: '1st-gateway' }), prop: 'name',
-    message: /^name: received "1st-gateway"; must be a DNS-1123 label that starts with a letter \(RFC 1035, as Service names must\).*at most 47 characters$/ },
+    message: /^name: received "1st-gateway"; must be a DNS-1123 label that starts with a letter \(RFC 1035, as Service names must\).*at most 47 characters; it starts with a digit$/ },
   { construct: 'LiteLLMProxy', mistake: 'metrics interval in words', build: proxy({ metrics: { interval: 'every 30s' } }), prop: 'metrics.interval',
     message: /^metrics\.interval: received "every 30s"; must be a Prometheus duration such as "30s" or "1m"$/ },
 
@@ -270,7 +271,7 @@ const BAD_INPUTS: BadInput[] = [
     message: /^database\.maxConnections: received 1; must be an integer >= 2$/ },
   { construct: 'ExternalPostgres', mistake: 'password as a literal',
     build: externalPostgres({ host: 'db.example.com', database: 'litellm', username: 'litellm', password: 'hunter2' }), prop: 'database.password',
-    message: /^database\.password: received .*\(a literal string\)/ },
+    message: /^database\.password: received \(a literal string, hidden\); must be a Secret reference/ },
 
   // --- CloudNativePgDatabase ---------------------------------------------------------------------------------
   { construct: 'CloudNativePgDatabase', mistake: 'image tag without the major version', build: cnpg({ image: 'ghcr.io/cloudnative-pg/postgresql:trixie' }), prop: 'image',
@@ -305,16 +306,16 @@ const BAD_INPUTS: BadInput[] = [
     build: governance({ defaultKeyParams: { duration: '1mo' }, keyParamLimits: { duration: '30d' } }), prop: 'governance.defaultKeyParams.duration',
     message: /^governance\.defaultKeyParams\.duration: received "1mo"; must not be longer than keyParamLimits\.duration \("30d"\); months count as 28 to 31 days$/ },
   { construct: 'governance', mistake: 'priority shares over 100 %',
-    build: governance({ priorityReservation: { shares: { prod: 0.7, dev: { type: 'percent', value: 0.4 } }, license: secret('litellm-license', 'key') } }),
+    build: governance({ priorityReservation: { shares: { prod: PriorityShare.fraction(0.7), dev: PriorityShare.percent(0.4) }, license: secret('litellm-license', 'key') } }),
     prop: 'governance.priorityReservation.shares', message: /^governance\.priorityReservation\.shares: received .*; fractional shares add up to 1\.1; they must add up to at most 1$/ },
-  { construct: 'governance', mistake: 'priority reservation without a licence', build: governance({ priorityReservation: { shares: { prod: 1 } } }),
+  { construct: 'governance', mistake: 'priority reservation without a licence', build: governance({ priorityReservation: { shares: { prod: PriorityShare.fraction(1) } } }),
     prop: 'governance.priorityReservation.license', message: /^governance\.priorityReservation\.license: received undefined; priority reservation is a LiteLLM enterprise feature/ },
   { construct: 'governance', mistake: 'a parallel limit LiteLLM never reads', build: governance({ maxParallelRequests: 200 } as any),
     prop: 'governance.maxParallelRequests', message: /^governance\.maxParallelRequests: received 200; removed: general_settings\.max_parallel_requests has no effect in LiteLLM 1\.108\.14/ },
-  { construct: 'LiteLLMProxy', mistake: 'an inert parallel limit through the escape hatch', build: proxy({ extraConfig: { general_settings: { max_parallel_requests: 10 } } }),
-    prop: 'extraConfig.general_settings.max_parallel_requests', message: /^extraConfig\.general_settings\.max_parallel_requests: received 10; not settable: LiteLLM 1\.108\.14 never reads it/ },
-  { construct: 'LiteLLMProxy', mistake: 'fallbacks through the escape hatch', build: proxy({ extraConfig: { router_settings: { fallbacks: [{ 'gpt-4o': ['claude'] }] } } }),
-    prop: 'extraConfig.router_settings.fallbacks', message: /^extraConfig\.router_settings\.fallbacks: received an array of 1; not settable: it changes how long a request can take/ },
+  { construct: 'LiteLLMProxy', mistake: 'an inert parallel limit through the escape hatch', build: proxy({ extraConfig: { generalSettings: { max_parallel_requests: 10 } } }),
+    prop: 'extraConfig.generalSettings.max_parallel_requests', message: /^extraConfig\.generalSettings\.max_parallel_requests: received 10; not settable: LiteLLM 1\.108\.14 never reads it/ },
+  { construct: 'LiteLLMProxy', mistake: 'fallbacks through the escape hatch', build: proxy({ extraConfig: { routerSettings: { fallbacks: [{ 'gpt-4o': ['claude'] }] } } }),
+    prop: 'extraConfig.routerSettings.fallbacks', message: /^extraConfig\.routerSettings\.fallbacks: received an array of 1; not settable: it changes how long a request can take/ },
   { construct: 'LiteLLMProxy', mistake: 'a deployment retry count in params', build: proxy({ models: [{ name: 'gpt-4o', model: 'openai/gpt-4o', params: { num_retries: 5 } }] }),
     prop: 'models[0].params.num_retries', message: /^models\[0\]\.params\.num_retries: received 5; "num_retries" changes how long a request can take/ },
   { construct: 'LiteLLMProxy', mistake: 'a queue without an in-flight limit', build: proxy({ maxQueuedRequestsPerWorker: 10 }),
@@ -326,8 +327,8 @@ const BAD_INPUTS: BadInput[] = [
   { construct: 'governance', mistake: 'spend logs off without a database', build: governance({ disableSpendLogs: true }, false), prop: 'governance.disableSpendLogs',
     message: /^governance\.disableSpendLogs: received true; needs a database/ },
   { construct: 'governance', mistake: 'pools larger than the database',
-    build: governance({ databaseConnectionPoolLimit: 20 }, true, 100), prop: 'databaseConnectionPoolLimit',
-    message: /^databaseConnectionPoolLimit: received 20; database_connection_pool_limit 20 × 2 worker\(s\) × 4 pod\(s\) .* = 161 connections, more than the database's maxConnections 100; set a pool limit of at most 12/ },
+    build: governance({ databaseConnectionPoolLimit: 20 }, true, 100), prop: 'governance.databaseConnectionPoolLimit',
+    message: /^governance\.databaseConnectionPoolLimit: received 20; database_connection_pool_limit 20 × 2 worker\(s\) × 4 pod\(s\) .* = 161 connections, more than the database's maxConnections 100; set a pool limit of at most 12/ },
   { construct: 'governance', mistake: 'default key model not among the models (issue 16)', build: governance({ defaultKeyParams: { models: ['gpt-4o', 'gpt-4o-mini'] } }),
     prop: 'governance.defaultKeyParams.models[1]',
     message: /^governance\.defaultKeyParams\.models\[1\]: received "gpt-4o-mini"; must be a model_name of the proxy's models \("gpt-4o"\) or one of "all-proxy-models", "all-team-models", "no-default-models"$/ },
@@ -335,7 +336,7 @@ const BAD_INPUTS: BadInput[] = [
     message: /^governance\.batchWriteIntervalSeconds: received 86400; must be an integer from 1 to 3600$/ },
 ];
 
-const postgresServer = (props: Partial<PostgresServerProps>) => () => new PostgresServer({ name: 'pg', databases: ['a'], ...props } as PostgresServerProps);
+const postgresServer = (props: Partial<PostgresServerProps>) => () => new PostgresServer({ name: 'pg', databases: [{ name: 'a' }], ...props } as PostgresServerProps);
 const fleet = (props: Partial<LiteLLMFleetProps>) => () =>
   new LiteLLMFleet(Testing.app(), 'fleet', { models, masterKey, redis: { password: secret('redis-auth', 'password') }, tenants: [{ name: 'a' }], ...props } as LiteLLMFleetProps);
 /** Two stacks in one App, synthesized: for the checks across the App. */
@@ -346,21 +347,21 @@ const twoStacks = (a: Partial<LiteLLMStackProps>, b: Partial<LiteLLMStackProps>)
   }
   return app.synthYaml();
 };
-const sharedDb = new PostgresServer({ name: 'pg', host: 'pg.example.com', databases: ['litellm'] });
-const ingress = { edge: { controller: 'ingress-nginx', hosts: ['llm.example.com'], tls: { secretName: 'tls' } } } as Partial<LiteLLMStackProps>;
+const sharedDb = new PostgresServer({ name: 'pg', host: 'pg.example.com', databases: [{ name: 'litellm' }] });
+const ingress = { ...stackEdge({ controller: 'ingress-nginx', hosts: ['llm.example.com'], tls: { secretName: 'tls' } }) } as Partial<LiteLLMStackProps>;
 
 BAD_INPUTS.push(
   { construct: 'PostgresServer', mistake: 'database shares beyond the server', build: postgresServer({ maxConnections: 20, databases: [{ name: 'a', maxConnections: 15 }, { name: 'b', maxConnections: 15 }] }),
     prop: 'server.databases', message: /^server\.databases: received "30 connections"; the databases' maxConnections add up to more than the server's maxConnections \(20\)/ },
-  { construct: 'PostgresServer', mistake: 'server budget too small for its databases', build: postgresServer({ maxConnections: 5, databases: ['a', 'b', 'c'] }),
+  { construct: 'PostgresServer', mistake: 'server budget too small for its databases', build: postgresServer({ maxConnections: 5, databases: [{ name: 'a' }, { name: 'b' }, { name: 'c' }] }),
     prop: 'server.maxConnections', message: /^server\.maxConnections: received 5; leaves 1 connection\(s\) for each of 3 database\(s\)/ },
   { construct: 'ExternalPostgres', mistake: 'a port of its own on a shared server', build: externalPostgres({ server: sharedDb, database: 'litellm', url: secret('db', 'url'), port: 5433 }),
     prop: 'database.port', message: /^database\.port: received 5433; comes from the server "pg"/ },
   { construct: 'LiteLLMFleet', mistake: 'two tenants with one name', build: fleet({ tenants: [{ name: 'a' }, { name: 'a' }] }),
     prop: 'tenants[1].name', message: /^tenants\[1\]\.name: received "a"; tenant names must be unique/ },
   { construct: 'LiteLLMFleet', mistake: 'a tenant without hosts behind an edge without a domain',
-    build: fleet({ edge: { controller: 'gateway-api', gateway: { name: 'public' }, controllerNamespace: 'envoy-gateway-system' } as any }),
-    prop: 'tenants[0].hosts', message: /^tenants\[0\]\.hosts: received undefined; give the tenant its hosts, or the fleet an edge\.domain/ },
+    build: fleet({ edge: Edge.gatewayApi({ gateway: { name: 'public' }, controllerNamespace: 'envoy-gateway-system' }) }),
+    prop: 'tenants[0].hosts', message: /^tenants\[0\]\.hosts: received undefined; give the tenant its hosts, or the fleet a domain/ },
   { construct: 'App', mistake: 'two stacks in one namespace', build: twoStacks({}, { namespace: 'a' }),
     prop: 'namespace', message: /^namespace: received "a"; already the namespace of stack a/ },
   { construct: 'App', mistake: 'one host twice on one ingress class', build: twoStacks(ingress, ingress),

@@ -1,5 +1,6 @@
 import { Testing } from 'cdk8s';
-import { EDGE_CONTROLLERS, EdgeController, EdgeOptions, LiteLLMStack, LiteLLMStackProps, Presets, StackPreset } from '../../lib';
+import { EdgeController, LiteLLMStack, LiteLLMStackProps, Presets, StackPreset, WorkerSizing } from '../../lib';
+import { EDGE_CONTROLLERS, EdgeCase, stackEdge } from '../support/edges';
 import { nameViolations } from '../support/expectations';
 import { policyViolations } from '../support/policy';
 import { schemaErrors } from '../support/schema';
@@ -15,7 +16,7 @@ import { byKind } from '../support/synth';
 
 type RedisChoice = 'in-cluster' | 'external' | 'none';
 type DatabaseChoice = 'none' | 'external' | 'cloudnative-pg';
-const PRESETS = { edge: Presets.edge, production: Presets.production } as const;
+const PRESETS = { edge: Presets.edge(), production: Presets.production() } as const;
 const REDIS: readonly RedisChoice[] = ['in-cluster', 'external', 'none'];
 const DATABASES: readonly DatabaseChoice[] = ['none', 'external', 'cloudnative-pg'];
 
@@ -32,19 +33,19 @@ interface Case {
  * the Certificate too); for the Gateway API it terminates on the Gateway's
  * listener, which the route names with sectionName.
  */
-function edgeFor(controller: EdgeController, preset: keyof typeof PRESETS): EdgeOptions {
+function edgeFor(controller: EdgeController, preset: keyof typeof PRESETS): EdgeCase {
   const hosts = [preset === 'edge' ? 'llm.home.arpa' : 'llm.example.com'];
-  const tls = preset === 'production' ? { tls: controller === 'traefik' ? { clusterIssuer: 'letsencrypt' } : { secretName: 'llm-tls' } } : {};
+  const tls = preset === 'production' ? { tls: controller === EdgeController.TRAEFIK ? { clusterIssuer: 'letsencrypt' } : { secretName: 'llm-tls' } } : {};
   switch (controller) {
-    case 'gateway-api':
+    case EdgeController.GATEWAY_API:
       return {
         controller, hosts,
         gateway: { name: 'public', namespace: 'gateway', ...(preset === 'production' ? { sectionName: 'https' } : {}) },
         controllerNamespace: 'envoy-gateway-system',
       };
-    case 'ingress-nginx': return { controller, hosts, ...tls, allowSourceRanges: ['10.0.0.0/8', '192.168.0.0/16'] };
-    case 'nginx-inc': return { controller, hosts, ...tls, allowSourceRanges: ['10.0.0.0/8'] };
-    case 'traefik': return { controller, hosts, ...tls };
+    case EdgeController.INGRESS_NGINX: return { controller, hosts, ...tls, allowSourceRanges: ['10.0.0.0/8', '192.168.0.0/16'] };
+    case EdgeController.NGINX_INC: return { controller, hosts, ...tls, allowSourceRanges: ['10.0.0.0/8'] };
+    case EdgeController.TRAEFIK: return { controller, hosts, ...tls };
   }
 }
 
@@ -64,7 +65,7 @@ function propsFor(c: Case): LiteLLMStackProps {
   if (c.redis !== 'in-cluster') {
     preset = { ...preset, inClusterRedis: false };
     if (c.redis === 'none') {
-      if (c.preset === 'edge') preset = { ...preset, workers: 'onePerPod' };
+      if (c.preset === 'edge') preset = { ...preset, workers: WorkerSizing.onePerPod() };
       else proxy = { acceptPerReplicaLimits: true };
     }
   }
@@ -90,7 +91,7 @@ function propsFor(c: Case): LiteLLMStackProps {
     ...(redis ? { redis } : {}),
     ...(proxy ? { proxy } : {}),
     ...(c.redis !== 'none' ? { cache: { ttlSeconds: 300 } } : {}),
-    edge: edgeFor(c.controller, c.preset),
+    ...stackEdge(edgeFor(c.controller, c.preset)),
   };
 }
 

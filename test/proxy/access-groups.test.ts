@@ -22,10 +22,10 @@ describe('model access groups', () => {
   });
 
   test.each<[string, ModelDeployment[], RegExp]>([
-    ['an empty list', [{ name: 'a', model: 'openai/a', apiKey, accessGroups: [] }], /^models\[0\]\.accessGroups: received an array of 0; must name at least one group/],
-    ['a name with a space', [{ name: 'a', model: 'openai/a', apiKey, accessGroups: ['tier one'] }], /^models\[0\]\.accessGroups\[0\]: received "tier one"; must be an access group name/],
-    ['a repeated name', [{ name: 'a', model: 'openai/a', apiKey, accessGroups: ['x', 'x'] }], /^models\[0\]\.accessGroups: received "x"; access group names must be unique/],
-    ['a group named like a model', [{ name: 'a', model: 'openai/a', apiKey }, { name: 'b', model: 'openai/b', apiKey, accessGroups: ['a'] }], /^models\[1\]\.accessGroups\[0\]: received "a"; is also a model name/],
+    ['an empty list', [{ name: 'a', model: 'openai/a', apiKey, accessGroups: [] }], /^\[test\] models\[0\]\.accessGroups: received an array of 0; must name at least one group/],
+    ['a name with a space', [{ name: 'a', model: 'openai/a', apiKey, accessGroups: ['tier one'] }], /^\[test\] models\[0\]\.accessGroups\[0\]: received "tier one"; must be an access group name/],
+    ['a repeated name', [{ name: 'a', model: 'openai/a', apiKey, accessGroups: ['x', 'x'] }], /^\[test\] models\[0\]\.accessGroups: received "x"; access group names must be unique/],
+    ['a group named like a model', [{ name: 'a', model: 'openai/a', apiKey }, { name: 'b', model: 'openai/b', apiKey, accessGroups: ['a'] }], /^\[test\] models\[1\]\.accessGroups\[0\]: received "a"; is also a model name/],
   ])('GIVEN %s THEN it is rejected', (_label, models, message) => {
     expectOurError(() => config(models));
     expect(() => config(models)).toThrow(message);

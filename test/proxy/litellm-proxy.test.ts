@@ -1,5 +1,6 @@
 import { parse } from 'yaml';
-import { LiteLLMConfigError, LiteLLMProxy, LiteLLMProxyProps, WorkerSizing, nonStreamingBound } from '../../lib';
+import { LiteLLMConfigError, LiteLLMProxy, LiteLLMProxyProps, WorkerSizing } from '../../lib';
+import { nonStreamingBound } from '../../lib/proxy/timing';
 import { byKind, containerOf, envMap, one, synth } from '../support/synth';
 
 const base: LiteLLMProxyProps = {
@@ -82,7 +83,7 @@ describe('LiteLLMProxy', () => {
     });
 
     test('escape hatch merges unmodelled keys', () => {
-      const cfg = configOf(proxyObjects({ extraConfig: { litellm_settings: { drop_params: true }, general_settings: { alerting: ['slack'] } } }));
+      const cfg = configOf(proxyObjects({ extraConfig: { litellmSettings: { drop_params: true }, generalSettings: { alerting: ['slack'] } } }));
       expect(cfg.litellm_settings.drop_params).toBe(true);
       expect(cfg.general_settings.alerting).toEqual(['slack']);
     });
@@ -290,8 +291,8 @@ describe('LiteLLMProxy validation', () => {
     ['replicas zero', { replicas: 0 }, /replicas: received 0; must be an integer >= 1/],
     ['replicated without redis', { replicas: 3, acceptPerReplicaLimits: undefined }, /replicas: received 3; 3 replica\(s\) x 1 worker\(s\) = 3 processes need `redis`/],
     ['several workers without redis', { cpu: '2', acceptPerReplicaLimits: undefined }, /workers: received 2; 1 replica\(s\) x 2 worker\(s\) = 2 processes need `redis`/],
-    ['master key as a literal', { masterKey: 'sk-1234567890' }, /masterKey: received "sk-… \(a literal string\)"; must be a Secret reference/],
-    ['api key as a literal', { models: [{ name: 'a', model: 'openai/a', apiKey: 'sk-abcdefghijkl' }] }, /models\[0\].apiKey: received "sk-… \(a literal string\)"; must be a Secret reference/],
+    ['master key as a literal', { masterKey: 'sk-1234567890' }, /masterKey: received \(a literal string, hidden\); must be a Secret reference/],
+    ['api key as a literal', { models: [{ name: 'a', model: 'openai/a', apiKey: 'sk-abcdefghijkl' }] }, /models\[0\].apiKey: received \(a literal string, hidden\); must be a Secret reference/],
     ['model without a name', { models: [{ model: 'openai/a' }] }, /models\[0\].name: received undefined; must be a non-empty string/],
     ['model without a provider', { models: [{ name: 'a', model: 'gpt-4o' }] }, /models\[0\].model: received "gpt-4o"; must name the provider/],
     ['no models', { models: [] }, /models: received an array of 0; must list at least one model deployment/],
@@ -305,16 +306,16 @@ describe('LiteLLMProxy validation', () => {
     ['duplicate env names', { env: { FOO: 'a' }, secretEnv: { FOO: { name: 's', key: 'k' } } }, /secretEnv.FOO: received "FOO"; environment variable names must be unique/],
     ['env overriding a construct variable', { env: { LITELLM_LOG: 'DEBUG' } }, /env.LITELLM_LOG: received "LITELLM_LOG"; environment variable names must be unique; this one is already set by the construct itself/],
     ['bad env name', { env: { 'MY-VAR': 'x' } }, /env.MY-VAR: received "MY-VAR"; must be an environment variable name/],
-    ['literal secret in the escape hatch', { extraConfig: { general_settings: { slack_webhook_token: 'abc123' } } }, /extraConfig.general_settings.slack_webhook_token: received "\(a literal value, hidden\)"; credentials must be `os.environ\/NAME` references/],
-    ['escape hatch overriding a typed key', { extraConfig: { litellm_settings: { request_timeout: 30 } } }, /extraConfig.litellm_settings.request_timeout: received 30; this key is set by requestTimeoutSeconds; use that prop instead/],
-    ['unknown config section', { extraConfig: { model_list: [] } }, /extraConfig.model_list: received "model_list"; must be one of litellm_settings/],
+    ['literal secret in the escape hatch', { extraConfig: { generalSettings: { slack_webhook_token: 'abc123' } } }, /extraConfig.generalSettings.slack_webhook_token: received \(a literal value, hidden\); credentials must be `os.environ\/NAME` references/],
+    ['escape hatch overriding a typed key', { extraConfig: { litellmSettings: { request_timeout: 30 } } }, /extraConfig.litellmSettings.request_timeout: received 30; this key is set by requestTimeoutSeconds; use that prop instead/],
+    ['unknown config section', { extraConfig: { model_list: [] } }, /extraConfig.model_list: received "model_list"; must be one of litellmSettings/],
     ['params overriding a typed param', { models: [{ name: 'a', model: 'openai/a', params: { rpm: 5 } }] }, /models\[0\].params.rpm: received 5; "rpm" has a typed prop/],
     ['api base not a URL', { models: [{ name: 'a', model: 'openai/a', apiBase: 'vllm:8000' }] }, /models\[0\].apiBase: received "vllm:8000"; must (be an absolute http\(s\) URL|use http or https)/],
     ['secret ref with a bad name', { masterKey: { name: 'Bad_Name', key: 'k' } }, /masterKey.name: received "Bad_Name"; must be a DNS-1123 subdomain/],
     ['port out of range', { port: 70000 }, /port: received 70000; must be an integer from 1 to 65535/],
     ['cache without redis', { cache: {} }, /cache: received \{\}; response caching needs `redis`/],
     ['enforcing limits without any', { router: { enforceModelRateLimits: true } }, /router.enforceModelRateLimits: received true; needs at least one model with rpm or tpm/],
-    ['unknown routing strategy', { router: { routingStrategy: 'random' } }, /router.routingStrategy: received "random"; must be one of "simple-shuffle"/],
+    ['unknown routing strategy', { router: { routingStrategy: 'random' } }, /router.routingStrategy: received "random"; must be one of RoutingStrategy\.SIMPLE_SHUFFLE \("simple-shuffle"\)/],
     ['bad metrics interval', { metrics: { interval: '30 seconds' } }, /metrics.interval: received "30 seconds"; must be a Prometheus duration/],
   ];
 
@@ -342,18 +343,18 @@ describe('LiteLLMProxy: what must not reach config.yaml or the environment', () 
   };
 
   test.each<[string, Partial<LiteLLMProxyProps> | any, string, RegExp]>([
-    ['a webhook URL in environment_variables', { extraConfig: { environment_variables: { SLACK_WEBHOOK_URL: slack } } },
-      'extraConfig.environment_variables.SLACK_WEBHOOK_URL', /environment_variables becomes the proxy's process environment.*: set a plain value with the proxy's env prop .* or a credential with secretEnv/],
-    ['a plain value in environment_variables', { extraConfig: { environment_variables: { LANGFUSE_HOST: 'https://langfuse.example.com' } } },
-      'extraConfig.environment_variables.LANGFUSE_HOST', /env: \{ LANGFUSE_HOST: '\.\.\.' \}.*secretEnv: \{ LANGFUSE_HOST: \{ name, key \} \}/],
-    ['a webhook URL under a webhook-named key', { extraConfig: { general_settings: { alerting_webhook: slack } } },
-      'extraConfig.general_settings.alerting_webhook', /this value looks like a Slack webhook URL, whose path is the credential/],
-    ['a password in a URL', { extraConfig: { litellm_settings: { proxy_url: 'http://user:pass@egress.example.com:3128' } } },
-      'extraConfig.litellm_settings.proxy_url', /this value looks like a URL with a password in it/],
+    ['a webhook URL in environment_variables', { extraConfig: { environmentVariables: { SLACK_WEBHOOK_URL: slack } } },
+      'extraConfig.environmentVariables.SLACK_WEBHOOK_URL', /environment_variables becomes the proxy's process environment.*: set a plain value with the proxy's env prop .* or a credential with secretEnv/],
+    ['a plain value in environment_variables', { extraConfig: { environmentVariables: { LANGFUSE_HOST: 'https://langfuse.example.com' } } },
+      'extraConfig.environmentVariables.LANGFUSE_HOST', /env: \{ LANGFUSE_HOST: '\.\.\.' \}.*secretEnv: \{ LANGFUSE_HOST: \{ name, key \} \}/],
+    ['a webhook URL under a webhook-named key', { extraConfig: { generalSettings: { alerting_webhook: slack } } },
+      'extraConfig.generalSettings.alerting_webhook', /this value looks like a Slack webhook URL, whose path is the credential/],
+    ['a password in a URL', { extraConfig: { litellmSettings: { proxy_url: 'http://user:pass@egress.example.com:3128' } } },
+      'extraConfig.litellmSettings.proxy_url', /this value looks like a URL with a password in it/],
     ['a token in a query in params', { models: [{ name: 'a', model: 'openai/a', params: { extra_body: { callback: 'https://cb.example.com/x?access_token=abc' } } }] },
       'models[0].params.extra_body.callback', /this value looks like a URL with a credential in its query \("access_token="\)/],
     ['a key in the apiBase query', { models: [{ name: 'a', model: 'openai/a', apiBase: 'https://api.example.com/v1?api_key=abc' }] },
-      'models[0].apiBase', /received "\(a value that looks like a credential, hidden\)"; credentials belong in apiKey as a Secret reference \(this value looks like/],
+      'models[0].apiBase', /received \(a value that looks like a credential, hidden\); credentials belong in apiKey as a Secret reference \(this value looks like/],
     ['a Discord webhook as a plain env value', { env: { ALERT_URL: 'https://discord.com/api/webhooks/123456789/abcDEF' } },
       'env.ALERT_URL', /move this variable to secretEnv .*\(this value looks like a Discord webhook URL/],
     ['a webhook-named env with a literal', { env: { TEAMS_WEBHOOK_URL: 'https://alerts.example.com/notify' } },
@@ -361,7 +362,7 @@ describe('LiteLLMProxy: what must not reach config.yaml or the environment', () 
   ])('GIVEN %s THEN refused, the value hidden', (_n, props, prop, message) => {
     const e = errorOf(props);
     expect(e.prop).toBe(prop);
-    expect(e.message).toMatch(/received "\(a (literal value|value that looks like a credential), hidden\)"/);
+    expect(e.message).toMatch(/received \(a (literal value|value that looks like a credential), hidden\)/);
     expect(e.message).toMatch(message);
     expect(e.message).not.toMatch(/XXXX|pass@|abcDEF|access_token=abc|alerts\.example\.com/);
   });
@@ -371,7 +372,7 @@ describe('LiteLLMProxy: what must not reach config.yaml or the environment', () 
       models: [{ name: 'gpt-4o', model: 'azure/gpt-4o', apiBase: 'http://model.svc:8080/v1?api-version=2024-10-21', params: { api_version: '2024-10-21' } }],
       env: { LANGFUSE_HOST: 'https://langfuse.example.com', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.monitoring:4318' },
       secretEnv: { SLACK_WEBHOOK_URL: { name: 'alerting', key: 'slack' } },
-      extraConfig: { environment_variables: {}, general_settings: { alerting: ['slack'], alert_to_webhook_url: { llm_exceptions: 'os.environ/SLACK_WEBHOOK_URL' } } },
+      extraConfig: { environmentVariables: {}, generalSettings: { alerting: ['slack'], alert_to_webhook_url: { llm_exceptions: 'os.environ/SLACK_WEBHOOK_URL' } } },
     });
     const config = configOf(objects);
     expect(config.model_list[0].litellm_params.api_base).toBe('http://model.svc:8080/v1?api-version=2024-10-21');
@@ -386,7 +387,7 @@ describe('LiteLLMProxy: model entries', () => {
 
   test('GIVEN two identical deployments THEN the second is refused, naming the first', () => {
     expect(() => proxyObjects({ models: [gpt, { name: 'claude', model: 'anthropic/claude-sonnet-4-5' }, { ...gpt }] }))
-      .toThrow(/^models\[2\]: received \{"name":"gpt-4o".*\}; is identical to models\[0\] \(same name and litellm_params after rendering\)/);
+      .toThrow(/^\[test\] models\[2\]: received \{"name":"gpt-4o".*\}; is identical to models\[0\] \(same name and litellm_params after rendering\)/);
   });
 
   test('GIVEN the same params in another key order THEN they are identical too', () => {
@@ -399,14 +400,14 @@ describe('LiteLLMProxy: model entries', () => {
   });
 
   test('names that become Service names must start with a letter', () => {
-    expect(() => proxyObjects({ name: '0proxy' })).toThrow(/^name: received "0proxy"; must be a DNS-1123 label that starts with a letter/);
+    expect(() => proxyObjects({ name: '0proxy' })).toThrow(/^\[test\] name: received "0proxy"; must be a DNS-1123 label that starts with a letter/);
   });
 
   test('GIVEN labels the API server rejects in allowFrom or extraEgress peers THEN refused naming the peer', () => {
     expect(() => proxyObjects({ allowFrom: [{ namespace: 'apps', podLabels: { app: 'b c' } }] }))
-      .toThrow(/^allowFrom\[0\]\.podLabels\.app: received "b c"; must be a label value/);
+      .toThrow(/^\[test\] allowFrom\[0\]\.podLabels\.app: received "b c"; must be a label value/);
     expect(() => proxyObjects({ extraEgress: [{ peers: [{ podLabels: { 'bad key': 'x' } }], ports: [8000], reason: 'vLLM' }] }))
-      .toThrow(/^extraEgress\[0\]\.peers\[0\]\.podLabels: received "bad key"; label keys must be qualified names/);
+      .toThrow(/^\[test\] extraEgress\[0\]\.peers\[0\]\.podLabels: received "bad key"; label keys must be qualified names/);
     expect(() => proxyObjects({ imagePullSecrets: ['registry.example.com'] })).not.toThrow();
   });
 });

@@ -51,7 +51,7 @@ describe('ExternalRedis', () => {
     ['a fractional port', { host: 'r', port: 63.5 }, /port: received 63.5; must be an integer from 1 to 65535/],
     ['tls not a boolean', { host: 'r', tls: 'yes' as any }, /tls: received "yes"; must be true or false/],
     ['a bad CIDR', { host: 'r', cidr: '10.0.0.0' }, /cidr\.cidr: received "10.0.0.0"; must be an IPv4 or IPv6 CIDR/],
-    ['a literal password', { host: 'r', password: 'supersecretvalue' as any }, /password: received "sup… \(a literal string\)"; must be a Secret reference/],
+    ['a literal password', { host: 'r', password: 'supersecretvalue' as any }, /password: received \(a literal string, hidden\); must be a Secret reference/],
     ['a username without a password', { host: 'r', username: 'litellm' }, /username: received "litellm"; an ACL user needs a password/],
     ['a username with a space', { host: 'r', password: PASSWORD, username: 'lite llm' }, /username: received "lite llm"; ACL user names cannot contain spaces/],
     ['host with cluster', { host: 'r', cluster: { nodes: [{ host: 'a' }] } }, /host: received "r"; leave host unset with cluster/],
@@ -63,12 +63,12 @@ describe('ExternalRedis', () => {
     ['a sentinel without master name', { sentinel: { nodes: [{ host: 's' }], masterName: '' } }, /sentinel\.masterName: received ""; must be a non-empty string/],
     ['a sentinel node with an empty host', { sentinel: { nodes: [{ host: '' }], masterName: 'm' } }, /sentinel\.nodes\[0\]\.host: received ""; must be a non-empty string/],
     ['no password and no consent', { host: 'redis.example.com' },
-      /^password: received undefined; an external Redis needs AUTH: give password as a Secret reference \{ name, key \}, or set allowNoAuth: true/],
-    ['a cluster without password or consent', { cluster: { nodes: [{ host: 'a.example.com' }] } }, /^password: received undefined; an external Redis needs AUTH/],
-    ['allowNoAuth beside a password', { host: 'r', password: PASSWORD, allowNoAuth: true }, /^allowNoAuth: received true; contradicts password/],
-    ['allowNoAuth not a boolean', { host: 'r', allowNoAuth: 'yes' as any }, /^allowNoAuth: received "yes"; must be true or false/],
-    ['an address that is no address', { host: '999.1.1.1', password: PASSWORD }, /^host: received "999\.1\.1\.1"; must be a host name or IP address/],
-    ['a hex word mistaken for IPv6', { host: 'cafe:6379', password: PASSWORD }, /^host: received "cafe:6379"; must be a host name or IP address/],
+      /^\[test\] password: received undefined; an external Redis needs AUTH: give password as a Secret reference \{ name, key \}, or set allowNoAuth: true/],
+    ['a cluster without password or consent', { cluster: { nodes: [{ host: 'a.example.com' }] } }, /^\[test\] password: received undefined; an external Redis needs AUTH/],
+    ['allowNoAuth beside a password', { host: 'r', password: PASSWORD, allowNoAuth: true }, /^\[test\] allowNoAuth: received true; contradicts password/],
+    ['allowNoAuth not a boolean', { host: 'r', allowNoAuth: 'yes' as any }, /^\[test\] allowNoAuth: received "yes"; must be true or false/],
+    ['an address that is no address', { host: '999.1.1.1', password: PASSWORD }, /^\[test\] host: received "999\.1\.1\.1"; must be a host name or IP address/],
+    ['a hex word mistaken for IPv6', { host: 'cafe:6379', password: PASSWORD }, /^\[test\] host: received "cafe:6379"; must be a host name or IP address/],
   ])('GIVEN %s THEN LiteLLMConfigError', (_n, props, message) => {
     expect(() => make(props)).toThrow(LiteLLMConfigError);
     expect(() => make(props)).toThrow(message);

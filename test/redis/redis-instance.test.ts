@@ -208,7 +208,7 @@ describe('RedisInstance validation', () => {
     ['an invalid name', { name: 'Redis_1' }, /name: received "Redis_1"; must be a DNS-1123 label/],
     ['a name over 52 characters', { name: 'r'.repeat(53) }, /name: received "r{53}"; must be a DNS-1123 label.*at most 52/],
     ['a name that starts with a digit (the Service carries it)', { name: '6379-cache' }, /name: received "6379-cache"; must be a DNS-1123 label that starts with a letter/],
-    ['a literal password', { password: 'hunter2hunter2' as any }, /password: received "hun… \(a literal string\)"; must be a Secret reference/],
+    ['a literal password', { password: 'hunter2hunter2' as any }, /password: received \(a literal string, hidden\); must be a Secret reference/],
     ['the latest tag', { image: 'docker.io/library/redis:latest' }, /image: received "docker.io\/library\/redis:latest"; must be pinned to a Redis release tag/],
     ['a floating minor tag', { image: 'redis:8.10-alpine' }, /image: received "redis:8.10-alpine"; must be pinned to a Redis release tag/],
     ['an untagged image', { image: 'redis' }, /image: received "redis"; must be pinned/],

@@ -4,7 +4,8 @@ import { LiteLLMConfigError, LiteLLMProxy, LiteLLMProxyProps } from '../../lib';
 import { ExternalRedis, ExternalRedisProps } from '../../lib/redis/external-redis';
 import { IRedisEndpoint } from '../../lib/redis/redis-endpoint';
 import { RedisInstance } from '../../lib/redis/redis-instance';
-import { ProxyCache, bindRedis } from '../../lib';
+import { CacheCallType, ProxyCache } from '../../lib';
+import { bindRedis } from '../../lib/redis/redis-wiring';
 import { containerOf, envMap, one, synth } from '../support/synth';
 
 const PASSWORD = { name: 'redis-auth', key: 'password' };
@@ -139,14 +140,14 @@ describe('response caching', () => {
   });
 
   test('GIVEN a TTL and call types THEN they are used as given', () => {
-    const config = configOf(threeReplicas({ cache: { ttlSeconds: 60, callTypes: ['aresponses'] } }));
+    const config = configOf(threeReplicas({ cache: { ttlSeconds: 60, callTypes: [CacheCallType.ARESPONSES] } }));
     expect(config.litellm_settings.cache_params).toMatchObject({ ttl: 60, supported_call_types: ['aresponses'] });
   });
 
   test.each<[string, ProxyCache, RegExp]>([
     ['ttl 0', { ttlSeconds: 0 }, /cache\.ttlSeconds: received 0; must be an integer from 1 to 2592000/],
     ['no call types', { callTypes: [] }, /cache\.callTypes: received an array of 0; must name at least one call type/],
-    ['unknown call type', { callTypes: ['chat' as any] }, /cache\.callTypes\[0\]: received "chat"; must be one of "completion"/],
+    ['unknown call type', { callTypes: ['chat' as any] }, /cache\.callTypes\[0\]: received "chat"; must be one of CacheCallType\.COMPLETION \("completion"\)/],
     ['repeated call type', { callTypes: ['acompletion', 'acompletion'] }, /cache\.callTypes: received "acompletion"; call types must be unique/],
   ])('GIVEN %s THEN LiteLLMConfigError', (_n, cache, message) => {
     expect(() => threeReplicas({ cache })).toThrow(LiteLLMConfigError);
@@ -290,7 +291,7 @@ describe('wiring validation of any IRedisEndpoint', () => {
     ['a URL as host', { host: 'redis://redis:6379' }, /redis\.host: received "redis:\/\/redis:6379"; must be a host name or IP address/],
     ['port 0', { port: 0 }, /redis\.port: received 0; must be an integer from 1 to 65535/],
     ['port 70000', { port: 70000 }, /redis\.port: received 70000; must be an integer from 1 to 65535/],
-    ['a literal password', { password: 'hunter2hunter2' as any }, /redis\.password: received "hun… \(a literal string\)"; must be a Secret reference/],
+    ['a literal password', { password: 'hunter2hunter2' as any }, /redis\.password: received \(a literal string, hidden\); must be a Secret reference/],
     ['a username without password', { username: 'u', password: undefined }, /redis\.username: received "u"; an ACL user needs a password/],
     ['cluster and sentinel', { clusterNodes: [{ host: 'a', port: 1 }], sentinel: { nodes: [{ host: 'b', port: 2 }], masterName: 'm' } }, /redis\.sentinel: .*either a cluster or behind sentinels/],
     ['an empty cluster', { clusterNodes: [] }, /redis\.clusterNodes: received an array of 0; must list at least one node/],

@@ -1,5 +1,6 @@
+import { stackEdge } from '../support/edges';
 import { Testing } from 'cdk8s';
-import { LiteLLMConfigError, LiteLLMStack, LiteLLMStackProps, Presets } from '../../lib';
+import { Edge, LiteLLMConfigError, LiteLLMStack, LiteLLMStackProps, Presets, WorkerSizing } from '../../lib';
 import { policyViolations } from '../support/policy';
 import { schemaErrors } from '../support/schema';
 import { byKind, containerOf, envMap, one } from '../support/synth';
@@ -18,7 +19,7 @@ const admittedNamespaces = (objects: any[]): (string | undefined)[] => proxyPoli
 const wave = (obj: any): string | undefined => obj.metadata?.annotations?.[SYNC_WAVE];
 
 const production: Partial<LiteLLMStackProps> = { redis: { password: redisPassword } };
-const edgePreset: Partial<LiteLLMStackProps> = { preset: Presets.edge, redis: { password: redisPassword } };
+const edgePreset: Partial<LiteLLMStackProps> = { preset: Presets.edge(), redis: { password: redisPassword } };
 const cnpg = { database: { cloudNativePg: {} } };
 const external = { database: { external: { url: dbUrl } } };
 
@@ -48,8 +49,8 @@ describe('LiteLLMStack: Redis wiring', () => {
 
   test('GIVEN the preset memory or an override THEN the Redis memory follows it', () => {
     const limit = (o: any[]) => one(o, 'StatefulSet').spec.template.spec.containers[0].resources.limits.memory;
-    expect(limit(objects)).toBe(Presets.production.redisMemory);
-    expect(limit(stackObjects(edgePreset))).toBe(Presets.edge.redisMemory);
+    expect(limit(objects)).toBe(Presets.production().redisMemory);
+    expect(limit(stackObjects(edgePreset))).toBe(Presets.edge().redisMemory);
     expect(limit(stackObjects({ redis: { password: redisPassword, inCluster: { memory: '1Gi' } } }))).toBe('1Gi');
   });
 
@@ -133,15 +134,15 @@ describe('LiteLLMStack: connection pool that fits the database', () => {
 
 describe('LiteLLMStack: edge', () => {
   test('GIVEN an ingress-nginx edge THEN its controller namespace is admitted to the proxy port, and nothing else but Prometheus', () => {
-    const o = stackObjects({ ...production, edge: { controller: 'ingress-nginx', hosts: ['llm.example.com'], tls } });
+    const o = stackObjects({ ...production, ...stackEdge({ controller: 'ingress-nginx', hosts: ['llm.example.com'], tls }) });
     expect(admittedNamespaces(o)).toEqual(['ingress-nginx', 'monitoring']);
     expect(one(o, 'Ingress').spec.tls).toEqual([{ hosts: ['llm.example.com'], secretName: 'llm-tls' }]);
   });
 
   test('GIVEN controllerNamespace and controllerPodLabels THEN only those pods are admitted', () => {
     const o = stackObjects({
-      ...production, metrics: false,
-      edge: { controller: 'traefik', hosts: ['llm.example.com'], tls, controllerNamespace: 'edge', controllerPodLabels: { 'app.kubernetes.io/name': 'traefik' } },
+      ...production, metrics: { enabled: false },
+      ...stackEdge({ controller: 'traefik', hosts: ['llm.example.com'], tls, controllerNamespace: 'edge', controllerPodLabels: { 'app.kubernetes.io/name': 'traefik' } }),
     });
     expect(proxyPolicy(o).spec.ingress).toEqual([{
       from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'edge' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'traefik' } } }],
@@ -150,11 +151,11 @@ describe('LiteLLMStack: edge', () => {
   });
 
   test('GIVEN no edge and no allowFrom THEN the production proxy admits its own namespace only', () => {
-    expect(admittedNamespaces(stackObjects({ ...production, metrics: false }))).toEqual([undefined]);
+    expect(admittedNamespaces(stackObjects({ ...production, metrics: { enabled: false } }))).toEqual([undefined]);
   });
 
   test('the stack exposes the edge it built', () => {
-    const stack = buildStack({ ...production, edge: { controller: 'nginx-inc', hosts: ['llm.example.com'], tls } });
+    const stack = buildStack({ ...production, ...stackEdge({ controller: 'nginx-inc', hosts: ['llm.example.com'], tls }) });
     expect(stack.edge?.controller).toBe('nginx-inc');
   });
 });
@@ -171,7 +172,7 @@ describe('LiteLLMStack: edge preset (one box)', () => {
   test('THEN one worker per CPU given: 2 by default, 4 with cpu "4"', () => {
     const workers = (o: any[]) => { const a = containerOf(o, 'Deployment', 'litellm').args; return a[a.indexOf('--num_workers') + 1]; };
     expect(workers(objects)).toBe('2');
-    expect(workers(stackObjects({ ...edgePreset, preset: { ...Presets.edge, cpu: '4' } }))).toBe('4');
+    expect(workers(stackObjects({ ...edgePreset, preset: { ...Presets.edge(), cpu: '4' } }))).toBe('4');
   });
 
   test('THEN a LoadBalancer Service the host reaches, and the private ranges (and Prometheus) admitted to the proxy port', () => {
@@ -189,23 +190,23 @@ describe('LiteLLMStack: edge preset (one box)', () => {
     expect(proxyConfig(objects).litellm_settings).toMatchObject({ callbacks: ['prometheus'], service_callback: ['prometheus_system'], require_auth_for_metrics_endpoint: false });
   });
 
-  test('THEN alerts on request, and metrics: false turns everything off', () => {
+  test('THEN alerts on request, and metrics: { enabled: false } turns everything off', () => {
     expect(byKind(stackObjects({ ...edgePreset, alerts: {} }), 'PrometheusRule')).toHaveLength(1);
-    const off = stackObjects({ ...edgePreset, metrics: false });
+    const off = stackObjects({ ...edgePreset, metrics: { enabled: false } });
     for (const kind of ['ServiceMonitor', 'PrometheusRule']) expect(byKind(off, kind)).toEqual([]);
     expect(off.filter(o => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-dashboard'))).toEqual([]);
     expect(one(off, 'Deployment', 'litellm').spec.template.metadata.annotations['prometheus.io/scrape']).toBeUndefined();
   });
 
   test('THEN an edge without TLS is accepted', () => {
-    const o = stackObjects({ ...edgePreset, edge: { controller: 'ingress-nginx', hosts: ['llm.home.arpa'] } });
+    const o = stackObjects({ ...edgePreset, ...stackEdge({ controller: 'ingress-nginx', hosts: ['llm.home.arpa'] }) });
     expect(one(o, 'Ingress').spec.tls).toBeUndefined();
     expect(new Set(admittedNamespaces(o))).toEqual(new Set(['ingress-nginx', 'cidr:10.0.0.0/8', 'cidr:172.16.0.0/12', 'cidr:192.168.0.0/16', 'monitoring']));
   });
 });
 
 describe('LiteLLMStack: production preset', () => {
-  const objects = stackObjects({ ...production, edge: { controller: 'ingress-nginx', hosts: ['llm.example.com'], tls } });
+  const objects = stackObjects({ ...production, ...stackEdge({ controller: 'ingress-nginx', hosts: ['llm.example.com'], tls }) });
 
   test('THEN an autoscaler from 2 to 6, a disruption budget and spread over nodes and zones', () => {
     expect(one(objects, 'HorizontalPodAutoscaler').spec).toMatchObject({ minReplicas: 2, maxReplicas: 6 });
@@ -221,20 +222,20 @@ describe('LiteLLMStack: production preset', () => {
   });
 
   test.each(['ingress-nginx', 'nginx-inc', 'traefik'] as const)('GIVEN a %s edge without tls THEN an error names edge.tls and the preset', controller => {
-    expect(() => buildStack({ ...production, edge: { controller, hosts: ['llm.example.com'] } })).toThrow(
+    expect(() => buildStack({ ...production, ...stackEdge({ controller, hosts: ['llm.example.com'] }) })).toThrow(
       /^\[stack\] edge\.tls: received undefined; the "cluster: 2-6 replicas.*" preset serves over TLS: give tls \{ secretName \} or \{ clusterIssuer \}, or use a preset with requireTls: false$/);
   });
 
   test('GIVEN a Gateway API edge without tls THEN accepted: TLS terminates on the Gateway listener', () => {
     const o = stackObjects({
       ...production,
-      edge: { controller: 'gateway-api', hosts: ['llm.example.com'], gateway: { name: 'public', namespace: 'gateway', sectionName: 'https' }, controllerNamespace: 'envoy-gateway-system' },
+      ...stackEdge({ controller: 'gateway-api', hosts: ['llm.example.com'], gateway: { name: 'public', namespace: 'gateway', sectionName: 'https' }, controllerNamespace: 'envoy-gateway-system' }),
     });
     expect(one(o, 'HTTPRoute').spec.parentRefs[0]).toMatchObject({ name: 'public', sectionName: 'https' });
   });
 
-  test('GIVEN metrics: false THEN no ServiceMonitor, PrometheusRule, dashboard or Prometheus callback', () => {
-    const o = stackObjects({ ...production, metrics: false });
+  test('GIVEN metrics: { enabled: false } THEN no ServiceMonitor, PrometheusRule, dashboard or Prometheus callback', () => {
+    const o = stackObjects({ ...production, metrics: { enabled: false } });
     for (const kind of ['ServiceMonitor', 'PrometheusRule']) expect(byKind(o, kind)).toEqual([]);
     expect(o.filter(x => x.kind === 'ConfigMap' && x.metadata.name.endsWith('-dashboard'))).toEqual([]);
     expect(proxyConfig(o).litellm_settings.callbacks).toBeUndefined();
@@ -263,12 +264,12 @@ describe('LiteLLMStack: production preset', () => {
   });
 
   test('GIVEN alerts or dashboard without metrics THEN an error names the prop', () => {
-    expect(() => buildStack({ ...production, metrics: false, alerts: {} })).toThrow(/^\[stack\] alerts: received \{\}; needs metrics/);
-    expect(() => buildStack({ ...production, metrics: false, dashboard: { folder: 'x' } })).toThrow(/^\[stack\] dashboard: received \{"folder":"x"\}; needs metrics/);
+    expect(() => buildStack({ ...production, metrics: { enabled: false }, alerts: {} })).toThrow(/^\[stack\] alerts: received \{\}; needs metrics/);
+    expect(() => buildStack({ ...production, metrics: { enabled: false }, dashboard: { folder: 'x' } })).toThrow(/^\[stack\] dashboard: received \{"folder":"x"\}; needs metrics/);
   });
 
-  test('GIVEN alerts: false and dashboard: false THEN neither, metrics stay', () => {
-    const o = stackObjects({ ...production, alerts: false, dashboard: false });
+  test('GIVEN alerts: { enabled: false } and dashboard: { enabled: false } THEN neither, metrics stay', () => {
+    const o = stackObjects({ ...production, alerts: { enabled: false }, dashboard: { enabled: false } });
     expect(byKind(o, 'PrometheusRule')).toEqual([]);
     expect(o.filter(x => x.kind === 'ConfigMap' && x.metadata.name.endsWith('-dashboard'))).toEqual([]);
     expect(byKind(o, 'ServiceMonitor')).toHaveLength(1);
@@ -276,8 +277,8 @@ describe('LiteLLMStack: production preset', () => {
 });
 
 describe('LiteLLMStack: overriding a preset', () => {
-  test('GIVEN { ...Presets.production, cpu: "4" } THEN 4 CPUs and 4 workers, the rest of the preset kept', () => {
-    const o = stackObjects({ ...production, preset: { ...Presets.production, cpu: '4' } });
+  test('GIVEN { ...Presets.production(), cpu: "4" } THEN 4 CPUs and 4 workers, the rest of the preset kept', () => {
+    const o = stackObjects({ ...production, preset: { ...Presets.production(), cpu: '4' } });
     const c = containerOf(o, 'Deployment', 'litellm');
     expect(c.resources.requests.cpu).toBe('4');
     expect(c.args).toEqual(expect.arrayContaining(['--num_workers', '4']));
@@ -302,7 +303,7 @@ describe('LiteLLMStack: overriding a preset', () => {
   });
 
   test('GIVEN a preset without Redis and one process per pod on one replica THEN no Redis and no consent needed', () => {
-    const o = stackObjects({ preset: { ...Presets.edge, inClusterRedis: false, workers: 'onePerPod' } });
+    const o = stackObjects({ preset: { ...Presets.edge(), inClusterRedis: false, workers: WorkerSizing.onePerPod() } });
     expect(byKind(o, 'StatefulSet')).toEqual([]);
     expect(proxyConfig(o).router_settings.redis_host).toBeUndefined();
   });
@@ -327,7 +328,7 @@ describe('LiteLLMStack: namespace', () => {
 
 describe('LiteLLMStack: Argo CD sync waves', () => {
   const full = (database: Partial<LiteLLMStackProps>) =>
-    stackObjects({ ...production, ...database, edge: { controller: 'traefik', hosts: ['llm.example.com'], tls: { clusterIssuer: 'letsencrypt' } } });
+    stackObjects({ ...production, ...database, ...stackEdge({ controller: 'traefik', hosts: ['llm.example.com'], tls: { clusterIssuer: 'letsencrypt' } }) });
 
   test('GIVEN CloudNativePG THEN namespace (-4) < Redis and Cluster (-3) < migration Sync hook (-2, -1) < proxy (0) < edge (1)', () => {
     const o = full(cnpg);
@@ -360,7 +361,7 @@ describe('LiteLLMStack: Argo CD sync waves', () => {
   });
 
   test('GIVEN syncWaves: false THEN the stack adds no wave; only the migration hooks and the CNPG Cluster keep their own', () => {
-    const plain = stackObjects({ ...production, syncWaves: false, edge: { controller: 'ingress-nginx', hosts: ['llm.example.com'], tls } });
+    const plain = stackObjects({ ...production, syncWaves: false, ...stackEdge({ controller: 'ingress-nginx', hosts: ['llm.example.com'], tls }) });
     expect(plain.filter(o => Object.keys(o.metadata.annotations ?? {}).some(k => k.startsWith('argocd.argoproj.io/')))).toEqual([]);
     const withDb = stackObjects({ ...production, ...cnpg, syncWaves: false });
     const annotated = withDb.filter(o => wave(o) !== undefined).map(o => o.metadata.labels['app.kubernetes.io/component']);
@@ -400,12 +401,12 @@ describe('LiteLLMStack: validation', () => {
     expectError({ redis: { external: { host: 'redis.example.com' }, inCluster: { memory: '1Gi' } } }, /^redis: received .*; give either redis\.external, or redis\.password\/inCluster/);
   });
 
-  test.each([['production', Presets.production], ['edge', Presets.edge]])('GIVEN the %s preset and no Redis password THEN redis.password is required', (_name, preset) => {
+  test.each([['production', Presets.production()], ['edge', Presets.edge()]])('GIVEN the %s preset and no Redis password THEN redis.password is required', (_name, preset) => {
     expectError({ preset }, /^redis\.password: received undefined; the in-cluster Redis needs a password Secret reference \{ name, key \} \(or give redis\.external\)$/);
   });
 
   test('GIVEN in-cluster settings on a preset without Redis and no password THEN redis.password is still required', () => {
-    expectError({ preset: { ...Presets.edge, inClusterRedis: false }, redis: { inCluster: { memory: '256Mi' } } }, /^redis\.password: received undefined/);
+    expectError({ preset: { ...Presets.edge(), inClusterRedis: false }, redis: { inCluster: { memory: '256Mi' } } }, /^redis\.password: received undefined/);
   });
 
   test('GIVEN a database with both or neither kind THEN an error asks for exactly one', () => {
@@ -418,24 +419,29 @@ describe('LiteLLMStack: validation', () => {
     expectError({ preset: 'production' as any }, /^preset: received "production"; must be a plain object$/);
   });
 
-  test.each(['proxy', 'redis', 'edge', 'database', 'governance', 'cache', 'router', 'extraConfig'])('GIVEN %s that is not an object THEN it is named', key => {
+  test.each(['proxy', 'redis', 'database', 'governance', 'cache', 'router', 'extraConfig'])('GIVEN %s that is not an object THEN it is named', key => {
     expectError({ ...production, [key]: [1] } as any, new RegExp(`^${key}: received an array of 1; must be a plain object$`));
   });
 
-  test('GIVEN an unknown edge controller THEN the four controllers are listed', () => {
-    expectError({ ...edgePreset, edge: { controller: 'istio', hosts: ['llm.example.com'] } as any },
-      /^(edge\.)?controller: received "istio"; must be one of "ingress-nginx", "nginx-inc", "traefik", "gateway-api"$/);
+  test('GIVEN an edge that is not an Edge (e.g. last release\'s plain object) THEN the four factories are named', () => {
+    expectError({ ...edgePreset, edge: { controller: 'istio', hosts: ['llm.example.com'] } as any, hosts: ['llm.example.com'] },
+      /^edge: received \{"controller":"istio","hosts":\["llm\.example\.com"\]\}; must be Edge\.ingressNginx\(\), Edge\.nginxInc\(\), Edge\.traefik\(\) or Edge\.gatewayApi\(\) with its options$/);
+  });
+
+  test('GIVEN an edge without hosts, or hosts without an edge THEN the missing half is named', () => {
+    expectError({ ...edgePreset, edge: Edge.traefik() }, /^hosts: received undefined; required with `edge`: the host names clients use/);
+    expectError({ ...edgePreset, hosts: ['llm.example.com'] }, /^hosts: received an array of 1; are served through an edge: give `edge` too/);
   });
 
   // Library gaps (fail until lib/stack/litellm-stack.ts validates the preset's fields and the
   // edge controller before the TLS rule): found by test/policy/stack-properties.test.ts.
   test.each([
     ['an empty preset (TypeError today)', {}, 'preset'],
-    ['allowCidrs missing (TypeError today)', { ...Presets.edge, allowCidrs: undefined }, 'preset.allowCidrs'],
-    ['a misspelt workers mode (silently perCpu today)', { ...Presets.edge, workers: 'onePerpod' }, 'preset.workers'],
-    ['requireTls as the string "false" (silently true today)', { ...Presets.production, requireTls: 'false' }, 'preset.requireTls'],
-    ['inClusterRedis as the string "no" (silently true today)', { ...Presets.edge, inClusterRedis: 'no' }, 'preset.inClusterRedis'],
-    ['metrics as the string "false" (silently true today)', { ...Presets.production, metrics: 'false' }, 'preset.metrics'],
+    ['allowCidrs missing (TypeError today)', { ...Presets.edge(), allowCidrs: undefined }, 'preset.allowCidrs'],
+    ['a misspelt workers mode (silently perCpu today)', { ...Presets.edge(), workers: 'onePerpod' }, 'preset.workers'],
+    ['requireTls as the string "false" (silently true today)', { ...Presets.production(), requireTls: 'false' }, 'preset.requireTls'],
+    ['inClusterRedis as the string "no" (silently true today)', { ...Presets.edge(), inClusterRedis: 'no' }, 'preset.inClusterRedis'],
+    ['metrics as the string "false" (silently true today)', { ...Presets.production(), metrics: 'false' }, 'preset.metrics'],
   ])('GIVEN %s THEN LiteLLMConfigError naming the preset field', (_label, preset, prop) => {
     let error: unknown;
     try {
@@ -447,13 +453,9 @@ describe('LiteLLMStack: validation', () => {
     expect((error as LiteLLMConfigError).prop.startsWith(prop)).toBe(true);
   });
 
-  test('GIVEN an unknown controller on a TLS preset THEN the controller is named, not edge.tls', () => {
-    expectError({ ...production, edge: { controller: 'istio', hosts: ['llm.example.com'] } as any }, /^(edge\.)?controller: received "istio"; must be one of/);
-  });
-
   test('GIVEN an external Redis without a password THEN redis.external needs one or allowNoAuth', () => {
     expectError({ redis: { external: { host: 'redis.example.com' } } },
-      /^password: received undefined; an external Redis needs AUTH: .*set allowNoAuth: true \(redis\.external\.allowNoAuth in a LiteLLMStack\)/);
+      /^redis\.external\.password: received undefined; an external Redis needs AUTH: .*set allowNoAuth: true \(redis\.external\.allowNoAuth in a LiteLLMStack\)/);
     const env = envMap(containerOf(stackObjects({ redis: { external: { host: '10.30.0.5', allowNoAuth: true, cidr: '10.30.0.0/24' } } }), 'Deployment', 'litellm'));
     expect(env.REDIS_HOST).toBe('10.30.0.5');
     expect(env.REDIS_PASSWORD).toBeUndefined();
@@ -470,8 +472,8 @@ describe('LiteLLMStack: validation', () => {
   });
 
   test('GIVEN a preset without Redis and several processes THEN the proxy asks for redis or consent', () => {
-    expectError({ preset: { ...Presets.production, inClusterRedis: false } },
-      /^autoscaling\.maxReplicas: received 6; 6 replica\(s\) x 2 worker\(s\) = 12 processes need `redis`.*acceptPerReplicaLimits: true/);
+    expectError({ preset: { ...Presets.production(), inClusterRedis: false } },
+      /^preset\.autoscaling\.maxReplicas: received 6; 6 replica\(s\) x 2 worker\(s\) = 12 processes need `redis`.*acceptPerReplicaLimits: true/);
   });
 });
 
@@ -479,10 +481,10 @@ describe('LiteLLMStack: snapshots, schema and policy per preset', () => {
   const stacks = {
     production: stackObjects({
       ...production, ...cnpg, saltKey: { name: 'litellm-master', key: 'salt-key' },
-      edge: { controller: 'ingress-nginx', hosts: ['llm.example.com'], tls: { clusterIssuer: 'letsencrypt' } },
+      ...stackEdge({ controller: 'ingress-nginx', hosts: ['llm.example.com'], tls: { clusterIssuer: 'letsencrypt' } }),
       governance: { defaultKeyParams: { maxBudget: 10, budgetDuration: '30d' } },
     }),
-    edge: stackObjects({ ...edgePreset, edge: { controller: 'traefik', hosts: ['llm.home.arpa'] } }),
+    edge: stackObjects({ ...edgePreset, ...stackEdge({ controller: 'traefik', hosts: ['llm.home.arpa'] }) }),
   };
 
   test.each(Object.keys(stacks))('the %s preset stack', name => {

@@ -1,7 +1,11 @@
+import { EDGE_CONTROLLERS, EdgeCase, stackEdge } from './edges';
 import fc from 'fast-check';
-import { EDGE_CONTROLLERS, EdgeController, EdgeOptions, LiteLLMStackProps, Presets, bindDatabase, bindRedis, nonStreamingBound } from '../../lib';
-import type { IDatabaseEndpoint } from '../../lib/governance/database-endpoint';
-import type { LiteLLMProxyProps } from '../../lib/proxy/litellm-proxy';
+import { CacheCallType, DatabaseConnection, EdgeController, LiteLLMProxyProps, LiteLLMStackProps, LogLevel, Presets, RoutingStrategy, SpreadPolicy } from '../../lib';
+import { ServiceType } from 'cdk8s-plus-28';
+import { IDatabaseEndpoint } from '../../lib/governance/database-endpoint';
+import { bindDatabase } from '../../lib/governance/database-wiring';
+import { nonStreamingBound } from '../../lib/proxy/timing';
+import { bindRedis } from '../../lib/redis/redis-wiring';
 import type { ModelDeployment } from '../../lib/proxy/model';
 import { WorkerSizing } from '../../lib/proxy/workers';
 import type { IRedisEndpoint } from '../../lib/redis/redis-endpoint';
@@ -188,12 +192,13 @@ export function fakeRedis(options: { tls?: boolean; password?: boolean } = {}): 
 /** A database endpoint as the proxy sees it (the IDatabaseEndpoint contract only). */
 export function fakeDatabase(maxConnections = 5000): IDatabaseEndpoint {
   return {
-    credentials: { kind: 'url', url: { name: 'litellm-db', key: 'url' } },
+    credentials: DatabaseConnection.fromUrl({ name: 'litellm-db', key: 'url' }),
     port: 5432,
     maxConnections,
     deployedWithChart: false,
     egress: { peers: [{ cidr: '10.20.0.0/16' }], ports: [5432], reason: 'governance database' },
     admitClient: () => undefined,
+    identityFor: () => ({ key: 'fake-database', label: 'the fake database' }),
     bind(proxy) { bindDatabase(proxy, this); },
   };
 }
@@ -244,7 +249,7 @@ export const validProxyProps: fc.Arbitrary<LiteLLMProxyProps> = fc.record({
   share: fc.constantFrom('redis', 'accept', 'redis+accept'),
   redisAnyway: fc.boolean(),
   redisTls: fc.boolean(),
-  cache: opt(fc.record({ ttlSeconds: opt(fc.integer({ min: 1, max: 86400 })), callTypes: opt(fc.constantFrom(['acompletion'], ['acompletion', 'aembedding'])) })),
+  cache: opt(fc.record({ ttlSeconds: opt(fc.integer({ min: 1, max: 86400 })), callTypes: opt(fc.constantFrom([CacheCallType.ACOMPLETION], [CacheCallType.ACOMPLETION, CacheCallType.AEMBEDDING])) })),
   database: fc.boolean(),
   requestTimeoutSeconds: opt(fc.integer({ min: 1, max: 86400 })),
   maxStreamSeconds: opt(fc.integer({ min: 1, max: 86400 })),
@@ -255,7 +260,7 @@ export const validProxyProps: fc.Arbitrary<LiteLLMProxyProps> = fc.record({
   models: fc.uniqueArray(validModel, { minLength: 1, maxLength: 3, selector: m => JSON.stringify(m) }),
   saltKey: fc.boolean(),
   router: opt(fc.record({
-    routingStrategy: opt(fc.constantFrom('simple-shuffle', 'least-busy', 'usage-based-routing-v2', 'latency-based-routing', 'cost-based-routing') as fc.Arbitrary<'simple-shuffle'>),
+    routingStrategy: opt(fc.constantFrom(...Object.values(RoutingStrategy))),
     numRetries: opt(fc.integer({ min: 0, max: 10 })),
     allowedFails: opt(fc.integer({ min: 0, max: 100 })),
     cooldownSeconds: opt(fc.integer({ min: 0, max: 3600 })),
@@ -266,10 +271,10 @@ export const validProxyProps: fc.Arbitrary<LiteLLMProxyProps> = fc.record({
     prometheusNamespace: opt(validDnsLabel(63)),
     interval: opt(fc.constantFrom('15s', '30s', '1m', '500ms')),
   })),
-  logLevel: opt(fc.constantFrom('ERROR', 'WARNING', 'INFO', 'DEBUG') as fc.Arbitrary<'ERROR'>),
+  logLevel: opt(fc.constantFrom(...Object.values(LogLevel))),
   port: opt(fc.integer({ min: 1024, max: 65535 })),
-  serviceType: opt(fc.constantFrom('ClusterIP', 'NodePort', 'LoadBalancer') as fc.Arbitrary<'ClusterIP'>),
-  spread: opt(fc.constantFrom('preferred', 'required') as fc.Arbitrary<'preferred'>),
+  serviceType: opt(fc.constantFrom(ServiceType.CLUSTER_IP, ServiceType.NODE_PORT, ServiceType.LOAD_BALANCER)),
+  spread: opt(fc.constantFrom(...Object.values(SpreadPolicy))),
   allowFrom: opt(fc.array(fc.oneof(
     fc.constant({}), fc.record({ namespace: validDnsLabel(63) }),
     fc.record({ namespace: validDnsLabel(63), podLabels: fc.constant({ 'app.kubernetes.io/name': 'ingress-nginx' }) }),
@@ -285,12 +290,12 @@ export const validProxyProps: fc.Arbitrary<LiteLLMProxyProps> = fc.record({
   secretEnv: opt(fc.dictionary(fc.constantFrom('OPENAI_ORGANIZATION', 'SLACK_WEBHOOK_URL', 'LANGFUSE_SECRET_KEY'), validSecretRef, { maxKeys: 3 })),
   extraConfig: opt(fc.oneof(
     fc.constantFrom<Record<string, any>>(
-      { litellm_settings: { drop_params: true } }, { general_settings: { alerting: ['slack'] } },
-      { router_settings: { enable_pre_call_checks: true } }, { environment_variables: {} },
+      { litellmSettings: { drop_params: true } }, { generalSettings: { alerting: ['slack'] } },
+      { routerSettings: { enable_pre_call_checks: true } }, { environmentVariables: {} },
       // A map of webhook URLs is all credentials: references pass.
-      { general_settings: { alerting: ['slack'], alert_to_webhook_url: { llm_exceptions: 'os.environ/SLACK_WEBHOOK_URL' } } },
+      { generalSettings: { alerting: ['slack'], alert_to_webhook_url: { llm_exceptions: 'os.environ/SLACK_WEBHOOK_URL' } } },
     ),
-    plainUrl.map(url => ({ litellm_settings: { drop_params: true, docs_link: url } })),
+    plainUrl.map(url => ({ litellmSettings: { drop_params: true, docs_link: url } })),
   )),
   imagePullSecrets: opt(fc.constantFrom(['regcred'], ['regcred', 'mirror-pull'])),
 }).map((g): LiteLLMProxyProps => {
@@ -300,7 +305,9 @@ export const validProxyProps: fc.Arbitrary<LiteLLMProxyProps> = fc.record({
   const workers = g.workers === 'default' ? undefined
     : g.workers === 'perCpu' ? WorkerSizing.perCpu()
       : g.workers === 'onePerPod' ? WorkerSizing.onePerPod() : WorkerSizing.fixed(workerCount);
-  const memoryMi = g.memoryMi ?? 256 + 768 * workerCount;
+  // The measured rule is the floor for both request and limit (256Mi + 512Mi per worker).
+  const floorMi = 256 + 512 * workerCount;
+  const memoryMi = Math.max(floorMi, g.memoryMi ?? floorMi);
   let maxReplicas = 1;
   let scaling: Partial<LiteLLMProxyProps> = {};
   if (g.scaling.kind === 'replicas') {
@@ -346,7 +353,7 @@ export const validProxyProps: fc.Arbitrary<LiteLLMProxyProps> = fc.record({
     cpu: g.cpu ? (cpu as string) : undefined,
     cpuLimit: g.cpuLimitExtraMillis !== undefined ? `${cpuMillis + g.cpuLimitExtraMillis}m` : undefined,
     workers,
-    memory: g.memoryMi !== undefined ? `${g.memoryMi}Mi` : undefined,
+    memory: g.memoryMi !== undefined ? `${memoryMi}Mi` : undefined,
     memoryLimit: g.memoryLimitExtraMi !== undefined ? `${memoryMi + g.memoryLimitExtraMi}Mi` : undefined,
     // Recycling needs a second worker to take over (proxy_cli.py).
     maxRequestsBeforeRestart: workerCount >= 2 ? g.maxRequestsBeforeRestart : undefined,
@@ -407,16 +414,16 @@ export const LITERAL_SECRET_POISONS: Poison<LiteLLMProxyProps>[] = [
     apply: (p, v) => withModel(p, v) },
   { label: 'credential URL in env', prop: 'env.', values: credentialUrl, apply: (p, v) => ({ ...p, env: { ...(p.env ?? {}), NOTIFY_URL: v } }) },
   { label: 'credential URL in extraConfig', prop: 'extraConfig.', values: fc.tuple(
-    fc.constantFrom('litellm_settings', 'router_settings', 'general_settings'), fc.constantFrom('callback_url', 'alerting_target', 'notify'), credentialUrl),
+    fc.constantFrom('litellmSettings', 'routerSettings', 'generalSettings'), fc.constantFrom('callback_url', 'alerting_target', 'notify'), credentialUrl),
   apply: (p, [section, key, url]) => ({ ...p, extraConfig: { [section]: { [key]: url } } }) },
-  { label: 'literal under a webhook-named key', prop: 'extraConfig.general_settings.', values: fc.constantFrom<any>(
+  { label: 'literal under a webhook-named key', prop: 'extraConfig.generalSettings.', values: fc.constantFrom<any>(
     { alerting_webhook: 'https://alerts.internal.example.com/notify' }, { alert_to_webhook_url: { llm_exceptions: 'https://alerts.internal.example.com/x' } },
     { pagerduty: { routing_key: 'R0123456789' } }, { slack_webhook_url: 'https://alerts.example.com' }),
-  apply: (p, v) => ({ ...p, extraConfig: { general_settings: v } }) },
-  { label: 'environment_variables entry', prop: 'extraConfig.environment_variables.', values: fc.constantFrom<any>(
+  apply: (p, v) => ({ ...p, extraConfig: { generalSettings: v } }) },
+  { label: 'environment_variables entry', prop: 'extraConfig.environmentVariables.', values: fc.constantFrom<any>(
     { LANGFUSE_HOST: 'https://langfuse.example.com' }, { SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXX' },
     { LANGFUSE_SECRET_KEY: 'os.environ/LANGFUSE_SECRET_KEY' }, { FEATURE: '' }),
-  apply: (p, v) => ({ ...p, extraConfig: { environment_variables: v } }) },
+  apply: (p, v) => ({ ...p, extraConfig: { environmentVariables: v } }) },
   { label: 'credential URL in params', prop: 'models[0].params', values: credentialUrl,
     apply: (p, v) => withModel(p, { params: { extra_headers: { 'X-Callback': v } } }) },
   { label: 'credential URL as apiBase', prop: 'models[0].apiBase', values: credentialUrl.filter(u => u.startsWith('http')),
@@ -492,11 +499,13 @@ export const proxyPoisons: Poison<LiteLLMProxyProps>[] = [
   { label: 'cache without redis', prop: 'cache', values: fc.constant({}),
     apply: (p, v) => ({ ...p, replicas: undefined, autoscaling: undefined, cpu: '1', cpuLimit: undefined, workers: undefined, redis: undefined, cache: v }) },
   { label: 'extraConfig', prop: 'extraConfig', values: fc.constantFrom<any>(
-    { model_list: [] }, { general_settings: { slack_webhook_token: 'abc123' } }, { litellm_settings: { request_timeout: 30 } },
-    { general_settings: { master_key: 'sk-abcdefghijkl' } }),
+    { model_list: [] }, { generalSettings: { slack_webhook_token: 'abc123' } }, { litellmSettings: { request_timeout: 30 } },
+    { generalSettings: { master_key: 'sk-abcdefghijkl' } }, { litellm_settings: { drop_params: true } }),
   apply: (p, v) => ({ ...p, extraConfig: v }) },
   { label: 'imagePullSecrets', prop: 'imagePullSecrets[0]', values: fc.constantFrom('Bad_Name', ''), apply: (p, v) => ({ ...p, imagePullSecrets: [v] }) },
-  { label: 'database too small for the pools', prop: 'databaseConnectionPoolLimit', values: fc.integer({ min: 1, max: 10 }),
+  { label: 'database too small for the pools', prop: 'governance.databaseConnectionPoolLimit', values: fc.integer({ min: 1, max: 10 }),
+    apply: (p, v) => ({ ...p, database: fakeDatabase(v), governance: { databaseConnectionPoolLimit: 10 } }) },
+  { label: 'database too small for even a pool of one', prop: 'governance.databaseConnectionPoolLimit', values: fc.integer({ min: 1, max: 2 }),
     apply: (p, v) => ({ ...p, database: fakeDatabase(v) }) },
   { label: 'maxRequestsBeforeRestart', prop: 'maxRequestsBeforeRestart', values: fc.constantFrom(0, -1, 2.5), apply: (p, v) => ({ ...p, maxRequestsBeforeRestart: v }) },
   { label: 'maxRequestsBeforeRestart with one worker', prop: 'maxRequestsBeforeRestart', values: fc.integer({ min: 1, max: 100_000 }),
@@ -561,6 +570,8 @@ export const invalidHost: fc.Arbitrary<unknown> = fc.constantFrom(
 export interface StackChoices {
   readonly preset: 'edge' | 'production';
   readonly controller?: EdgeController;
+  /** The edge as test data (controller, hosts and options), to patch and rebuild. */
+  readonly edge?: EdgeCase;
   readonly redis: 'in-cluster' | 'external' | 'none';
   readonly database: 'none' | 'external' | 'cloudnative-pg';
 }
@@ -592,7 +603,7 @@ export const validStackProps: fc.Arbitrary<{ props: LiteLLMStackProps; choices: 
   tls: fc.constantFrom('secret', 'issuer', 'none'),
   createNamespace: opt(fc.boolean()),
   syncWaves: opt(fc.boolean()),
-  metrics: opt(fc.constant(false as const)),
+  metrics: opt(fc.constant({ enabled: false })),
   cache: fc.boolean(),
   // Up to the longest name whose derived Redis / database names still fit (clamped below).
   proxyName: opt(fc.oneof(validDns1035Label(30), fc.constantFrom(37, 46, 47).map(n => 'p'.repeat(n)))),
@@ -600,9 +611,9 @@ export const validStackProps: fc.Arbitrary<{ props: LiteLLMStackProps; choices: 
   redisNoAuth: fc.boolean(),
   loadBalanced: fc.boolean(),
   keyModels: opt(fc.constantFrom(['gpt-4o'], ['gpt-4o', 'claude'], ['all-proxy-models'])),
-  extraConfig: opt(plainUrl.map(url => ({ general_settings: { alerting: ['slack'] }, litellm_settings: { docs_link: url } }))),
+  extraConfig: opt(plainUrl.map(url => ({ generalSettings: { alerting: ['slack'] }, litellmSettings: { docs_link: url } }))),
 }).map(g => {
-  const basePreset = g.preset === 'edge' ? Presets.edge : Presets.production;
+  const basePreset = g.preset === 'edge' ? Presets.edge() : Presets.production();
   const proxy: Record<string, unknown> = {};
   if (g.proxyName !== undefined) {
     const room = g.database === 'cloudnative-pg' ? 37 : g.redis === 'in-cluster' ? 46 : 47;
@@ -617,21 +628,21 @@ export const validStackProps: fc.Arbitrary<{ props: LiteLLMStackProps; choices: 
   // The edge must cover the proxy's non-streaming bound (3 attempts with the default retries).
   const bound = nonStreamingBound(g.requestTimeoutSeconds ?? 600, 2).seconds;
 
-  let edge: EdgeOptions | undefined;
+  let edge: EdgeCase | undefined;
   if (g.controller !== undefined) {
-    const needsTls = g.preset === 'production' && g.controller !== 'gateway-api';
-    const tlsChoice = g.controller === 'gateway-api' ? 'none' : needsTls && g.tls === 'none' ? 'secret' : g.tls;
+    const needsTls = g.preset === 'production' && g.controller !== EdgeController.GATEWAY_API;
+    const tlsChoice = g.controller === EdgeController.GATEWAY_API ? 'none' : needsTls && g.tls === 'none' ? 'secret' : g.tls;
     const common = {
       hosts: g.hosts,
       ...(g.controllerPodLabels !== undefined ? { controllerPodLabels: g.controllerPodLabels } : {}),
       ...(tlsChoice === 'secret' ? { tls: { secretName: 'llm-tls' } } : tlsChoice === 'issuer' ? { tls: { clusterIssuer: 'letsencrypt' } } : {}),
       ...(g.streamExtraSeconds !== undefined ? { streamIdleTimeoutSeconds: Math.min(86400, bound + g.streamExtraSeconds) } : {}),
     };
-    const hasBodyLimit = g.controller === 'ingress-nginx' || g.controller === 'nginx-inc';
+    const hasBodyLimit = g.controller === EdgeController.INGRESS_NGINX || g.controller === EdgeController.NGINX_INC;
     const body = g.bodySize !== undefined && (hasBodyLimit || g.bodySize === '0') ? { maxRequestBodySize: g.bodySize } : {};
-    edge = g.controller === 'gateway-api'
+    edge = g.controller === EdgeController.GATEWAY_API
       ? { controller: g.controller, ...common, gateway: { name: 'public', namespace: 'gateway' }, controllerNamespace: 'envoy-gateway-system' }
-      : { controller: g.controller, ...common, ...body } as EdgeOptions;
+      : { controller: g.controller, ...common, ...body };
   }
   const props: LiteLLMStackProps = strip({
     namespace: g.namespace,
@@ -652,52 +663,53 @@ export const validStackProps: fc.Arbitrary<{ props: LiteLLMStackProps; choices: 
     database: g.database === 'external' ? { external: { url: { name: 'litellm-db', key: 'url' } } }
       : g.database === 'cloudnative-pg' ? { cloudNativePg: {} } : undefined,
     proxy: Object.keys(proxy).length > 0 ? proxy : undefined,
-    edge,
+    ...(edge !== undefined ? stackEdge(edge) : {}),
     createNamespace: g.createNamespace,
     syncWaves: g.syncWaves,
     metrics: g.metrics,
   }) as unknown as LiteLLMStackProps;
-  return { props, choices: { preset: g.preset, controller: g.controller, redis: g.redis, database: g.database } };
+  return { props, choices: { preset: g.preset, controller: g.controller, edge, redis: g.redis, database: g.database } };
 });
 
 type StackInput = { props: LiteLLMStackProps; choices: StackChoices };
-const withEdge = (p: LiteLLMStackProps, patch: Record<string, unknown>): LiteLLMStackProps =>
-  ({ ...p, edge: { ...(p.edge ?? { controller: 'ingress-nginx', hosts: ['llm.example.com'], tls: { secretName: 'llm-tls' } }), ...patch } as EdgeOptions });
+/** The stack's props with its edge (or a default ingress-nginx one) patched: the edge is rebuilt from its test data. */
+const withEdge = (s: StackInput, patch: Record<string, unknown>, props = s.props): LiteLLMStackProps =>
+  ({ ...props, ...stackEdge({ ...(s.choices.edge ?? { controller: EdgeController.INGRESS_NGINX, hosts: ['llm.example.com'], tls: { secretName: 'llm-tls' } }), ...patch } as EdgeCase) });
 const withProxy = (p: LiteLLMStackProps, patch: Record<string, unknown>): LiteLLMStackProps => ({ ...p, proxy: { ...(p.proxy ?? {}), ...patch } });
 
 /** Single-field mutations of stack props; each MUST be rejected with LiteLLMConfigError naming `prop` (a prefix). */
 export const stackPoisons: Poison<StackInput>[] = [
   { label: 'namespace', prop: 'namespace', values: invalidDnsLabel, apply: (s, v) => ({ ...s, props: { ...s.props, namespace: v } }) },
-  { label: 'edge host', prop: 'hosts', values: invalidHost, apply: (s, v) => ({ ...s, props: withEdge(s.props, { hosts: [v] }) }) },
-  { label: 'edge hosts empty', prop: 'hosts', values: fc.constantFrom([], undefined, 'llm.example.com'), apply: (s, v) => ({ ...s, props: withEdge(s.props, { hosts: v }) }) },
-  { label: 'cpu', prop: 'cpu', values: invalidCpu, apply: (s, v) => ({ ...s, props: withProxy(s.props, { cpu: v }) }) },
-  { label: 'replicas', prop: 'replicas', values: invalidPositiveInt,
+  { label: 'edge host', prop: 'hosts', values: invalidHost, apply: (s, v) => ({ ...s, props: withEdge(s, { hosts: [v] }) }) },
+  { label: 'edge hosts empty', prop: 'hosts', values: fc.constantFrom([], undefined, 'llm.example.com'), apply: (s, v) => ({ ...s, props: withEdge(s, { hosts: v }) }) },
+  { label: 'cpu', prop: 'proxy.cpu', values: invalidCpu, apply: (s, v) => ({ ...s, props: withProxy(s.props, { cpu: v }) }) },
+  { label: 'replicas', prop: 'proxy.replicas', values: invalidPositiveInt,
     apply: (s, v) => ({ ...s, props: withProxy(s.props, { replicas: v, autoscaling: undefined }) }) },
-  { label: 'requestTimeoutSeconds', prop: 'requestTimeoutSeconds', values: fc.constantFrom(0, -1, 1.5, 86401, NaN, '600'),
+  { label: 'requestTimeoutSeconds', prop: 'proxy.requestTimeoutSeconds', values: fc.constantFrom(0, -1, 1.5, 86401, NaN, '600'),
     apply: (s, v) => ({ ...s, props: withProxy(s.props, { requestTimeoutSeconds: v }) }) },
-  { label: 'stream timeout below the non-streaming bound', prop: 'streamIdleTimeoutSeconds', values: fc.integer({ min: 1, max: 1805 }),
-    apply: (s, v) => ({ ...s, props: withEdge(withProxy(s.props, { requestTimeoutSeconds: 600 }), { streamIdleTimeoutSeconds: v }) }) },
-  { label: 'stream timeout not an integer in range', prop: 'streamIdleTimeoutSeconds', values: fc.constantFrom(0, 1.5, 86401, NaN, '700'),
-    apply: (s, v) => ({ ...s, props: withEdge(s.props, { streamIdleTimeoutSeconds: v }) }) },
-  { label: 'body size', prop: 'maxRequestBodySize', values: fc.constantFrom('10MB', '1.5m', 'm', '10M', '-1', ' 10m', 10),
-    apply: (s, v) => ({ ...s, props: withEdge(s.props, { controller: 'ingress-nginx', tls: { secretName: 'llm-tls' }, maxRequestBodySize: v }) }) },
-  { label: 'production edge without TLS', prop: 'edge.tls', values: fc.constantFrom<EdgeController>('ingress-nginx', 'nginx-inc', 'traefik'),
+  { label: 'stream timeout below the non-streaming bound', prop: 'edge.streamIdleTimeoutSeconds', values: fc.integer({ min: 1, max: 1805 }),
+    apply: (s, v) => ({ ...s, props: withEdge(s, { streamIdleTimeoutSeconds: v }, withProxy(s.props, { requestTimeoutSeconds: 600 })) }) },
+  { label: 'stream timeout not an integer in range', prop: 'edge.streamIdleTimeoutSeconds', values: fc.constantFrom(0, 1.5, 86401, NaN, '700'),
+    apply: (s, v) => ({ ...s, props: withEdge(s, { streamIdleTimeoutSeconds: v }) }) },
+  { label: 'body size', prop: 'edge.maxRequestBodySize', values: fc.constantFrom('10MB', '1.5m', 'm', '10M', '-1', ' 10m', 10),
+    apply: (s, v) => ({ ...s, props: withEdge(s, { controller: 'ingress-nginx', tls: { secretName: 'llm-tls' }, maxRequestBodySize: v }) }) },
+  { label: 'production edge without TLS', prop: 'edge.tls', values: fc.constantFrom(EdgeController.INGRESS_NGINX, EdgeController.NGINX_INC, EdgeController.TRAEFIK),
     // The default proxy name: a 47-character one would not leave room for the in-cluster Redis's name.
-    apply: (s, v) => ({ ...s, props: { ...withProxy(s.props, { name: undefined }), preset: Presets.production, redis: { password: { name: 'redis-auth', key: 'password' } },
-      edge: { controller: v, hosts: ['llm.example.com'] } } }) },
+    apply: (s, v) => ({ ...s, props: { ...withProxy(s.props, { name: undefined }), preset: Presets.production(), redis: { password: { name: 'redis-auth', key: 'password' } },
+      ...stackEdge({ controller: v, hosts: ['llm.example.com'] }) } }) },
   { label: 'external and in-cluster Redis', prop: 'redis', values: fc.constant(undefined),
     apply: s => ({ ...s, props: { ...s.props, redis: { external: { host: 'cache.example.com' }, password: { name: 'redis-auth', key: 'password' } } } }) },
   { label: 'database of both kinds or neither', prop: 'database', values: fc.constantFrom<any>({}, { external: { url: { name: 'db', key: 'url' } }, cloudNativePg: {} }),
     apply: (s, v) => ({ ...s, props: { ...s.props, database: v } }) },
   { label: 'governance without database', prop: 'governance', values: fc.constantFrom<any>({ maxParallelRequests: 5 }, { disableSpendLogs: true }),
     apply: (s, v) => ({ ...s, props: { ...s.props, database: undefined, governance: v } }) },
-  { label: 'controllerPodLabels', prop: 'controllerPodLabels', values: invalidLabelMap, apply: (s, v) => ({ ...s, props: withEdge(s.props, { controllerPodLabels: v }) }) },
-  { label: 'external Redis without AUTH or consent', prop: 'password', values: fc.constantFrom('cache.example.com', '10.40.0.5'),
+  { label: 'controllerPodLabels', prop: 'edge.controllerPodLabels', values: invalidLabelMap, apply: (s, v) => ({ ...s, props: withEdge(s, { controllerPodLabels: v }) }) },
+  { label: 'external Redis without AUTH or consent', prop: 'redis.external.password', values: fc.constantFrom('cache.example.com', '10.40.0.5'),
     apply: (s, v) => ({ ...s, props: { ...s.props, redis: { external: { host: v } } } }) },
   { label: 'default key model the proxy does not serve', prop: 'governance.defaultKeyParams.models', values: fc.constantFrom(['gpt-5'], ['gpt-4o', 'GPT-4o'], ['anthropic/*']),
     apply: (s, v) => ({ ...s, props: { ...s.props, database: s.props.database ?? { external: { url: { name: 'litellm-db', key: 'url' } } }, governance: { defaultKeyParams: { models: v } } } }) },
   { label: 'credential URL in extraConfig', prop: 'extraConfig.', values: credentialUrl,
-    apply: (s, v) => ({ ...s, props: { ...s.props, extraConfig: { general_settings: { alerting: ['slack'], notify: v } } } }) },
+    apply: (s, v) => ({ ...s, props: { ...s.props, extraConfig: { generalSettings: { alerting: ['slack'], notify: v } } } }) },
   { label: 'identical model entries', prop: 'models[', values: fc.constant(undefined),
     apply: s => ({ ...s, props: { ...s.props, models: [...s.props.models, s.props.models[0]] } }) },
   { label: 'proxy name', prop: 'proxy.name', values: fc.oneof(invalidDns1035Label, fc.constant('p'.repeat(48))), apply: (s, v) => ({ ...s, props: withProxy(s.props, { name: v }) }) },

@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { looksLikeSecret } from '../../lib/secret';
+import { looksLikeSecret } from '../../lib/credentials';
 
 /**
  * The policy gate over everything the library emits: Pod Security Standards

@@ -37,7 +37,7 @@ export const GOV_SECRETS = {
 /** The declarations, phase by phase. */
 export type Phase = 'initial' | 'changed' | 'pruned';
 
-export function declarations(phase: Phase): lib.StackAccessOptions {
+export function declarations(phase: Phase): lib.GovernanceReconcilerOptions {
   const analytics: lib.TeamDeclaration = {
     id: 'analytics', alias: 'Analytics', models: ['standard', GOV_MODELS.premium],
     maxBudget: phase === 'initial' ? 50 : 60, budgetDuration: '30d', metadata: { costCenter: 'cc-42' },
@@ -78,7 +78,7 @@ export function synthesizeGovernanceStack(phase: Phase, prune?: boolean): any[] 
   const stack = new lib.LiteLLMStack(Testing.app(), 'e2e-governance', {
     namespace: NAMESPACE,
     createNamespace: false,
-    preset: { ...lib.Presets.production, inClusterRedis: false, metrics: false },
+    preset: { ...lib.Presets.production(), inClusterRedis: false, metrics: false },
     proxy: { name: 'litellm', replicas: 1, workers: lib.WorkerSizing.onePerPod() },
     models: [
       model(GOV_MODELS.chat, 'fake-chat', { accessGroups: ['standard'] }),

@@ -1,3 +1,4 @@
+import { stackEdge } from '../../support/edges';
 import { Testing } from 'cdk8s';
 import * as lib from '../../../lib';
 
@@ -56,13 +57,13 @@ export function synthesizeStack(): any[] {
   });
   const stack = new lib.LiteLLMStack(Testing.app(), 'e2e', {
     namespace: NAMESPACE,
-    preset: lib.Presets.production,
+    preset: lib.Presets.production(),
     createNamespace: false,
     // Prometheus metrics on, as in production: the suite checks /metrics/ answers without the master key.
     metrics: {},
     // Two replicas × two workers (CPU 2, one worker per CPU): several workers run under gunicorn.
     proxy: { name: 'litellm', replicas: 2, cpu: '2' },
-    edge: { controller: 'ingress-nginx', hosts: [EDGE_HOST], tls: { secretName: 'llm-tls' } },
+    ...stackEdge({ controller: 'ingress-nginx', hosts: [EDGE_HOST], tls: { secretName: 'llm-tls' } }),
     models: [
       model(MODELS.chat, 'fake-chat'),
       model(MODELS.stream, `fake-chunks-${PACE.stream.chunks}-ms-${PACE.stream.intervalMs}`),
