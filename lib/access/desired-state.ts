@@ -1,4 +1,5 @@
 import { LiteLLMConfigError } from '../errors';
+import { didYouMean } from '../validate';
 import { durationMayExceed } from '../proxy/governance-settings';
 import { SecretKeyRef } from '../secret';
 import {
@@ -19,6 +20,8 @@ export interface AccessContext {
   readonly licensed: boolean;
   /** Priority names of `litellm_settings.priority_reservation`, if set. */
   readonly priorities?: ReadonlySet<string>;
+  /** The largest `max_tokens` a deployment of each model declares, where one does (`litellm_params.max_tokens`). */
+  readonly maxTokens?: ReadonlyMap<string, { readonly tokens: number; readonly prop: string }>;
 }
 
 /** One key's value: the variable the Job reads it from, and the Secret behind it (for messages). */
@@ -108,9 +111,27 @@ export function desiredState(d: Declarations, ctx: AccessContext, owner: string,
     (models ?? []).forEach((m, i) => {
       if (!ctx.models.has(m) && !ctx.accessGroups.has(m)) {
         const allowed = [...ctx.models, ...[...ctx.accessGroups.keys()].map(g => `${g} (access group)`)];
-        throw new LiteLLMConfigError(`${prop}[${i}]`, m, `is not a model of this proxy; use one of ${allowed.map(a => JSON.stringify(a)).join(', ')}`);
+        throw new LiteLLMConfigError(`${prop}[${i}]`, m, `is not a model of this proxy; use one of ${allowed.map(a => JSON.stringify(a)).join(', ')}`
+          + didYouMean(m, [...ctx.models, ...ctx.accessGroups.keys()]));
       }
     });
+  };
+
+  /**
+   * A tpm limit below the max_tokens of a model it may call: one answer spends the minute's budget and every
+   * further request that minute is refused (429). `models` empty means every model.
+   */
+  const checkTpm = (prop: string, tpm: unknown, models: readonly string[] | undefined): void => {
+    if (typeof tpm !== 'number' || ctx.maxTokens === undefined) return;
+    const callable = models === undefined || models.length === 0 ? [...ctx.models] : [...expand(models)];
+    for (const m of callable) {
+      const cap = ctx.maxTokens.get(m);
+      if (cap !== undefined && tpm < cap.tokens) {
+        throw new LiteLLMConfigError(prop, tpm,
+          `must be at least ${cap.tokens}, the max_tokens of model "${m}" (${cap.prop}) it may call: one answer of that length spends `
+          + 'the whole minute\'s tpm and every further request that minute is refused (429); raise the limit, or lower max_tokens');
+      }
+    }
   };
 
   // --- priorities --------------------------------------------------------------------------
@@ -155,6 +176,7 @@ export function desiredState(d: Declarations, ctx: AccessContext, owner: string,
   // --- teams ---------------------------------------------------------------------------------
   const teamOut = d.teams.map(t => {
     checkModels(`${t.prop}.models`, t.models);
+    checkTpm(`${t.prop}.tpmLimit`, t.limits.tpm_limit, t.models);
     checkPriority(`${t.prop}.priority`, t.priority);
     budgetNeedsMax(t.prop, t.limits);
     return {
@@ -173,9 +195,10 @@ export function desiredState(d: Declarations, ctx: AccessContext, owner: string,
   // --- users ---------------------------------------------------------------------------------
   const userOut = d.users.map(u => {
     u.teams.forEach((t, i) => {
-      if (!teams.has(t)) throw new LiteLLMConfigError(`${u.prop}.teams[${i}]`, t, `must be the id of a declared team (${[...teams.keys()].join(', ') || 'none declared'})`);
+      if (!teams.has(t)) throw new LiteLLMConfigError(`${u.prop}.teams[${i}]`, t, `must be the id of a declared team (${[...teams.keys()].join(', ') || 'none declared'})${didYouMean(t, [...teams.keys()])}`);
     });
     checkModels(`${u.prop}.models`, u.models);
+    checkTpm(`${u.prop}.tpmLimit`, u.limits.tpm_limit, u.models);
     budgetNeedsMax(u.prop, u.limits);
     // /user/update ignores empty values (None, [], {}) for every field but the budget and rate
     // limits (internal_user_endpoints.py, _update_internal_user_params): an e-mail, alias, model
@@ -202,18 +225,18 @@ export function desiredState(d: Declarations, ctx: AccessContext, owner: string,
   const keyOut = d.keys.map((k, index) => {
     const team = k.team !== undefined ? teams.get(k.team) : undefined;
     if (k.team !== undefined && team === undefined) {
-      throw new LiteLLMConfigError(`${k.prop}.team`, k.team, `must be the id of a declared team (${[...teams.keys()].join(', ') || 'none declared'})`);
+      throw new LiteLLMConfigError(`${k.prop}.team`, k.team, `must be the id of a declared team (${[...teams.keys()].join(', ') || 'none declared'})${didYouMean(k.team, [...teams.keys()])}`);
     }
     const user = k.user !== undefined ? users.get(k.user) : undefined;
     if (k.user !== undefined && user === undefined) {
-      throw new LiteLLMConfigError(`${k.prop}.user`, k.user, `must be the id of a declared user (${[...users.keys()].join(', ') || 'none declared'})`);
+      throw new LiteLLMConfigError(`${k.prop}.user`, k.user, `must be the id of a declared user (${[...users.keys()].join(', ') || 'none declared'})${didYouMean(k.user, [...users.keys()])}`);
     }
     if (team && user && !user.teams.includes(team.id)) {
       throw new LiteLLMConfigError(`${k.prop}.user`, k.user, `must be a member of the key's team "${team.id}" (add it to that user's teams)`);
     }
     const tier = k.budget !== undefined ? budgets.get(k.budget) : undefined;
     if (k.budget !== undefined && tier === undefined) {
-      throw new LiteLLMConfigError(`${k.prop}.budget`, k.budget, `must be the id of a declared budget (${[...budgets.keys()].join(', ') || 'none declared'})`);
+      throw new LiteLLMConfigError(`${k.prop}.budget`, k.budget, `must be the id of a declared budget (${[...budgets.keys()].join(', ') || 'none declared'})${didYouMean(k.budget, [...budgets.keys()])}`);
     }
     checkPriority(`${k.prop}.priority`, k.priority);
 
@@ -240,6 +263,7 @@ export function desiredState(d: Declarations, ctx: AccessContext, owner: string,
     // A bad default model is the default's fault: name that prop.
     const modelsProp = k.models !== undefined ? `${k.prop}.models` : 'governance.defaultKeyParams.models';
     checkModels(modelsProp, models);
+    checkTpm(origin.tpm_limit, effective.tpm_limit, models.length > 0 ? models : team?.models);
     budgetNeedsMax(k.prop, effective as Partial<RenderedLimits>, tier !== undefined);
 
     // LiteLLM refuses (400) a key above the upper bounds; say so now.
@@ -266,6 +290,21 @@ export function desiredState(d: Declarations, ctx: AccessContext, owner: string,
       }
       if (tier?.limits.max_budget != null && tier.limits.max_budget > holderBudget) {
         throw new LiteLLMConfigError(`${k.prop}.budget`, k.budget, `budget tier "${tier.id}" allows ${tier.limits.max_budget}, more than its ${what} "${holder.id}" (${holderBudget})`);
+      }
+    }
+    // Nor make more requests than its team or user: LiteLLM enforces both, so a larger key limit is never reached.
+    for (const [holder, what] of [[team, 'team'], [user, 'user']] as const) {
+      if (holder === undefined) continue;
+      const holderLimits: Record<string, number | null | undefined> = {
+        rpm_limit: holder.limits.rpm_limit, tpm_limit: holder.limits.tpm_limit,
+        max_parallel_requests: 'maxParallelRequests' in holder ? holder.maxParallelRequests : undefined,
+      };
+      for (const f of ['rpm_limit', 'tpm_limit', 'max_parallel_requests'] as const) {
+        const cap = holderLimits[f];
+        const mine = effective[f];
+        if (typeof cap === 'number' && typeof mine === 'number' && mine > cap) {
+          throw new LiteLLMConfigError(origin[f], mine, `must not exceed the ${PROP_OF[f]} of its ${what} "${holder.id}" (${cap}): LiteLLM applies both, so the key never gets more`);
+        }
       }
     }
     // A team key can only call its team's models.

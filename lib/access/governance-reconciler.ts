@@ -209,36 +209,57 @@ export class GovernanceReconciler extends Construct {
 
   /** Declares a team. */
   public addTeam(team: TeamDeclaration): void {
-    this.assertOpen();
-    this.teams.push(checkTeam(`teams[${this.teams.length}]`, team));
+    this.named(() => {
+      this.assertOpen();
+      this.teams.push(checkTeam(`teams[${this.teams.length}]`, team));
+    });
   }
 
   /** Declares a user. */
   public addUser(user: UserDeclaration): void {
-    this.assertOpen();
-    this.users.push(checkUser(`users[${this.users.length}]`, user));
+    this.named(() => {
+      this.assertOpen();
+      this.users.push(checkUser(`users[${this.users.length}]`, user));
+    });
   }
 
   /** Declares a virtual key; its value comes from the Secret key in `value`. */
   public addKey(key: KeyDeclaration): void {
-    this.assertOpen();
-    this.keys.push(checkKey(`keys[${this.keys.length}]`, key));
+    this.named(() => {
+      this.assertOpen();
+      this.keys.push(checkKey(`keys[${this.keys.length}]`, key));
+    });
   }
 
   /** Declares a budget tier keys can reference by id. */
   public addBudget(budget: BudgetDeclaration): void {
-    this.assertOpen();
-    this.budgets.push(checkBudget(`budgets[${this.budgets.length}]`, budget));
+    this.named(() => {
+      this.assertOpen();
+      this.budgets.push(checkBudget(`budgets[${this.budgets.length}]`, budget));
+    });
   }
 
   /** The Job's name, `<proxy>-access-<hash>` (final once every declaration is added). */
   public get jobName(): string {
-    return this.render().name;
+    let name = '';
+    this.named(() => { name = this.render().name; });
+    return name;
   }
 
   /** The desired state as the reconciler reads it, as JSON (final once every declaration is added). */
   public get desiredState(): { [key: string]: any } {
-    return this.render().state;
+    let state: { [key: string]: any } = {};
+    this.named(() => { state = this.render().state; });
+    return state;
+  }
+
+  /** Runs `change`, naming this reconciler's stack in any error it raises (declarations may be added after construction). */
+  private named(change: () => void): void {
+    try {
+      change();
+    } catch (e) {
+      throw inStack(e, this);
+    }
   }
 
   private assertOpen(): void {
@@ -285,6 +306,13 @@ function accessContext(proxy: LiteLLMProxy): AccessContext {
   const doc = proxy.config.toObject();
   const models = new Set<string>();
   const groups = new Map<string, Set<string>>();
+  const maxTokens = new Map<string, { tokens: number; prop: string }>();
+  (doc.model_list as Record<string, any>[]).forEach((entry, i) => {
+    const tokens = entry.litellm_params?.max_tokens;
+    if (typeof tokens === 'number' && tokens > (maxTokens.get(entry.model_name)?.tokens ?? 0)) {
+      maxTokens.set(entry.model_name, { tokens, prop: `models[${i}].params.max_tokens` });
+    }
+  });
   for (const entry of (doc.model_list as Record<string, any>[])) {
     models.add(entry.model_name);
     for (const g of entry.model_info?.access_groups ?? []) {
@@ -304,5 +332,6 @@ function accessContext(proxy: LiteLLMProxy): AccessContext {
     keyLimits: settings('upperbound_key_generate_params'),
     licensed: proxy.environment.some(e => e.name === 'LITELLM_LICENSE'),
     priorities: reservation !== undefined ? new Set(Object.keys(reservation)) : undefined,
+    maxTokens,
   };
 }

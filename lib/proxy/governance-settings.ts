@@ -2,7 +2,7 @@ import { LiteLLMConfigError } from '../errors';
 import { ConfigSection } from './config';
 import type { LiteLLMProxy } from './litellm-proxy';
 import { SecretKeyRef, secretKeyRef } from '../secret';
-import { boolean, integer, nonEmptyString, nonNegativeNumber, plainObject, unique } from '../validate';
+import { boolean, didYouMean, integer, nonEmptyString, nonNegativeNumber, plainObject, unique } from '../validate';
 
 /** Limits for virtual keys generated through `/key/generate`. */
 export interface KeyGenerateParams {
@@ -220,7 +220,7 @@ function checkKeyModels(prop: string, models: readonly string[], declared: reado
       throw new LiteLLMConfigError(`${prop}[${i}]`, m,
         `must be a model_name of the proxy's models (${declared.map(d => JSON.stringify(d)).join(', ')})`
         + (groups.length > 0 ? `, a model access group (${groups.map(g => JSON.stringify(g)).join(', ')}),` : '') + ' '
-        + `or one of ${SPECIAL_KEY_MODELS.map(s => JSON.stringify(s)).join(', ')}`);
+        + `or one of ${SPECIAL_KEY_MODELS.map(s => JSON.stringify(s)).join(', ')}${didYouMean(m, [...declared, ...groups])}`);
     }
   });
 }
@@ -299,6 +299,16 @@ export function applyGovernance(proxy: LiteLLMProxy, settings: GovernanceSetting
       }
     }
   }
+  // A key tpm below one answer's max_tokens: the first long answer spends the minute, every further call that minute is 429.
+  for (const [params, name] of [[defaults, 'defaultKeyParams'], [limits, 'keyParamLimits']] as const) {
+    const tpm = params?.tpm_limit;
+    const largest = largestMaxTokens(proxy);
+    if (typeof tpm === 'number' && largest !== undefined && tpm < largest.tokens) {
+      throw new LiteLLMConfigError(owner(`${name}.tpmLimit`), tpm,
+        `must be at least ${largest.tokens}, the max_tokens of model "${largest.model}" (${largest.prop}): one answer of that length spends `
+        + 'a key\'s whole minute of tpm and every further request that minute is refused (429); raise it, or lower max_tokens');
+    }
+  }
   if (defaults) proxy.setConfig(ConfigSection.LITELLM_SETTINGS, 'default_key_generate_params', defaults, owner('defaultKeyParams'));
   if (limits) proxy.setConfig(ConfigSection.LITELLM_SETTINGS, 'upperbound_key_generate_params', limits, owner('keyParamLimits'));
 
@@ -317,6 +327,19 @@ export function applyGovernance(proxy: LiteLLMProxy, settings: GovernanceSetting
     const r = settings.priorityReservation;
     plainObject(owner('priorityReservation'), r);
     const shares = priorityShares(owner('priorityReservation.shares'), r.shares);
+    // An absolute share above a model's own rpm/tpm reserves capacity the model does not have.
+    for (const [priority, share] of Object.entries(r.shares)) {
+      const key = share.type === PriorityShareType.RPM ? 'rpm' : share.type === PriorityShareType.TPM ? 'tpm' : undefined;
+      if (key === undefined) continue;
+      proxy.config.models.forEach((m, i) => {
+        const capacity = m.litellm_params?.[key];
+        if (typeof capacity === 'number' && share.value > capacity) {
+          throw new LiteLLMConfigError(owner(`priorityReservation.shares.${priority}`), share.value,
+            `reserves ${share.value} ${key} of each model, more than model "${m.model_name}" has (models[${i}].${key} is ${capacity}); `
+            + `lower the share to at most ${capacity}, or give it as a fraction (PriorityShare.fraction)`);
+        }
+      });
+    }
     const hasLicense = proxy.environment.some(e => e.name === 'LITELLM_LICENSE');
     if (r.license !== undefined) {
       proxy.addSecretEnv('LITELLM_LICENSE', secretKeyRef(owner('priorityReservation.license'), r.license), owner('priorityReservation.license'));
@@ -355,3 +378,13 @@ export function applyGovernance(proxy: LiteLLMProxy, settings: GovernanceSetting
 
 /** LiteLLM's duration checks, shared with the access declarations (lib/access). */
 export { duration as checkDuration, mayExceed as durationMayExceed };
+
+/** The largest `max_tokens` a model deployment of the proxy declares (`params.max_tokens`), with where. */
+function largestMaxTokens(proxy: LiteLLMProxy): { tokens: number; model: string; prop: string } | undefined {
+  let largest: { tokens: number; model: string; prop: string } | undefined;
+  proxy.config.models.forEach((m, i) => {
+    const tokens = m.litellm_params?.max_tokens;
+    if (typeof tokens === 'number' && tokens > (largest?.tokens ?? 0)) largest = { tokens, model: m.model_name, prop: `models[${i}].params.max_tokens` };
+  });
+  return largest;
+}

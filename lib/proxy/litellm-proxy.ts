@@ -503,8 +503,10 @@ export class LiteLLMProxy extends Construct {
 
   /** Admits a peer to the proxy port. */
   public allowFrom(peer: NetworkPeer, prop = 'allowFrom'): void {
-    validatePeer(prop, peer);
-    this.ingressPeers.push(peer);
+    this.named(() => {
+      validatePeer(prop, peer);
+      this.ingressPeers.push(peer);
+    });
   }
 
   /** Opens egress from the proxy pods. */
@@ -514,19 +516,32 @@ export class LiteLLMProxy extends Construct {
 
   /** Adds a plain environment variable; a repeated name is an error. */
   public addEnv(name: string, value: string, prop = name): void {
-    this.assertNewEnv(name, prop);
-    this.env.push({ name, value });
+    this.named(() => {
+      this.assertNewEnv(name, prop);
+      this.env.push({ name, value });
+    });
   }
 
   /** Adds an environment variable from a Secret key; a repeated name is an error. */
   public addSecretEnv(name: string, ref: SecretKeyRef, prop = name): void {
-    this.assertNewEnv(name, prop);
-    this.env.push({ name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } });
+    this.named(() => {
+      this.assertNewEnv(name, prop);
+      this.env.push({ name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } });
+    });
   }
 
   /** Sets one config.yaml key, owned by `owner` (a second writer is an error). */
-  public setConfig(section: ConfigSection, key: string, value: unknown, owner: string): void {
-    this.config.set(section, key, value, owner);
+  public setConfig(section: ConfigSection, key: string, value: any, owner: string): void {
+    this.named(() => this.config.set(section, key, value, owner));
+  }
+
+  /** Runs `change`, naming this proxy's stack in any error it raises (methods may be called after construction). */
+  private named(change: () => void): void {
+    try {
+      change();
+    } catch (e) {
+      throw inStack(e, this);
+    }
   }
 
   /** The environment as rendered (for tests and for other constructs that mirror it, e.g. the migration Job). */

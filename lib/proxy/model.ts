@@ -138,6 +138,14 @@ export function renderModel(prop: string, m: ModelDeployment): { entry: Record<s
       params[k] = v;
     }
   }
+  // A deployment whose tpm is below one request's max_tokens refuses (429) every call of a minute after the first that
+  // uses them: LiteLLM counts the tokens a response used against the deployment's tpm (router.py, enforce_model_rate_limits).
+  const maxTokens = params.max_tokens;
+  if (typeof params.tpm === 'number' && typeof maxTokens === 'number' && params.tpm < maxTokens) {
+    throw new LiteLLMConfigError(`${prop}.tpm`, params.tpm,
+      `must be at least ${maxTokens}, the max_tokens one request to this deployment may use (${prop}.params.max_tokens): a single answer of that length `
+      + 'spends the whole minute\'s tpm and every further call that minute is refused (429); raise tpm or lower max_tokens');
+  }
   const entry: Record<string, unknown> = { model_name: m.name, litellm_params: params };
   if (m.accessGroups !== undefined) {
     const groups = list(`${prop}.accessGroups`, m.accessGroups);

@@ -222,7 +222,9 @@ export const validModel: fc.Arbitrary<ModelDeployment> = fc.record({
     { max_tokens: 512 }, { api_version: '2024-06-01' }, { aws_region_name: 'eu-west-1' }, { api_key_header: 'os.environ/HEADER_NAME' },
     { extra_headers: { 'X-Docs': 'https://docs.example.com/webhooks/setup' } }, { base_model: 'azure/gpt-4o-2024-08-06' },
   )),
-}, { requiredKeys: ['name', 'model'] });
+}, { requiredKeys: ['name', 'model'] })
+  // A tpm below one answer's max_tokens is a contradiction the proxy refuses: valid models keep tpm at least that.
+  .map(m => (m.tpm !== undefined && typeof m.params?.max_tokens === 'number' ? { ...m, tpm: Math.max(m.tpm, m.params.max_tokens) } : m));
 
 /** Inputs that satisfy every rule of LiteLLMProxy, cross-field ones included: all MUST be accepted. */
 export const validProxyProps: fc.Arbitrary<LiteLLMProxyProps> = fc.record({

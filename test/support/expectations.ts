@@ -1,3 +1,4 @@
+import { maskCredentials } from '../../lib/credentials';
 import { LiteLLMConfigError } from '../../lib';
 import {
   isAnnotationKey, isDns1035Label, isDns1123Label, isDns1123Subdomain, isLabelKey, isLabelValue, isPortName, isRouteHost,
@@ -122,5 +123,13 @@ export function expectOurError<T>(attempt: () => unknown, poison?: Poison<T>): v
   expect(error.message.startsWith(`${error.constructPath !== undefined ? `[${error.constructPath}] ` : ''}${error.prop}: received `)).toBe(true);
   if (poison && !error.prop.startsWith(poison.prop)) {
     throw new Error(`poison "${poison.label}" should be named by a prop starting with "${poison.prop}", got: ${error.message}`);
+  }
+  expectNoCredential(error.message);
+}
+
+/** A message a user may paste into a ticket: masking it changes nothing, so it holds no credential. */
+export function expectNoCredential(message: string): void {
+  if (maskCredentials(message) !== message) {
+    throw new Error(`an error message repeats a credential: ${maskCredentials(message)}`);
   }
 }
