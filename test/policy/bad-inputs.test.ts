@@ -6,6 +6,7 @@ import {
   MigrationJobProps, PostgresServer, PostgresServerProps, PriorityShare, Presets, RedisInstance, RedisInstanceProps, WorkerSizing,
 } from '../../lib';
 import { EdgeCase } from '../support/edges';
+import { expectNoCredential } from '../support/expectations';
 
 /**
  * The bad-input catalogue (issue 8): one row per invalid configuration, across
@@ -29,6 +30,8 @@ interface BadInput {
   readonly prop: string;
   /** The whole message: prop, value received, what is allowed. */
   readonly message: RegExp;
+  /** The construct path the message names, where the row is about which stack is blamed. @default not checked */
+  readonly path?: string;
 }
 
 const secret = (name: string, key: string) => ({ name, key });
@@ -371,6 +374,80 @@ BAD_INPUTS.push(
     prop: 'database.migrations', message: /^database\.migrations: received true; stack a already runs the migration Job for database "litellm"/ },
 );
 
+/** A fleet of two tenants whose declared keys, models and access are built from `tenantB` (tenant a is clean). */
+const fleetOfTwo = (tenantB: Record<string, unknown>, fleetProps: Partial<LiteLLMFleetProps> = {}) => () => {
+  const app = Testing.app();
+  new LiteLLMFleet(app, 'fleet', {
+    models: [...models, { name: 'claude', model: 'anthropic/claude-sonnet-4-5', apiKey: secret('provider-keys', 'anthropic') }],
+    masterKey, redis: { password: secret('redis-auth', 'password') },
+    database: { serverOptions: { name: 'pg', host: 'pg.example.com', maxConnections: 200 } },
+    tenants: [{ name: 'team-a' }, { name: 'team-b', ...tenantB }],
+    ...fleetProps,
+  } as LiteLLMFleetProps);
+  return app.synthYaml();
+};
+const keyOf = (over: Record<string, unknown>) => ({ alias: 'ci', value: secret('virtual-keys', 'ci'), ...over });
+const withMaxTokens = [{ ...models[0], tpm: 100_000, params: { max_tokens: 8192 } }];
+
+// Issue 20: credentials in messages, the tenant named, contradicting limits, and a suggestion where there is one.
+BAD_INPUTS.push(
+  { construct: 'ExternalRedis', mistake: 'a Redis URL with its password where the host goes (masked)',
+    build: externalRedis({ host: 'rediss://default:Pa55-w0rd-xyz@cache.example.com:6380', password: secret('redis-auth', 'password') }), prop: 'host',
+    message: /^host: received "rediss:\/\/default:\*\*\*@cache\.example\.com:6380"; must be a host name or IP address/ },
+  { construct: 'LiteLLMStack', mistake: 'a Redis URL with its password as the external host (masked, stack named)',
+    build: stack({ redis: { external: { host: 'redis://:hunter2-secret@cache.example.com:6379', password: secret('redis-auth', 'password') } } }),
+    prop: 'redis.external.host', path: 'stack', message: /^redis\.external\.host: received "redis:\/\/:\*\*\*@cache\.example\.com:6379"; must be a host name/ },
+  { construct: 'LiteLLMFleet', mistake: 'an unknown model on a tenant\'s key (the tenant named)',
+    build: fleetOfTwo({ access: { keys: [keyOf({ models: ['gpt-4'] })] } }), prop: 'access.keys[0].models[0]', path: 'fleet/team-b',
+    message: /^access\.keys\[0\]\.models\[0\]: received "gpt-4"; is not a model of this proxy; use one of "gpt-4o", "claude" \(did you mean "gpt-4o"\?\)$/ },
+  { construct: 'LiteLLMFleet', mistake: 'a model name in the wrong case on a tenant\'s key',
+    build: fleetOfTwo({ access: { keys: [keyOf({ models: ['GPT-4o'] })] } }), prop: 'access.keys[0].models[0]', path: 'fleet/team-b',
+    message: /^access\.keys\[0\]\.models\[0\]: received "GPT-4o"; is not a model of this proxy; .*\(did you mean "gpt-4o"\?\)$/ },
+  { construct: 'LiteLLMFleet', mistake: 'a duplicate key alias in one tenant',
+    build: fleetOfTwo({ access: { keys: [keyOf({}), keyOf({ value: secret('virtual-keys', 'other') })] } }), prop: 'access.keys[1].alias', path: 'fleet/team-b',
+    message: /^access\.keys\[1\]\.alias: received "ci"; key aliases must be unique; keys\[0\]\.alias has it already$/ },
+  { construct: 'LiteLLMFleet', mistake: 'two keys reading one Secret key in one tenant',
+    build: fleetOfTwo({ access: { keys: [keyOf({}), keyOf({ alias: 'ci-2' })] } }), prop: 'access.keys[1].value', path: 'fleet/team-b',
+    message: /^access\.keys\[1\]\.value: received "virtual-keys\/ci"; key value Secrets \(one key per Secret key\) must be unique/ },
+  { construct: 'LiteLLMFleet', mistake: 'a fleet-wide Redis host that is wrong (the fleet named, not a tenant)',
+    build: fleetOfTwo({}, { redis: { external: { host: 'cache example com', password: secret('redis-auth', 'password') } } }), prop: 'redis.external.host', path: 'fleet',
+    message: /^redis\.external\.host: received "cache example com"; must be a host name or IP address .*\(found building tenant "team-a", tenants\[0\], which takes it from the fleet\)$/ },
+  { construct: 'LiteLLMProxy', mistake: 'a deployment tpm below its max_tokens',
+    build: proxy({ models: [{ ...models[0], tpm: 4000, params: { max_tokens: 8192 } }] }), prop: 'models[0].tpm',
+    message: /^models\[0\]\.tpm: received 4000; must be at least 8192, the max_tokens one request to this deployment may use \(models\[0\]\.params\.max_tokens\)/ },
+  { construct: 'LiteLLMStack', mistake: 'a key tpm below the max_tokens of a model it may call',
+    build: stack({ models: withMaxTokens, database: { external: { url: secret('db', 'url') } }, access: { keys: [keyOf({ tpmLimit: 2000 })] } }),
+    prop: 'access.keys[0].tpmLimit', path: 'stack',
+    message: /^access\.keys\[0\]\.tpmLimit: received 2000; must be at least 8192, the max_tokens of model "gpt-4o" \(models\[0\]\.params\.max_tokens\) it may call/ },
+  { construct: 'governance', mistake: 'default key tpm below a model\'s max_tokens',
+    build: () => { const c = chart(); new LiteLLMProxy(c, 'litellm', { models: withMaxTokens, masterKey, database: new ExternalPostgres({ url: secret('db', 'url') }), governance: { defaultKeyParams: { tpmLimit: 1000 } } }); return synthAll(c); },
+    prop: 'governance.defaultKeyParams.tpmLimit', message: /^governance\.defaultKeyParams\.tpmLimit: received 1000; must be at least 8192, the max_tokens of model "gpt-4o"/ },
+  { construct: 'LiteLLMStack', mistake: 'a key allowed more requests per minute than its team',
+    build: stack({ database: { external: { url: secret('db', 'url') } }, access: { teams: [{ id: 'team', rpmLimit: 60 }], keys: [keyOf({ team: 'team', rpmLimit: 600 })] } }),
+    prop: 'access.keys[0].rpmLimit', path: 'stack', message: /^access\.keys\[0\]\.rpmLimit: received 600; must not exceed the rpmLimit of its team "team" \(60\): LiteLLM applies both/ },
+  { construct: 'LiteLLMStack', mistake: 'a key\'s team misspelt', build: stack({ database: { external: { url: secret('db', 'url') } }, access: { teams: [{ id: 'analytics' }], keys: [keyOf({ team: 'analytic' })] } }),
+    prop: 'access.keys[0].team', path: 'stack', message: /^access\.keys\[0\]\.team: received "analytic"; must be the id of a declared team \(analytics\) \(did you mean "analytics"\?\)$/ },
+  { construct: 'LiteLLMProxy', mistake: 'memory below what the workers need', build: proxy({ cpu: '2', memory: '512Mi', acceptPerReplicaLimits: true }), prop: 'memory',
+    message: /^memory: received "512Mi"; must be at least 1280Mi for 2 worker\(s\) \(256Mi \+ 512Mi per worker: each worker is a full copy of the proxy/ },
+  { construct: 'LiteLLMProxy', mistake: 'a memory limit below what the workers need', build: proxy({ cpu: '4', memoryLimit: '1Gi', acceptPerReplicaLimits: true }), prop: 'memoryLimit',
+    message: /^memoryLimit: received "1Gi"; must be at least 2304Mi for 4 worker\(s\)/ },
+  { construct: 'LiteLLMStack', mistake: 'a preset memory too small for proxy.cpu', build: stack({ proxy: { cpu: '3', memory: '1Gi' } }), prop: 'proxy.memory', path: 'stack',
+    message: /^proxy\.memory: received "1Gi"; must be at least 1792Mi for 3 worker\(s\)/ },
+  { construct: 'governance', mistake: 'an rpm priority share above a model\'s rpm',
+    build: governance({ priorityReservation: { shares: { prod: PriorityShare.rpm(500) }, license: secret('litellm-license', 'key') } }),
+    prop: 'governance.priorityReservation.shares.prod', message: /^governance\.priorityReservation\.shares\.prod: received 500; reserves 500 rpm of each model, more than model "gpt-4o" has \(models\[0\]\.rpm is 100\)/ },
+  { construct: 'ingress-nginx', mistake: 'a host with a trailing dot', build: edge({ controller: 'ingress-nginx', hosts: ['llm.example.com.'] }), prop: 'hosts[0]',
+    message: /^hosts\[0\]: received "llm\.example\.com\."; must be a DNS-1123 subdomain: .*; it ends with a dot \(the fully qualified DNS form, which the API server refuses\): use "llm\.example\.com"$/ },
+  { construct: 'LiteLLMStack', mistake: 'a namespace in upper case with an underscore', build: stack({ namespace: 'Team_A' }), prop: 'namespace',
+    message: /^namespace: received "Team_A"; must be a DNS-1123 label: .*; it has upper-case letters, it has '_': use "team-a"$/ },
+  { construct: 'LiteLLMProxy', mistake: 'a routing strategy one letter off', build: proxy({ router: { routingStrategy: 'least_busy' as any } }), prop: 'router.routingStrategy',
+    message: /^router\.routingStrategy: received "least_busy"; must be one of RoutingStrategy\.SIMPLE_SHUFFLE .* \(did you mean "least-busy"\?\)$/ },
+  { construct: 'LiteLLMStack', mistake: 'last release\'s plain-object edge', build: stack({ edge: { controller: 'ingress-nginx', hosts: ['llm.example.com'] } as any, hosts: ['llm.example.com'] }),
+    prop: 'edge', path: 'stack', message: /^edge: received .*; must be Edge\.ingressNginx\(\), Edge\.nginxInc\(\), Edge\.traefik\(\) or Edge\.gatewayApi\(\) with its options$/ },
+  { construct: 'LiteLLMProxy', mistake: 'last release\'s snake_case extraConfig section', build: proxy({ extraConfig: { litellm_settings: { drop_params: true } } as any }),
+    prop: 'extraConfig.litellm_settings', message: /^extraConfig\.litellm_settings: received "litellm_settings"; must be one of litellmSettings, .* \(did you mean "litellmSettings"\?\)$/ },
+);
+
 /** Runs a row; returns the error it raised (or a description of what happened instead). */
 function errorOf(row: BadInput): unknown {
   try {
@@ -391,6 +468,9 @@ describe('bad-input catalogue', () => {
     // A stack names itself first (its construct path); so does a synth-time check, with the chart's path.
     const prefix = error.constructPath !== undefined ? `[${error.constructPath}] ` : '';
     if (row.construct === 'LiteLLMStack') expect(error.constructPath).toBe('stack');
+    if (row.path !== undefined) expect(error.constructPath).toBe(row.path);
+    // No message repeats a credential (issue 20): masking it changes nothing.
+    expectNoCredential(error.message);
     expect(error.message.startsWith(prefix)).toBe(true);
     expect(error.message.slice(prefix.length)).toMatch(row.message);
     expect(error.message.startsWith(`${prefix}${row.prop}: received `)).toBe(true);

@@ -43,8 +43,12 @@ const gapOpen = (name: string): boolean => name in KNOWN_GAPS;
 export const validDnsLabel = (max = 47): fc.Arbitrary<string> =>
   fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?$/).filter(s => s.length <= max);
 
-export const invalidDnsLabel: fc.Arbitrary<unknown> = fc.constantFrom(
-  '', 'LiteLLM', 'lite_llm', '-proxy', 'proxy-', 'a.b', 'a'.repeat(64), ' proxy', 'pröxy', 5,
+export const invalidDnsLabel: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom('', 'LiteLLM', 'lite_llm', '-proxy', 'proxy-', 'a.b', 'a'.repeat(64), ' proxy', 'pröxy', 5),
+  // Issue 20: a valid name in another case, with the trailing dot of a fully qualified name, or a credential pasted in.
+  fc.stringMatching(/^[a-z]([-a-z0-9]{0,12}[a-z0-9])?$/).map(v => v.toUpperCase()),
+  fc.stringMatching(/^[a-z]([-a-z0-9]{0,12}[a-z0-9])?$/).map(v => `${v}.`),
+  fc.constant(undefined).chain(() => credentialValue),
 );
 
 /** DNS-1035 labels (a DNS-1123 label that starts with a letter): names that become Service names. */
@@ -157,6 +161,17 @@ export const invalidImage: fc.Arbitrary<unknown> = fc.constantFrom(
   'ghcr.io/berriai/litellm:latest', 'ghcr.io/berriai/litellm', 'registry.example.com:5000/litellm', 'litellm:main',
   'litellm:main-stable', 'litellm:nightly', 'Upper/Case:v1', '', '   ', 'litellm:bad tag', 'litellm@sha256:abc',
   'litellm@md5:0123', 5,
+);
+
+/**
+ * Values that are or hold a credential (issue 20): whatever check refuses them, the message must not repeat
+ * the secret part; `expectOurError` checks that masking the message changes nothing.
+ */
+export const credentialValue: fc.Arbitrary<string> = fc.constantFrom(
+  'rediss://default:S3cr3tPassw0rd@cache.example.com:6380', 'redis://:hunter2-secret@10.0.0.5:6379',
+  'postgresql://litellm:pa55w0rd-x9@db.internal:5432/litellm', 'admin:hunter2pass@db.example.com',
+  'https://api.example.com/v1?api_key=Zx9vQ2mK7pL4rT8wQ1', 'sk-proj-Ab12Cd34Ef56Gh78Ij90', 'AKIAIOSFODNN7EXAMPLE',
+  'ghp_1234567890abcdefghijABCDEFGHIJ1234', 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.SflKxwRJSMeKKF2QT4fwpM',
 );
 
 /** Secret references from a small pool (distinct env names: no accidental collisions). */
@@ -562,10 +577,16 @@ export const validHost: fc.Arbitrary<string> = fc.tuple(
   fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?$/).filter(tld => !/^\d+$/.test(tld)),
 ).map(([labels, tld]) => [...labels, tld].join('.'));
 
-export const invalidHost: fc.Arbitrary<unknown> = fc.constantFrom(
-  'litellm', 'LLM.example.com', 'https://llm.example.com', '*.example.com', 'llm.example.com/v1', '', ' llm.example.com', 'llm..example.com', 42, null,
-  // Addresses: the API server rejects an Ingress host that is an IP; Gateway API hostnames and Traefik Host() match names.
-  '203.0.113.10', '10.0.0.1', '010.0.0.1', '2001:db8::1', '[2001:db8::1]', 'llm.example.123',
+export const invalidHost: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom(
+    'litellm', 'LLM.example.com', 'https://llm.example.com', '*.example.com', 'llm.example.com/v1', '', ' llm.example.com', 'llm..example.com', 42, null,
+    // Addresses: the API server rejects an Ingress host that is an IP; Gateway API hostnames and Traefik Host() match names.
+    '203.0.113.10', '10.0.0.1', '010.0.0.1', '2001:db8::1', '[2001:db8::1]', 'llm.example.123',
+  ),
+  // Issue 20: a valid host with a trailing dot or in upper case, and credential-bearing URLs pasted as a host.
+  validHost.map(h => `${h}.`),
+  validHost.filter(h => /[a-z]/.test(h)).map(h => h.toUpperCase()),
+  credentialValue,
 );
 
 /** The choices a stack input is made of, before they become props (kept for labels and checks). */
@@ -706,6 +727,11 @@ export const stackPoisons: Poison<StackInput>[] = [
   { label: 'governance without database', prop: 'governance', values: fc.constantFrom<any>({ maxParallelRequests: 5 }, { disableSpendLogs: true }),
     apply: (s, v) => ({ ...s, props: { ...s.props, database: undefined, governance: v } }) },
   { label: 'controllerPodLabels', prop: 'edge.controllerPodLabels', values: invalidLabelMap, apply: (s, v) => ({ ...s, props: withEdge(s, { controllerPodLabels: v }) }) },
+  { label: 'Redis URL with its password as the external host', prop: 'redis.external.host', values: credentialValue,
+    apply: (s, v) => ({ ...s, props: { ...s.props, redis: { external: { host: v, password: { name: 'redis-auth', key: 'password' } } } } }) },
+  { label: 'namespace in upper case or with a trailing dot', prop: 'namespace',
+    values: fc.oneof(validDnsLabel(20).filter(n => /[a-z]/.test(n)).map(n => n.toUpperCase()), validDnsLabel(20).map(n => `${n}.`)),
+    apply: (s, v) => ({ ...s, props: { ...s.props, namespace: v } }) },
   { label: 'external Redis without AUTH or consent', prop: 'redis.external.password', values: fc.constantFrom('cache.example.com', '10.40.0.5'),
     apply: (s, v) => ({ ...s, props: { ...s.props, redis: { external: { host: v } } } }) },
   { label: 'default key model the proxy does not serve', prop: 'governance.defaultKeyParams.models', values: fc.constantFrom(['gpt-5'], ['gpt-4o', 'GPT-4o'], ['anthropic/*']),
