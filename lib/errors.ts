@@ -41,6 +41,15 @@ export class LiteLLMConfigError extends Error {
   }
 
   /**
+   * The message alone. jsii carries an error raised in a method call to
+   * Python, Java, .NET and Go as `String(error)`: without this, those users
+   * would read `LiteLLMConfigError: ` before the message TypeScript shows.
+   */
+  public toString(): string {
+    return this.message;
+  }
+
+  /**
    * This error, naming the stack it arose in. An error that already names
    * one is returned unchanged: the innermost stack is the most precise.
    */

@@ -42,9 +42,9 @@ if (!m) {
 }
 const out = m[1];
 const esc = out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const allowed = new RegExp(`^(package\\.json|README\\.md|LICENSE|CHANGELOG\\.md|${esc}(lib|imports)/.+\\.(js|d\\.ts))$`);
+const allowed = new RegExp(`^(package\\.json|README\\.md|LICENSE|CHANGELOG\\.md|\\.jsii|${esc}(lib|imports)/.+\\.(js|d\\.ts))$`);
 for (const f of files) if (!allowed.test(f)) problems.push(`unexpected file in the tarball: ${f}`);
-for (const f of ['LICENSE', 'README.md', 'CHANGELOG.md']) if (!files.has(f)) problems.push(`missing from the tarball: ${f}`);
+for (const f of ['LICENSE', 'README.md', 'CHANGELOG.md', '.jsii']) if (!files.has(f)) problems.push(`missing from the tarball: ${f}`);
 
 const sources = [];
 const walk = dir => {

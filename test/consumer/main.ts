@@ -17,6 +17,7 @@ import { App, Chart, ChartProps } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
+  Edge,
   FleetTenant,
   GitOpsApp,
   IngressNginxEdge,
@@ -33,7 +34,7 @@ import {
 } from 'cdk8s-litellm';
 
 const masterKey: SecretKeyRef = { name: 'litellm-master-key', key: 'master-key' };
-const models: readonly ModelDeployment[] = [
+const models: ModelDeployment[] = [
   { name: 'gpt-4o', model: 'openai/gpt-4o', apiKey: { name: 'llm-provider-keys', key: 'openai' }, rpm: 600, tpm: 200000 },
   { name: 'claude-sonnet', model: 'anthropic/claude-sonnet-4-5', apiKey: { name: 'llm-provider-keys', key: 'anthropic' }, rpm: 400 },
 ];
@@ -79,7 +80,8 @@ class Platform extends Chart {
       models,
       masterKey,
       redis: { password: { name: 'litellm-redis', key: 'password' } },
-      edge: { controller: 'ingress-nginx', hosts: ['llm.platform.example.com'], tls: { clusterIssuer: 'letsencrypt-prod' } },
+      edge: Edge.ingressNginx({ tls: { clusterIssuer: 'letsencrypt-prod' } }),
+      hosts: ['llm.platform.example.com'],
     });
   }
 }
@@ -89,14 +91,15 @@ new TeamGateway(app, 'team-gateway', { namespace: 'team' });
 new Platform(app, 'platform');
 
 // Presets are plain data a consumer copies and overrides.
-const bigger: StackPreset = { ...Presets.production, cpu: '4', description: 'production, 4 CPU per pod' };
+const bigger: StackPreset = { ...Presets.production(), cpu: '4', description: 'production, 4 CPU per pod' };
 new LiteLLMStack(app, 'shared-llm', {
   namespace: 'shared-llm',
   preset: bigger,
   models,
   masterKey,
   redis: { password: { name: 'litellm-redis', key: 'password' } },
-  edge: { controller: 'ingress-nginx', hosts: ['llm.example.com'], tls: { secretName: 'llm-example-com-tls' } },
+  edge: Edge.ingressNginx({ tls: { secretName: 'llm-example-com-tls' } }),
+  hosts: ['llm.example.com'],
 });
 
 // Tenants on shared parts; each gets its own namespace, folder and Application.
@@ -106,8 +109,9 @@ new LiteLLMFleet(app, 'tenants', {
   models,
   masterKey,
   redis: { external: { host: 'redis.example.com', password: { name: 'litellm-redis', key: 'password' } } },
-  database: { server: { name: 'shared-pg', host: 'pg.example.com', maxConnections: 120 } },
-  edge: { controller: 'gateway-api', gateway: { name: 'public', namespace: 'gateways' }, controllerNamespace: 'envoy-gateway-system', domain: 'llm.example.com' },
+  database: { serverOptions: { name: 'shared-pg', host: 'pg.example.com', maxConnections: 120 } },
+  edge: Edge.gatewayApi({ gateway: { name: 'public', namespace: 'gateways' }, controllerNamespace: 'envoy-gateway-system' }),
+  domain: 'llm.example.com',
   tenants,
 });
 
