@@ -61,6 +61,7 @@ USER_FIELDS: Final = ["user_email", "user_alias", "user_role", "models", "max_bu
                       "max_parallel_requests", "metadata"]
 KEY_FIELDS: Final = ["team_id", "user_id", "budget_id", "models", "max_budget", "budget_duration", "rpm_limit", "tpm_limit",
                      "max_parallel_requests", "blocked", "metadata"]
+USER_CLEARABLE: Final = frozenset({"max_budget", "budget_duration", "rpm_limit", "tpm_limit"})
 ROTATING_SUFFIX: Final = "-rotating"
 
 EXIT_OK: Final = 0
@@ -69,7 +70,7 @@ EXIT_INCOMPLETE: Final = 2
 EXIT_CONFIG: Final = 3
 EXIT_NOT_READY: Final = 4
 
-PAGE_SIZE: Final = 100
+PAGE_SIZE = 100  # the largest the list endpoints allow; tests page by 2
 MAX_PAGES: Final = 1000  # 100,000 objects of a kind: a bound on the loop, not a limit in practice
 MAX_CONSECUTIVE_FAULTS: Final = 3
 
@@ -477,7 +478,10 @@ class Planner:
                 except Conflict as e:
                     self.add("user", uid, FAIL, str(e))
                     continue
-                changed = self.diff(USER_FIELDS, want, have)
+                # /user/update ignores empty values but for the limits (internal_user_endpoints.py,
+                # _update_internal_user_params): such a declaration cannot be applied to an existing user.
+                settable = {k: v for k, v in want.items() if k in USER_CLEARABLE or v not in (None, [], {})}
+                changed = self.diff(USER_FIELDS, settable, have)
                 if changed:
                     calls.append(Call("POST", "/user/update", dict(self.patch(changed, want, have), user_id=uid)))
                 action, current = (UPDATE if changed else UNCHANGED), list(have.get("teams") or [])
@@ -577,6 +581,12 @@ class Planner:
             calls.append(self.generate(k, value, temp))
         calls.append(Call("POST", "/key/delete", {"key_aliases": [alias]}))
         calls.append(Call("POST", "/key/update", {"key": token, "key_alias": alias}))
+        if leftover is not None:
+            # The replacement was made by an earlier, interrupted run (or by hand): its settings may differ.
+            renamed = dict(leftover, key_alias=alias)
+            changed = self.diff(KEY_FIELDS, k, renamed)
+            if changed:
+                calls.append(Call("POST", "/key/update", dict(self.patch(changed, k, renamed), key_alias=alias)))
         return calls
 
     # --- prune --------------------------------------------------------------------------------
@@ -602,20 +612,39 @@ class Planner:
             for kind, ident, _ in candidates:
                 self.add(kind, ident, KEPT, "not deleted: the current state was read incompletely")
             return
-        # Keys first: deleting a team or user deletes its keys too, so those must all be ours.
-        foreign = [k for k in self.keys if not self.owned(k.get("metadata"))]
+        # Keys first: deleting a team or user deletes its keys too, so those must all be ours, judged
+        # as they will be after this plan: a declared key made by hand is taken over (and moved to its
+        # declared team, user and budget) above, unless that fails, so the deletion waits for it.
+        key_plans = {c.ident: c for c in self.changes if c.kind == "key"}
+
+        def declared_alias(k: Json) -> str | None:
+            alias = str(k.get("key_alias") or "").removesuffix(ROTATING_SUFFIX)
+            return alias if alias in key_plans else None
+
+        def foreign_after_plan(k: Json) -> bool:
+            alias = declared_alias(k)
+            if alias is not None and key_plans[alias].action != FAIL and not self.foreign(k.get("metadata")):
+                return False
+            return not self.owned(k.get("metadata"))
+
         holder = {"user": "user_id", "team": "team_id", "budget": "budget_id"}
         for kind, ident, _ in candidates:
             if kind == "key":
                 self.add(kind, ident, DELETE, calls=[Call("POST", "/key/delete", {"key_aliases": [ident]})])
                 continue
-            theirs = [k for k in foreign if k.get(holder[kind]) == ident]
+            held = [k for k in self.keys if k.get(holder[kind]) == ident]
+            theirs = [k for k in held if foreign_after_plan(k)]
             if theirs:
                 self.add(kind, ident, FAIL, f"not deleted: {len(theirs)} key(s) not managed here belong to it and would go with it")
                 continue
+            declared = sorted({a for a in map(declared_alias, held) if a is not None})
+            stuck = [a for a in declared if key_plans[a].action == FAIL]
+            if stuck:
+                self.add(kind, ident, FAIL, f"not deleted: declared key(s) {', '.join(stuck)} belong to it and cannot be reconciled")
+                continue
+            waits = [("key", a) for a in declared]
             bodies: dict[str, Json] = {"user": {"user_ids": [ident]}, "team": {"team_ids": [ident]}, "budget": {"id": ident}}
-            body = bodies[kind]
-            self.add(kind, ident, DELETE, calls=[Call("POST", f"/{kind}/delete", body)])
+            self.add(kind, ident, DELETE, calls=[Call("POST", f"/{kind}/delete", bodies[kind])], needs=waits)
 
 
 # --- the executor -------------------------------------------------------------------------------
