@@ -618,8 +618,16 @@ class Planner:
         key_plans = {c.ident: c for c in self.changes if c.kind == "key"}
 
         def declared_alias(k: Json) -> str | None:
-            alias = str(k.get("key_alias") or "").removesuffix(ROTATING_SUFFIX)
-            return alias if alias in key_plans else None
+            """The declared key this key is or becomes: its alias, or the replacement of a rotation
+            (the temporary alias holding the Secret's value). Any other temporary key is judged by its marker."""
+            alias = str(k.get("key_alias") or "")
+            if alias in key_plans:
+                return alias
+            base = alias.removesuffix(ROTATING_SUFFIX)
+            value = self.values.get(base, KeyValue(None)).value
+            if base != alias and base in key_plans and value is not None and k.get("token") == token_of(value):
+                return base
+            return None
 
         def foreign_after_plan(k: Json) -> bool:
             alias = declared_alias(k)
