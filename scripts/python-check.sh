@@ -14,6 +14,8 @@ if [ ! -f "$stamp" ]; then
   "$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q -r requirements-dev.txt
   touch "$stamp"
 fi
+# Every cache in the one ignored folder.
+export HYPOTHESIS_STORAGE_DIRECTORY="$venv/hypothesis"
 started=$(date +%s)
 "$venv/bin/ruff" check
 "$venv/bin/mypy"
