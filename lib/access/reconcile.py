@@ -19,7 +19,8 @@
 #   (team_endpoints.py, internal_user_endpoints.py).
 # - An incomplete read (an error after retries, a timeout, a page shorter than announced, a
 #   total that changes between pages) changes nothing: exit 2.
-# - A fault while applying (HTTP 5xx, a timeout, a refused connection) fails that change;
+# - A fault while applying (HTTP 5xx, a timeout, a refused connection) fails that change (a
+#   change stops at its first failed call: a key is deleted only once its replacement exists);
 #   after a fault no deletion is started, and after 3 faults in a row the run stops.
 # - Exit codes: 0 done (or dry run planned), 1 some changes failed, 2 incomplete read,
 #   3 configuration error, 4 proxy not ready. The last line is a machine-readable summary:
