@@ -25,8 +25,9 @@ npm run --silent build
 npm pack --ignore-scripts --json --pack-destination "$work" --loglevel=error > "$work/pack.json"
 
 # The tarball holds exactly what a consumer needs: compiled lib/ and imports/
-# (under the build's outDir), their declarations, package.json, README,
-# LICENSE and CHANGELOG; no sources, tests, dist/, main.js or stale output.
+# (under the build's outDir), their declarations, the Python programs the Jobs
+# run (lib/**/*.py, read at synth), package.json, README, LICENSE and
+# CHANGELOG; no TypeScript sources, tests, dist/, main.js or stale output.
 node - "$work/pack.json" <<'JS'
 const fs = require('fs');
 const path = require('path');
@@ -42,7 +43,7 @@ if (!m) {
 }
 const out = m[1];
 const esc = out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const allowed = new RegExp(`^(package\\.json|README\\.md|LICENSE|CHANGELOG\\.md|\\.jsii|${esc}(lib|imports)/.+\\.(js|d\\.ts))$`);
+const allowed = new RegExp(`^(package\\.json|README\\.md|LICENSE|CHANGELOG\\.md|\\.jsii|${esc}(lib|imports)/.+\\.(js|d\\.ts)|lib/.+\\.py)$`);
 for (const f of files) if (!allowed.test(f)) problems.push(`unexpected file in the tarball: ${f}`);
 for (const f of ['LICENSE', 'README.md', 'CHANGELOG.md', '.jsii']) if (!files.has(f)) problems.push(`missing from the tarball: ${f}`);
 
@@ -52,6 +53,7 @@ const walk = dir => {
     const p = path.posix.join(dir, e.name);
     if (e.isDirectory()) walk(p);
     else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) sources.push(p.slice(0, -3));
+    else if (e.name.endsWith('.py') && !files.has(p)) problems.push(`missing from the tarball: ${p} (lib/assets.ts reads it at synth)`);
   }
 };
 walk('lib');

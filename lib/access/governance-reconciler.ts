@@ -38,6 +38,14 @@ export interface GovernanceReconcilerOptions {
    */
   readonly prune?: boolean;
   /**
+   * Print the plan (one line per object: would create, update, rotate, delete)
+   * and change nothing: the Job runs with `LITELLM_ACCESS_DRY_RUN=true`. For a
+   * first look at what the declarations would do to an existing database
+   * before letting the Job apply them.
+   * @default false: the Job applies the plan
+   */
+  readonly dryRun?: boolean;
+  /**
    * Who owns the objects, written into their metadata (`cdk8s_litellm_owner`)
    * and budget ids; two reconcilers sharing a database need different owners.
    * @default `<namespace>/<proxy name>`
@@ -94,6 +102,8 @@ export class GovernanceReconciler extends Construct {
   public readonly owner: string;
   /** Whether undeclared objects of this owner are deleted. */
   public readonly prune: boolean;
+  /** Whether the Job only prints its plan. */
+  public readonly dryRun: boolean;
 
   private readonly proxy: LiteLLMProxy;
   private readonly teams: CheckedTeam[] = [];
@@ -120,6 +130,7 @@ export class GovernanceReconciler extends Construct {
         throw new LiteLLMConfigError('owner', props.owner, 'must be 2 to 128 letters, digits, \'.\', \'_\', \'-\' and \'/\', starting and ending with a letter or digit');
       }
       this.prune = props.prune === undefined ? false : boolean('prune', props.prune);
+      this.dryRun = props.dryRun === undefined ? false : boolean('dryRun', props.dryRun);
       const waitTimeout = integer('waitTimeoutSeconds', props.waitTimeoutSeconds ?? 300, 10, 3600);
       const deadline = integer('activeDeadlineSeconds', props.activeDeadlineSeconds ?? 900, 60);
       if (deadline <= waitTimeout) {
@@ -285,6 +296,7 @@ export class GovernanceReconciler extends Construct {
       { name: 'LITELLM_MASTER_KEY', valueFrom: { secretKeyRef: { name: masterKey.name, key: masterKey.key } } },
       { name: 'DESIRED_STATE_PATH', value: `${ACCESS_DIR}/${DESIRED_STATE_FILE}` },
       { name: 'WAIT_TIMEOUT_SECONDS', value: String(this.settings.waitTimeout) },
+      ...(this.dryRun ? [{ name: 'LITELLM_ACCESS_DRY_RUN', value: 'true' }] : []),
       ...(minLength !== undefined ? [{ name: 'MINIMUM_CUSTOM_KEY_LENGTH', value: minLength }] : []),
       // Nothing is written: no bytecode on the read-only root filesystem.
       { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },

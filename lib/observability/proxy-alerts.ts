@@ -20,6 +20,7 @@ export enum ProxyAlertName {
   AUTOSCALER_AT_MAX = 'LiteLLMAutoscalerAtMax',
   TEAM_BUDGET_NEARLY_SPENT = 'LiteLLMTeamBudgetNearlySpent',
   KEY_BUDGET_NEARLY_SPENT = 'LiteLLMKeyBudgetNearlySpent',
+  ACCESS_RECONCILE_FAILED = 'LiteLLMAccessReconcileFailed',
 }
 /** Every alert name, in the order the rules are emitted. */
 export const PROXY_ALERT_NAMES: readonly ProxyAlertName[] = Object.values(ProxyAlertName);
@@ -34,6 +35,7 @@ export const KUBE_STATE_METRICS = [
   'kube_pod_container_status_last_terminated_reason',
   'kube_horizontalpodautoscaler_status_current_replicas',
   'kube_horizontalpodautoscaler_spec_max_replicas',
+  'kube_job_failed',
 ] as const;
 
 /** Alert thresholds and the PrometheusRule's labels. Every ratio is a fraction (0.05 = 5 %). */
@@ -321,6 +323,17 @@ function buildRules(proxy: LiteLLMProxy, s: ProxySeries, t: Thresholds): AlertRu
         + `(BudgetExceededError) until the budget resets (budgetDuration). Raise maxBudget in the declaration, or check what spends it (litellm_spend_metric_total by requested_model).`);
     budget(ProxyAlertName.TEAM_BUDGET_NEARLY_SPENT, 'team', 'namespace, team, team_alias', 'litellm_remaining_team_budget_metric', 'litellm_team_max_budget_metric', 'team_alias');
     budget(ProxyAlertName.KEY_BUDGET_NEARLY_SPENT, 'key', 'namespace, hashed_api_key, api_key_alias', 'litellm_remaining_api_key_budget_metric', 'litellm_api_key_max_budget_metric', 'api_key_alias');
+    // The GovernanceReconciler's Job, `<proxy>-access-<8 hex>` (governance-reconciler.ts); without one the series never exists.
+    const accessJob = `${`${s.name}-access`.slice(0, 54)}-[0-9a-f]{8}`;
+    add(ProxyAlertName.ACCESS_RECONCILE_FAILED, 'warning', '0m',
+      `kube_job_failed{namespace="${s.namespace}", job_name=~"${accessJob}", condition="true"} == 1`,
+      `LiteLLM ${where}: the governance Job {{ $labels.job_name }} failed`,
+      'The Job that makes teams, users, keys and budgets match the declarations (GovernanceReconciler) failed, so what LiteLLM holds may differ from Git. '
+      + 'Check its log (`kubectl -n {{ $labels.namespace }} logs job/{{ $labels.job_name }}`): one line per object, and a last line '
+      + '"litellm-access summary: result=... created=N updated=N deleted=N failed=N ... exit=N". Exit 1: some changes failed (listed; a refused '
+      + 'value, another owner\'s object, a team holding keys made by hand, or faults of the admin API); 2: the current state could not be read '
+      + 'completely, so nothing was changed (the proxy or its database failing: see LiteLLMDatabaseErrors); 3: configuration (the master key '
+      + 'Secret); 4: the proxy was not ready in time. Runs are idempotent: fix the cause and sync again.');
   }
   return rules;
 }

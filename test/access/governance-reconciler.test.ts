@@ -165,6 +165,15 @@ describe('GovernanceReconciler', () => {
     expectOurError(() => reconciler.addTeam({ id: 'too-late' }));
   });
 
+  test('GIVEN dryRun THEN the Job only prints its plan (LITELLM_ACCESS_DRY_RUN), under another name; without it the env has no such variable', () => {
+    const dry = accessJob(objectsOf({ access: { dryRun: true } }));
+    expect(envMap(dry.spec.template.spec.containers[0]).LITELLM_ACCESS_DRY_RUN).toBe('true');
+    expect(dry.metadata.name).not.toBe(accessJob(objects).metadata.name);
+    expect(envMap(accessJob(objects).spec.template.spec.containers[0]).LITELLM_ACCESS_DRY_RUN).toBeUndefined();
+    expect(build({ access: { dryRun: true } }).reconciler.dryRun).toBe(true);
+    expectOurError(() => objectsOf({ access: { dryRun: 'yes' as never } }));
+  });
+
   test('GIVEN prune and an owner THEN both are in the desired state', () => {
     const d = desired(objectsOf({ access: { prune: true, owner: 'platform/gateway-eu' } }));
     expect(d).toMatchObject({ prune: true, marker: { cdk8s_litellm_owner: 'platform/gateway-eu' }, budget_prefix: 'cdk8s-litellm:platform/gateway-eu:' });

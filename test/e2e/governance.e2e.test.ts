@@ -3,13 +3,14 @@ import { createHash, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { LiteLLMRelease } from '../../lib';
-import { AdminApi, JobRun, outcomeOf, prismaEnv, reconcilerJob, runReconciler } from './support/access';
+import { AdminApi, JobRun, outcomeOf, prismaEnv, reconcilerJob, recordAdminState, runReconciler, summaryOf } from './support/access';
+import { FaultProxy } from './support/fault-proxy';
 import {
   GOV_MODELS, GOV_SECRETS, KEY_DEFAULTS, KEY_LIMITS, Phase, synthesizeGovernanceStack,
 } from './support/governance-stack';
 import { Harness, ProxyInstance, VENV_BIN } from './support/harness';
 import { request, sleep, waitFor } from './support/http';
-import { killAll } from './support/processes';
+import { killAll, processTree } from './support/processes';
 import { PostgresServer, applyMigrations, startPostgres } from './support/postgres';
 
 /**
@@ -48,11 +49,41 @@ const setKeyValue = (ref: { name: string; key: string }, value: string): void =>
   secretsSeen.add(sha256(value));
 };
 
-async function reconcile(phase: Phase, options: { prune?: boolean } = {}): Promise<JobRun> {
-  const objects = synthesizeGovernanceStack(phase, options.prune);
-  const run = await runReconciler(h, objects, `reconcile-${runs.length + 1}-${phase}`, { LITELLM_ACCESS_TRACE_FILE: traceFile });
+/**
+ * LITELLM_E2E_RECORD_FIXTURES=1: the runs given `record` also save what the admin API answered to
+ * the reconciler's reads just before, the desired state, the key values and the run's output, as
+ * fixtures of the planner's unit tests (test/python/fixtures/<record>/, see its README).
+ */
+const RECORD = process.env.LITELLM_E2E_RECORD_FIXTURES === '1';
+const FIXTURES = path.join(__dirname, '..', 'python', 'fixtures');
+
+interface RunOptions {
+  readonly prune?: boolean;
+  readonly dryRun?: boolean;
+  /** Further env of the Job's container (test settings). */
+  readonly env?: Record<string, string>;
+  /** A fixture name to record this run under (LITELLM_E2E_RECORD_FIXTURES=1). */
+  readonly record?: string;
+}
+
+async function reconcile(phase: Phase, options: RunOptions = {}): Promise<JobRun> {
+  const objects = synthesizeGovernanceStack(phase, options.prune, options.dryRun);
+  const fixture = RECORD && options.record ? path.join(FIXTURES, options.record) : undefined;
+  if (fixture) {
+    fs.rmSync(fixture, { recursive: true, force: true });
+    await recordAdminState(api, path.join(fixture, 'answers'), h.masterKey);
+  }
+  const run = await runReconciler(h, objects, `reconcile-${runs.length + 1}-${phase}`, { LITELLM_ACCESS_TRACE_FILE: traceFile, ...options.env });
   runs.push(run);
   fs.writeFileSync(path.join(h.root, `reconcile-${runs.length}-${phase}.log`), run.output);
+  if (fixture) {
+    const configMap = objects.find(o => o.kind === 'ConfigMap' && o.metadata.name === 'litellm-access');
+    fs.writeFileSync(path.join(fixture, 'desired-state.json'), configMap.data['desired-state.json']);
+    const env = Object.fromEntries(JSON.parse(configMap.data['desired-state.json']).keys
+      .map((k: any) => [k.value.env, h.secretValues[k.value.source]]));
+    fs.writeFileSync(path.join(fixture, 'key-env.json'), `${JSON.stringify(env, null, 2)}\n`);
+    fs.writeFileSync(path.join(fixture, 'run.log'), run.output.replace(/http:\/\/127\.0\.0\.1:\d+/g, 'http://127.0.0.1:PORT'));
+  }
   return run;
 }
 
@@ -105,6 +136,8 @@ beforeAll(async () => {
 }, 300000);
 
 afterAll(async () => {
+  await faults?.stop();
+  if (pg?.proc.running) signalPostgres('SIGCONT'); // never leave it frozen if a test failed midway
   await killAll();
   if (pg) fs.rmSync(pg.dir, { recursive: true, force: true });
   const width = Math.max(...measured.map(([k]) => k.length));
@@ -119,7 +152,7 @@ test('0. the proxy runs on PostgreSQL with the database settings from the manife
 });
 
 test('1. a first run creates the declared budget, teams, user and keys, as declared', async () => {
-  const run = await reconcile('initial');
+  const run = await reconcile('initial', { record: 'fresh' });
   expect(run.code).toBe(0);
   for (const [kind, id] of [['budget', 'cdk8s-litellm:litellm/litellm:small'], ['team', 'analytics'], ['team', 'research'], ['user', 'alice'],
     ['key', 'analytics-ci'], ['key', 'alice-laptop'], ['key', 'research-batch']] as const) {
@@ -152,7 +185,7 @@ test('1. a first run creates the declared budget, teams, user and keys, as decla
 });
 
 test('2. a second run changes nothing and says so', async () => {
-  const run = await reconcile('initial');
+  const run = await reconcile('initial', { record: 'created' });
   expect(run.code).toBe(0);
   expect(run.output).toMatch(/litellm-access: no changes \(0 created, 0 updated, 0 rotated, 0 deleted, 7 unchanged, 0 kept, 0 failed\)/);
   note('run 2 (no changes)', ms(run.ms));
@@ -196,7 +229,7 @@ test('4. drift made through the API is corrected (unset limits cleared too), and
   await api.ok('POST', '/team/update', { team_id: 'research', max_budget: 77, models: [GOV_MODELS.chat] });
   await api.ok('POST', '/team/member_add', { team_id: 'research', member: { user_id: 'alice', role: 'user' } });
 
-  const run = await reconcile('initial');
+  const run = await reconcile('initial', { record: 'drifted' });
   expect(run.code).toBe(0);
   expect(outcomeOf(run, 'team', 'analytics')).toBe('updated: max_budget, metadata; taken over (had no ownership marker)');
   expect(outcomeOf(run, 'key', 'analytics-ci')).toBe('updated: models, rpm_limit');
@@ -216,7 +249,7 @@ test('4. drift made through the API is corrected (unset limits cleared too), and
 
 test('5. a change in the declarations is applied: updated fields, a blocked key, a new key, user, membership and budget', async () => {
   expect((await chatWith(keyValue(GOV_SECRETS.research), GOV_MODELS.chat)).status).toBe(200);
-  const run = await reconcile('changed');
+  const run = await reconcile('changed', { record: 'changed' });
   expect(run.code).toBe(0);
   expect(outcomeOf(run, 'team', 'analytics')).toBe('updated: max_budget');
   expect(outcomeOf(run, 'team', 'research')).toBe('updated: models');
@@ -243,7 +276,7 @@ test('6. rotation: a new value in the Secret replaces the key (no Enterprise /ke
   const before = await api.key('analytics-ci');
   const fresh = `sk-e2e-rotated-${nonce()}`;
   setKeyValue(GOV_SECRETS.ci, fresh);
-  const run = await reconcile('changed');
+  const run = await reconcile('changed', { record: 'rotation' });
   expect(run.code).toBe(0);
   expect(outcomeOf(run, 'key', 'analytics-ci')).toBe('rotated');
 
@@ -271,7 +304,7 @@ test('6b. an interrupted rotation (new key under the temporary alias, old key go
   });
   await api.ok('POST', '/key/delete', { key_aliases: ['analytics-ci'] });
   setKeyValue(GOV_SECRETS.ci, newer);
-  const run = await reconcile('changed');
+  const run = await reconcile('changed', { record: 'interrupted-rotation' });
   expect(run.code).toBe(0);
   expect(outcomeOf(run, 'key', 'analytics-ci')).toBe('rotated: finished an interrupted rotation');
   expect((await api.key('analytics-ci')).token).toBe(sha256(newer));
@@ -292,7 +325,7 @@ test('7. prune deletes only undeclared objects marked as ours; hand-made ones su
   expect(await api.teamIds()).toContain('research');
 
   // With prune: our keys and budget go; the team whose deletion would take a hand-made key with it stays.
-  const refused = await reconcile('pruned');
+  const refused = await reconcile('pruned', { record: 'prune-refused' });
   expect(refused.code).toBe(1);
   expect(outcomeOf(refused, 'key', 'research-batch')).toBe('deleted');
   expect(outcomeOf(refused, 'key', 'research-new')).toBe('deleted');
@@ -332,6 +365,228 @@ test('8. a key value LiteLLM would refuse fails the run readably, naming the key
     setKeyValue(GOV_SECRETS.alice, good);
   }
   expect((await reconcile('pruned')).output).toMatch(/no changes/);
+});
+
+// --- failure injection ------------------------------------------------------------------------
+// The Job's calls go through a fault proxy in front of LiteLLM (test/e2e/support/fault-proxy.ts).
+// Each test starts from the state the previous one left, and ends converged or says what is pending.
+
+/** A per-call timeout the faults can outlast quickly (the Job's default is 60 s). */
+const FAULT_ENV = { LITELLM_ACCESS_REQUEST_TIMEOUT_SECONDS: '3' };
+const PRUNED = ['key research-batch', 'key research-new', 'user bob', 'team research', 'budget cdk8s-litellm:litellm/litellm:unused'];
+let faults: FaultProxy | undefined;
+
+/** The fault proxy, rule reset, with the proxy Service pointing at it. */
+async function faultProxy(): Promise<FaultProxy> {
+  if (faults === undefined) {
+    faults = await FaultProxy.start(proxy.port);
+    h.services.registerExternal(synthesizeGovernanceStack('initial'), 'litellm', faults.port);
+  }
+  faults.reset();
+  return faults;
+}
+
+/** Every team, user, key and budget, by kind and id. */
+async function inventory(): Promise<string[]> {
+  const teams = (await api.ok('GET', '/v2/team/list?page_size=100')).teams.map((t: any) => `team ${t.team_id}`);
+  const users = (await api.ok('GET', '/user/list?page_size=100')).users.map((u: any) => `user ${u.user_id}`);
+  const keys = (await api.ok('GET', '/key/list?return_full_object=true&size=100')).keys.map((k: any) => `key ${k.key_alias}`);
+  const budgets = (await api.ok('GET', '/budget/list')).map((b: any) => `budget ${b.budget_id}`);
+  return [...teams, ...users, ...keys, ...budgets].sort();
+}
+
+const counts = (r: JobRun): string => {
+  const s = summaryOf(r);
+  return ['created', 'updated', 'deleted', 'skipped', 'failed'].filter(k => s[k] !== '0').map(k => `${s[k]} ${k}`).join(', ') || 'no changes';
+};
+const sec = (v: number): string => `${(v / 1000).toFixed(1)} s`;
+
+/** Runs until the state is converged: a run that applies, then one that says "no changes". */
+async function converge(phase: Phase, prune?: boolean): Promise<JobRun> {
+  faults?.reset();
+  const run = await reconcile(phase, { prune, env: FAULT_ENV });
+  expect({ code: run.code, output: run.output }).toEqual({ code: 0, output: expect.any(String) });
+  expect((await reconcile(phase, { prune, env: FAULT_ENV })).output).toMatch(/litellm-access: no changes/);
+  return run;
+}
+
+test('11. faults: 500s from the admin API mid-run fail that change, no deletion starts, and the next run converges', async () => {
+  await faultProxy();
+  await converge('changed');
+  // Pending for a prune run: two drifted objects (written first), then five deletions.
+  await api.ok('POST', '/team/update', { team_id: 'analytics', max_budget: 999 });
+  await api.ok('POST', '/user/update', { user_id: 'alice', max_budget: 1 });
+  const before = await inventory();
+  const fp = await faultProxy();
+  fp.rule = r => (r.writeIndex === 0 ? 'error' : 'pass');
+  const broken = await reconcile('pruned', { env: FAULT_ENV });
+  expect(broken.code).toBe(1);
+  expect(outcomeOf(broken, 'team', 'analytics')).toBe('failed: HTTP 500: injected fault');
+  expect(outcomeOf(broken, 'user', 'alice')).toBe('updated: max_budget, teams -research');
+  for (const object of PRUNED) {
+    const [kind, id] = object.split(' ');
+    expect(outcomeOf(broken, kind, id)).toBe('skipped: not deleted: the admin API failed earlier in this run');
+  }
+  expect(summaryOf(broken)).toMatchObject({ result: 'failed', updated: '1', deleted: '0', skipped: '5', failed: '1', complete_read: 'true', exit: '1' });
+  const after = await inventory();
+  expect(before.filter(o => !after.includes(o))).toEqual([]);
+  const next = await converge('pruned');
+  expect(summaryOf(next)).toMatchObject({ updated: '1', deleted: '5', failed: '0', drift: '1' });
+  expect((await inventory()).filter(o => PRUNED.includes(o))).toEqual([]);
+  note('faults: 500 at the 1st write of a prune run', `exit 1 in ${ms(broken.ms)} (${counts(broken)}); next run exit 0 (${counts(next)})`);
+});
+
+test('12. faults: a write whose answer never comes (timeout) fails that change and its dependants; the next run finds it applied', async () => {
+  const fp = await faultProxy();
+  // From the pruned state to "changed": the team research is the 2nd write; its answer is held past the timeout.
+  fp.rule = r => (r.writeIndex === 1 ? 'hang-after' : 'pass');
+  const broken = await reconcile('changed', { env: FAULT_ENV });
+  expect(broken.code).toBe(1);
+  expect(fp.writes[1].path).toBe('/team/new');
+  expect(outcomeOf(broken, 'team', 'research')).toBe('failed: POST /team/new: timed out');
+  for (const [kind, id] of [['user', 'bob'], ['key', 'research-batch'], ['key', 'research-new']]) {
+    expect(outcomeOf(broken, kind, id)).toBe('failed: depends on team research, which failed above');
+  }
+  expect(summaryOf(broken)).toMatchObject({ result: 'failed', created: '1', failed: '5', exit: '1' });
+  const next = await converge('changed');
+  // The write had happened: the team is there as declared.
+  expect(outcomeOf(next, 'team', 'research')).toBe('unchanged');
+  note('faults: answer of the 2nd write held past the 3 s timeout', `exit 1 in ${sec(broken.ms)} (${counts(broken)}); next run: that team unchanged (applied), exit 0 (${counts(next)})`);
+});
+
+test('13. faults: an incomplete read (500s on every attempt at the key list; a short page of teams) changes nothing and exits 2', async () => {
+  await api.ok('POST', '/team/update', { team_id: 'analytics', max_budget: 999 });
+  const before = await inventory();
+  const fp = await faultProxy();
+  fp.rule = r => (r.method === 'GET' && r.path === '/key/list' ? 'error' : 'pass');
+  const failedRead = await reconcile('pruned', { env: FAULT_ENV });
+  expect(failedRead.code).toBe(2);
+  expect(fp.writes).toEqual([]);
+  expect(fp.seen.filter(r => r.path === '/key/list')).toHaveLength(3);
+  expect(failedRead.output).toContain('litellm-access: could not read the current state completely: key list: page 1: HTTP 500: injected fault');
+  expect(outcomeOf(failedRead, 'team', 'research')).toBe('not declared: not deleted: the current state was read incompletely');
+  expect(summaryOf(failedRead)).toMatchObject({ result: 'incomplete', complete_read: 'false', deleted: '0', exit: '2' });
+
+  fp.reset();
+  fp.rule = r => (r.path === '/v2/team/list' ? 'short-page' : 'pass');
+  const shortPage = await reconcile('pruned', { env: FAULT_ENV });
+  expect(shortPage.code).toBe(2);
+  expect(fp.writes).toEqual([]);
+  expect(shortPage.output).toMatch(/could not read the current state completely: team list: \d+ items read, the proxy counts \d+/);
+  expect(await inventory()).toEqual(before);
+  note('faults: the key list answers 500 (3 attempts) / a short team page', `exit 2 in ${sec(failedRead.ms)} / ${ms(shortPage.ms)}, 0 writes, 0 deleted (5 deletions and 1 update pending)`);
+});
+
+test('14. faults: the proxy killed during a run: the run stops after 3 faults in a row, deletes nothing, and converges once the proxy is back', async () => {
+  // Pending for a prune run: a budget tier, a team and a user that depend on nothing (analytics from test 13),
+  // a key that depends on them, then five deletions. The proxy dies at the first write.
+  await api.ok('POST', '/budget/update', { budget_id: 'cdk8s-litellm:litellm/litellm:small', max_budget: 99 });
+  await api.ok('POST', '/user/update', { user_id: 'alice', max_budget: 1 });
+  await api.ok('POST', '/key/update', { key_alias: 'analytics-ci', rpm_limit: 99 });
+  const before = await inventory();
+  const fp = await faultProxy();
+  const killed = proxy;
+  fp.onRequest = async r => {
+    if (r.writeIndex === 0 && killed.proc.running) {
+      killed.proc.killGroup(); // SIGKILL: a crash, an OOM kill, a node going away
+      await killed.proc.exited;
+    }
+  };
+  const broken = await reconcile('pruned', { env: FAULT_ENV });
+  expect(broken.code).toBe(1);
+  expect(broken.output).toContain('  stopped: the admin API failed 3 times in a row; the next run carries on');
+  expect(summaryOf(broken)).toMatchObject({ result: 'failed', deleted: '0', failed: '3', exit: '1' });
+  expect(outcomeOf(broken, 'key', 'analytics-ci')).toBe('skipped: not attempted: the admin API failed 3 times in a row');
+  expect(Number(summaryOf(broken).skipped)).toBe(PRUNED.length + 1);
+
+  const t0 = performance.now();
+  proxy = await h.startProxy('proxy-restarted', s => s, prismaEnv());
+  const readiness = proxy.plan.probes.find(p => p.kind === 'readiness')!;
+  await waitFor('the restarted proxy to be ready with the database', async () => {
+    const r = await request(readiness.port!, 'GET', readiness.httpPath!, { timeoutMs: 10000 }).catch(() => undefined);
+    return r?.status === 200 && /"db":"connected"/.test(r.body) ? true : undefined;
+  }, 120000, 500);
+  const restartMs = performance.now() - t0;
+  api = new AdminApi(proxy.port, h.masterKey);
+  fp.upstreamPort = proxy.port;
+  const after = await inventory();
+  expect(before.filter(o => !after.includes(o))).toEqual([]);
+  const next = await converge('pruned');
+  expect(summaryOf(next)).toMatchObject({ deleted: '5', failed: '0' });
+  note('faults: proxy SIGKILLed at the 1st write of a prune run', `exit 1 in ${sec(broken.ms)} (${counts(broken)}); proxy back in ${sec(restartMs)}; next run exit 0 (${counts(next)})`);
+});
+
+/** Signals PostgreSQL and every process below it (its backends run in sessions of their own). */
+function signalPostgres(sig: NodeJS.Signals): number {
+  const pids = processTree(pg.proc.pid);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids.length;
+}
+
+/** SIGSTOP to PostgreSQL (the postmaster and every backend), SIGCONT after `forMs`: a database that stops answering. */
+function freezePostgres(forMs: number): Promise<void> {
+  expect(signalPostgres('SIGSTOP')).toBeGreaterThan(2);
+  return new Promise(resolve => setTimeout(() => { signalPostgres('SIGCONT'); resolve(); }, forMs));
+}
+
+test('15. faults: PostgreSQL frozen (SIGSTOP) for 10 s from the 1st write: the run stops after 3 timeouts, and the next converges', async () => {
+  // Pending from the pruned state: creates, and two drifted objects that depend on nothing.
+  await api.ok('POST', '/team/update', { team_id: 'analytics', max_budget: 999 });
+  await api.ok('POST', '/key/update', { key_alias: 'analytics-ci', rpm_limit: 99 });
+  const fp = await faultProxy();
+  let thawed: Promise<void> | undefined;
+  fp.onRequest = r => {
+    if (r.writeIndex === 0 && thawed === undefined) thawed = freezePostgres(10000);
+  };
+  const broken = await reconcile('changed', { env: FAULT_ENV });
+  await thawed;
+  expect(broken.code).toBe(1);
+  expect(broken.output).toContain('  stopped: the admin API failed 3 times in a row; the next run carries on');
+  expect(summaryOf(broken)).toMatchObject({ result: 'failed', deleted: '0', failed: '3', exit: '1' });
+  const next = await converge('changed');
+  note('faults: PostgreSQL SIGSTOPped 10 s from the 1st write', `exit 1 in ${sec(broken.ms)} (${counts(broken)}); next run exit 0 (${counts(next)})`);
+});
+
+test('16. faults: PostgreSQL frozen for 10 s during the read: an incomplete read, nothing written; the next run converges', async () => {
+  const before = await inventory();
+  const fp = await faultProxy();
+  let thawed: Promise<void> | undefined;
+  fp.onRequest = r => {
+    if (r.path === '/budget/list' && thawed === undefined) thawed = freezePostgres(10000);
+  };
+  const broken = await reconcile('pruned', { env: { LITELLM_ACCESS_REQUEST_TIMEOUT_SECONDS: '2' } });
+  await thawed;
+  expect(broken.code).toBe(2);
+  expect(fp.writes).toEqual([]);
+  expect(broken.output).toMatch(/could not read the current state completely: budget list: .*timed out/);
+  expect(await inventory()).toEqual(before);
+  const next = await converge('pruned');
+  expect(summaryOf(next)).toMatchObject({ deleted: '5', failed: '0' });
+  note('faults: PostgreSQL SIGSTOPped 10 s during the read', `exit 2 in ${sec(broken.ms)}, 0 writes (5 deletions pending); next run exit 0 (${counts(next)})`);
+});
+
+test('17. dry run (the dryRun prop): prints the plan and changes nothing; the real run then does what it announced', async () => {
+  await api.ok('POST', '/team/update', { team_id: 'analytics', max_budget: 999 });
+  const before = await inventory();
+  const fp = await faultProxy();
+  const dry = await reconcile('changed', { dryRun: true, env: FAULT_ENV });
+  expect(dry.code).toBe(0);
+  expect(fp.writes).toEqual([]);
+  expect(await inventory()).toEqual(before);
+  expect(dry.output).toContain('DRY RUN: nothing will be changed');
+  expect(outcomeOf(dry, 'team', 'analytics')).toBe('would update: max_budget');
+  expect(outcomeOf(dry, 'team', 'research')).toBe('would create');
+  expect(summaryOf(dry)).toMatchObject({ result: 'ok', dry_run: 'true', updated: '2', exit: '0' });
+  const real = await converge('changed');
+  const objectLines = (r: JobRun): string[] => r.output.split('\n').filter(l => /^(budget|team|user|key) /.test(l));
+  expect(objectLines(real)).toEqual(objectLines(dry).map(l => l.replace(/would (create|update|rotate|delete)/, (_m, verb: string) => `${verb}d`)));
+  note('dry run (dryRun prop) then the run', `${ms(dry.ms)}, 0 writes: ${counts(dry)} planned; the run did exactly that, line for line`);
 });
 
 test('9. no run printed a secret: master key, key values or their hashes', () => {

@@ -1,4 +1,5 @@
 import { execFile } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { Harness, REPO_ROOT, VENV_BIN } from './harness';
 import { HttpResult, request } from './http';
@@ -120,5 +121,37 @@ export class AdminApi {
 
   public async budgetIds(): Promise<string[]> {
     return (await this.ok('GET', '/budget/list')).map((b: any) => b.budget_id);
+  }
+}
+
+/** The reconciler's machine-readable summary line (`litellm-access summary: k=v ...`), parsed. */
+export function summaryOf(run: JobRun): Record<string, string> {
+  const line = run.output.split('\n').find(l => l.startsWith('litellm-access summary: '));
+  if (line === undefined) throw new Error(`no summary line in:\n${run.output}`);
+  return Object.fromEntries(line.slice('litellm-access summary: '.length).trim().split(/\s+/).map(p => p.split('=', 2) as [string, string]));
+}
+
+/**
+ * Records what the admin API answers to the reconciler's reads (every page of
+ * the budget, team, user and key lists) into `dir`, for the planner's unit tests
+ * (test/python/test_recorded.py). Refuses to write anything holding `masterKey`.
+ */
+export async function recordAdminState(api: AdminApi, dir: string, masterKey: string): Promise<void> {
+  const answers: Record<string, unknown> = { 'budget-list': await api.ok('GET', '/budget/list') };
+  const lists: Array<[string, string, string]> = [
+    ['team-list', '/v2/team/list', 'page_size=100'], ['user-list', '/user/list', 'page_size=100'], ['key-list', '/key/list', 'return_full_object=true&size=100'],
+  ];
+  for (const [name, listPath, query] of lists) {
+    for (let page = 1; page <= 100; page++) {
+      const r = await api.ok('GET', `${listPath}?${query}&page=${page}`);
+      answers[`${name}.page-${page}`] = r;
+      if (page >= (r.total_pages ?? 1)) break;
+    }
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [name, doc] of Object.entries(answers)) {
+    const text = `${JSON.stringify(doc, null, 2)}\n`;
+    if (text.includes(masterKey)) throw new Error(`the answer ${name} holds the master key: not recorded`);
+    fs.writeFileSync(path.join(dir, `${name}.json`), text);
   }
 }

@@ -70,7 +70,7 @@ export function declarations(phase: Phase): lib.GovernanceReconcilerOptions {
   };
 }
 
-export function synthesizeGovernanceStack(phase: Phase, prune?: boolean): any[] {
+export function synthesizeGovernanceStack(phase: Phase, prune?: boolean, dryRun?: boolean): any[] {
   const model = (name: string, providerModel: string, extra: Partial<lib.ModelDeployment> = {}): lib.ModelDeployment => ({
     name, model: `openai/${providerModel}`, apiBase: PROVIDER_API_BASE, apiKey: SECRET_REFS.providerKey, ...extra,
   });
@@ -91,7 +91,7 @@ export function synthesizeGovernanceStack(phase: Phase, prune?: boolean): any[] 
     masterKey: SECRET_REFS.masterKey,
     database: { external: { url: GOV_SECRETS.database } },
     governance: { defaultKeyParams: KEY_DEFAULTS, keyParamLimits: KEY_LIMITS },
-    access: prune === undefined ? access : { ...access, prune },
+    access: { ...access, ...(prune !== undefined ? { prune } : {}), ...(dryRun !== undefined ? { dryRun } : {}) },
   });
   return Testing.synth(stack);
 }
