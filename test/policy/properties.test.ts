@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { expectClean, expectOurError } from '../support/expectations';
 import { LiteLLMConfigError, LiteLLMProxy, LiteLLMProxyProps } from '../../lib';
 import { poisoned, proxyPoisons, untypedProxyProps, validProxyProps } from '../support/arbitraries';
+import { runs } from '../support/runs';
 import { synth } from '../support/synth';
 
 /**
@@ -12,7 +13,7 @@ import { synth } from '../support/synth';
  *    (never a TypeError or RangeError).
  */
 
-const RUNS = { valid: 150, poisoned: 200, perPoison: 4, untyped: 150 };
+const RUNS = { valid: runs(80), poisoned: runs(100), perPoison: runs(3), untyped: runs(80) };
 
 function build(props: LiteLLMProxyProps): any[] {
   return synth(chart => new LiteLLMProxy(chart, 'litellm', props));

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { expectClean, expectOurError } from '../support/expectations';
 import { LiteLLMConfigError, LiteLLMStack, LiteLLMStackProps } from '../../lib';
 import { UNTYPED_STACK_PROPS, poisoned, stackPoisons, validStackProps } from '../support/arbitraries';
+import { runs } from '../support/runs';
 
 /**
  * Property-based tests over the LiteLLMStack props space (preset, edge
@@ -15,7 +16,7 @@ import { UNTYPED_STACK_PROPS, poisoned, stackPoisons, validStackProps } from '..
  *    never a TypeError.
  */
 
-const RUNS = { valid: 40, poisoned: 80, untyped: 80 };
+const RUNS = { valid: runs(25), poisoned: runs(50), untyped: runs(50) };
 
 function build(props: LiteLLMStackProps): any[] {
   return Testing.synth(new LiteLLMStack(Testing.app(), 'stack', props));
