@@ -8,6 +8,8 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/test/e2e/'],
   // Type-checking happens once in `npm test` (tsc --noEmit); jest only transpiles, which keeps it fast.
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  // The README's examples import the package by name (test/readme.test.ts).
+  moduleNameMapper: { '^cdk8s-litellm$': '<rootDir>/lib/index.ts' },
   moduleFileExtensions: ['ts', 'js', 'json'],
   // jest's transform cache lives in node_modules, not in the temp directory (see scripts/jest-in-tmpdir.js).
   cacheDirectory: '<rootDir>/node_modules/.cache/jest',

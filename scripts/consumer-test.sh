@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Consumer test (run by .ci/run): installs the library the two ways a platform
 # team does before it is published, each into a throwaway cdk8s app set up as
-# the README's "Use it in your cdk8s app" says (test/consumer/):
-#   1. from the tarball `npm pack` writes (what `npm publish` would upload);
+# the README's "Use it in your cdk8s app" says (test/consumer/), with npm 10 and
+# with npm 11 (the npm of Node 20 and 22, and of Node 24):
+#   1. from the release tarball `npm run pack` writes (no install scripts);
 #   2. from a git URL of this repository at its HEAD commit
 #      (`npm install git+file://…#<sha>`: npm clones it and runs `prepare`,
-#      which builds build/), exactly like `github:org/repo#tag`.
-# Each app type-checks strictly against our .d.ts and runs `cdk8s synth` with
-# the README's app command (`node --import tsx main.ts`), and the manifests are
-# checked. Leaves nothing behind but the (gitignored) build/.
+#      which builds build/), exactly like `github:org/repo#tag`, with the
+#      `allowScripts` entry the README gives (npm 11 lists unapproved scripts).
+# Each install must print no npm warning about install scripts; each app
+# type-checks strictly against our .d.ts with the README's tsconfig.json and runs
+# `cdk8s synth --no-check-upgrade` with the README's app command
+# (`node --import tsx main.ts`), and the manifests are checked. Leaves nothing
+# behind but the (gitignored) build/ and dist-packages/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -17,12 +21,15 @@ started=$(date +%s)
 work=$(mktemp -d "${TMPDIR:-/tmp}/litellm-consumer.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 fail() { echo "consumer-test: $*" >&2; exit 1; }
+NPM10=(npx --yes -p npm@10 npm)
+NPM11=(npm)
+[ "$("${NPM11[@]}" --version | cut -d. -f1)" = 11 ] || NPM11=(npx --yes -p npm@11 npm)
 
 # --- 1. pack ------------------------------------------------------------------
 node -e 'const s = require("./package.json").scripts || {};
   if (!/\bnpm run build\b/.test(s.prepare || "")) { console.error("package.json: scripts.prepare must run the build, or a git install and `npm publish` ship no JS"); process.exit(1); }'
 npm run --silent build
-npm pack --ignore-scripts --json --pack-destination "$work" --loglevel=error > "$work/pack.json"
+npm pack --dry-run --ignore-scripts --json --loglevel=error > "$work/pack.json"
 
 # The tarball holds exactly what a consumer needs: compiled lib/ and imports/
 # (under the build's outDir), their declarations, the Python programs the Jobs
@@ -81,20 +88,28 @@ if (problems.length) {
   process.exit(1);
 }
 JS
-tarball="$work/$(node -p 'require(process.argv[1])[0].filename' "$work/pack.json")"
-[ -f "$tarball" ] || fail "npm pack did not write $tarball"
-entries=$(node -p 'require(process.argv[1])[0].entryCount' "$work/pack.json")
+rm -rf dist-packages/npm
+node scripts/pack.js
+tarball=$(ls "$root"/dist-packages/npm/cdk8s-litellm-*.tgz)
+[ -f "$tarball" ] || fail "npm run pack did not write a tarball"
+entries=$(tar tzf "$tarball" | wc -l)
+[ "$entries" -eq "$(node -p 'require(process.argv[1])[0].entryCount' "$work/pack.json")" ] || fail "the release tarball ($entries files) differs from what npm pack selects"
+tar xzOf "$tarball" package/package.json | node -e 'const p = JSON.parse(require("fs").readFileSync(0, "utf8"));
+  if (p.scripts || p.devDependencies) { console.error("the release tarball'"'"'s package.json has scripts or devDependencies"); process.exit(1); }'
+cp "$tarball" "$work/"
+tarball="$work/$(basename "$tarball")"
 
 # --- 2. a consumer app per install source ---------------------------------------
 # Same versions as our lockfile: the test checks the package, not a new upstream release.
-consumer_app() { # <dir> <dependency spec for cdk8s-litellm>
-  local app=$1 spec=$2
+consumer_app() { # <dir> <dependency spec for cdk8s-litellm> <allowScripts key or ""> <npm command...>
+  local app=$1 spec=$2 allow=$3
+  shift 3
   mkdir -p "$app"
   cp test/consumer/main.ts test/consumer/tsconfig.json test/consumer/cdk8s.yaml "$app/"
-  node - "$root" "$spec" "$app/package.json" <<'JS'
+  node - "$root" "$spec" "$app/package.json" "$allow" <<'JS'
 const fs = require('fs');
 const path = require('path');
-const [root, spec, out] = process.argv.slice(2);
+const [root, spec, out, allow] = process.argv.slice(2);
 const lock = require(path.join(root, 'package-lock.json'));
 const version = name => {
   const entry = lock.packages?.[`node_modules/${name}`];
@@ -109,16 +124,19 @@ pkg.dependencies = {
   'cdk8s-litellm': spec,
 };
 pkg.devDependencies = { 'cdk8s-cli': version('cdk8s-cli'), 'tsx': version('tsx'), 'typescript': version('typescript') };
+if (allow) pkg.allowScripts = { [allow]: true };
 fs.writeFileSync(out, JSON.stringify(pkg, null, 2) + '\n');
 JS
-  (cd "$app" && npm install --no-audit --no-fund --prefer-offline --loglevel=error > "$app/install.log" 2>&1) \
-    || { cat "$app/install.log" >&2; fail "npm install of $spec failed"; }
-  ! grep -q "install-scripts" "$app/install.log" || { cat "$app/install.log" >&2; fail "npm skipped an install script (see allowScripts in test/consumer/package.template.json)"; }
+  local npm_version
+  npm_version=$(cd "$app" && "$@" --version)
+  (cd "$app" && "$@" install --no-audit --no-fund --prefer-offline --loglevel=warn > "$app/install.log" 2>&1) \
+    || { cat "$app/install.log" >&2; fail "npm $npm_version install of $spec failed"; }
+  ! grep -qi "install-scripts\|install script" "$app/install.log" || { cat "$app/install.log" >&2; fail "npm $npm_version warned about install scripts installing $spec (see the README's Install)"; }
   [ -f "$app/node_modules/cdk8s-litellm/build/lib/index.js" ] || fail "$spec installed without build/lib/index.js"
   (cd "$app" && npx --no-install tsc --noEmit -p tsconfig.json) || fail "the consumer app ($spec) does not type-check against the declarations"
   (cd "$app" && npx --no-install cdk8s synth --no-check-upgrade > "$app/synth.log" 2>&1) \
     || { cat "$app/synth.log" >&2; fail "cdk8s synth of the consumer app ($spec) failed"; }
-  check_manifests "$app" "$spec"
+  check_manifests "$app" "$spec (npm $npm_version)"
 }
 
 check_manifests() { # <app dir> <label>
@@ -147,13 +165,17 @@ check_manifests() { # <app dir> <label>
   echo "consumer-test: $2: strict tsc and cdk8s synth passed; ${#manifests[@]} manifest files, $(cat "${manifests[@]}" | grep -c '^kind: ') objects"
 }
 
-consumer_app "$work/from-tarball" "file:$tarball"
+consumer_app "$work/tarball-npm11" "file:$tarball" "" "${NPM11[@]}"
+consumer_app "$work/tarball-npm10" "file:$tarball" "" "${NPM10[@]}"
 
 # A git URL needs a commit: the repository's HEAD (CI runs on a clean clone, so HEAD is what is tested).
 git -C "$root" rev-parse --verify -q HEAD >/dev/null || fail "$root has no commit to install from"
 sha=$(git -C "$root" rev-parse HEAD)
 [ -z "$(git -C "$root" status --porcelain -- lib imports package.json tsconfig.json tsconfig.build.json)" ] \
   || echo "consumer-test: note: uncommitted changes in lib/ are not in the git install (it builds commit ${sha:0:12})"
-consumer_app "$work/from-git" "git+file://$root#$sha"
+# The allowScripts key is the repository URL without the ref: npm 11 matches a git source by its
+# URL and a commit prefix, never by the package name or a tag.
+consumer_app "$work/git-npm11" "git+file://$root#$sha" "git+file://$root" "${NPM11[@]}"
+consumer_app "$work/git-npm10" "git+file://$root#$sha" "git+file://$root" "${NPM10[@]}"
 
-echo "consumer-test: OK: $(basename "$tarball") ($entries files) and git+file://…#${sha:0:12} each installed into a cdk8s app; $(( $(date +%s) - started )) s"
+echo "consumer-test: OK: $(basename "$tarball") ($entries files) and git+file://…#${sha:0:12}, each with npm $("${NPM10[@]}" --version) and $("${NPM11[@]}" --version), installed into a cdk8s app; $(( $(date +%s) - started )) s"
