@@ -124,7 +124,7 @@ pkg.dependencies = {
   'cdk8s-litellm': spec,
 };
 pkg.devDependencies = { 'cdk8s-cli': version('cdk8s-cli'), 'tsx': version('tsx'), 'typescript': version('typescript') };
-if (allow) pkg.allowScripts = { [allow]: true };
+if (allow) pkg.allowScripts = { ...pkg.allowScripts, [allow]: true };
 fs.writeFileSync(out, JSON.stringify(pkg, null, 2) + '\n');
 JS
   local npm_version
