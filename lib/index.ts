@@ -16,6 +16,7 @@ export {
   LiteLLMProxyOptions, LiteLLMProxyProps, ProxyAutoscaling, RouterOptions, ProxyMetrics, LogLevel, RoutingStrategy, SpreadPolicy,
 } from './proxy/proxy-props';
 export { ModelDeployment } from './proxy/model';
+export { ModelFallback, FallbackTrigger } from './proxy/fallbacks';
 export { ProxyCache, ResolvedCache, CacheCallType } from './proxy/cache';
 export { ConfigSection, ExtraConfig, LiteLLMConfigDocument } from './proxy/config';
 export { WorkerSizing } from './proxy/workers';

@@ -46,6 +46,9 @@ const EXTRA_FIELDS: Record<string, ConfigSection> = {
 
 const AGREEMENT = 'it changes how long a request can take, which the edge and drain timeouts are derived from '
   + '(use requestTimeoutSeconds, maxStreamSeconds and router.numRetries)';
+/** Fallbacks are typed (fallbacks.ts) so that the timing bound counts every group they add. */
+const FALLBACKS = 'fallbacks add attempts at other model groups, which the timing bound the edge and drain timeouts are derived from must count: '
+  + 'use router.fallbacks ({ model, to, on: FallbackTrigger.ERRORS | CONTEXT_WINDOW | CONTENT_POLICY }) and router.defaultFallbacks';
 /**
  * Escape-hatch keys that would silently break a promise of the library, with the reason
  * (router.py reads the retry and timeout keys; proxy_server.py never reads the parallel ones).
@@ -53,18 +56,17 @@ const AGREEMENT = 'it changes how long a request can take, which the edge and dr
 const REFUSED_EXTRA_KEYS: Partial<Record<ConfigSection, Record<string, string>>> = {
   [ConfigSection.ROUTER_SETTINGS]: {
     timeout: AGREEMENT, stream_timeout: AGREEMENT, retry_policy: AGREEMENT, model_group_retry_policy: AGREEMENT, retry_after: AGREEMENT,
-    fallbacks: `${AGREEMENT}; fallbacks add attempts at other models`,
-    default_fallbacks: `${AGREEMENT}; fallbacks add attempts at other models`,
-    context_window_fallbacks: `${AGREEMENT}; fallbacks add attempts at other models`,
-    content_policy_fallbacks: `${AGREEMENT}; fallbacks add attempts at other models`,
-    max_fallbacks: AGREEMENT,
+    fallbacks: FALLBACKS, default_fallbacks: FALLBACKS, context_window_fallbacks: FALLBACKS, content_policy_fallbacks: FALLBACKS,
+    // It caps only how deep the walk nests (router_utils/fallback_event_handlers.py); the bound counts every reachable group anyway.
+    max_fallbacks: `${AGREEMENT}; the bound counts every model group router.fallbacks can reach`,
+    // Re-runs a failed group on its other deployments, with retries, before its fallbacks (router.py _maybe_run_weighted_failover).
+    enable_weighted_failover: `${AGREEMENT}; it adds attempts within a model group`,
   },
   [ConfigSection.LITELLM_SETTINGS]: {
     num_retries: AGREEMENT,
-    fallbacks: `${AGREEMENT}; fallbacks add attempts at other models`,
-    default_fallbacks: `${AGREEMENT}; fallbacks add attempts at other models`,
-    context_window_fallbacks: `${AGREEMENT}; fallbacks add attempts at other models`,
-    content_policy_fallbacks: `${AGREEMENT}; fallbacks add attempts at other models`,
+    // router.py Router.__init__ reads these module settings when router_settings has none.
+    fallbacks: FALLBACKS, default_fallbacks: FALLBACKS, context_window_fallbacks: FALLBACKS, content_policy_fallbacks: FALLBACKS,
+    max_fallbacks: `${AGREEMENT}; the bound counts every model group router.fallbacks can reach`,
   },
   [ConfigSection.GENERAL_SETTINGS]: {
     max_parallel_requests: 'LiteLLM 1.108.14 never reads it (measured: 6 concurrent requests passed a limit of 2); use models[].maxParallelRequests or maxInFlightRequestsPerWorker',

@@ -15,12 +15,13 @@ import { IProxyDatabase, IProxyRedis, canBind } from './bindings';
 import { resolveCache } from './cache';
 import { ConfigSection, LiteLLMConfigDocument, envRef } from './config';
 import { fittingPoolLimit } from './connection-budget';
+import { FallbackPlan, fallbackSettings, hasFallbacks, resolveFallbacks, slowestRequest } from './fallbacks';
 import { GovernanceSettings, applyGovernance } from './governance-settings';
 import { ImageReference, parseImage } from '../image';
 import { DEFAULT_PROXY_IMAGE, PROXY_UID } from './image';
 import { ModelDeployment, renderModel, secretEnvName } from './model';
 import { LiteLLMProxyProps, LogLevel, ProxyAutoscaling, ProxyMetrics, RouterOptions, RoutingStrategy, SpreadPolicy } from './proxy-props';
-import { NonStreamingBound, assertCovers, nonStreamingBound } from './timing';
+import { GroupTiming, NonStreamingBound, assertCovers } from './timing';
 import { MEMORY_BASE_BYTES, MEMORY_PER_WORKER_BYTES, WorkerSizing, memoryRequestBytes } from './workers';
 import { ServiceType } from 'cdk8s-plus-28';
 
@@ -96,7 +97,7 @@ export class LiteLLMProxy extends Construct {
   public readonly requestTimeoutSeconds: number;
   /** `router_settings.num_retries`. */
   public readonly numRetries: number;
-  /** The longest a non-streaming request can take, with how it is made up. */
+  /** The longest a non-streaming request can take (every fallback included), with how it is made up. */
   public readonly nonStreamingBound: NonStreamingBound;
   /** `LITELLM_MAX_STREAMING_DURATION_SECONDS`. */
   public readonly maxStreamSeconds: number;
@@ -122,6 +123,8 @@ export class LiteLLMProxy extends Construct {
   public readonly serviceName: string;
 
   private readonly env: k8s.EnvVar[] = [];
+  /** The validated `router.fallbacks` / `router.defaultFallbacks`. */
+  private fallbacks: FallbackPlan = { chains: new Map(), defaults: [] };
   /** Sources admitted to the proxy port: `allowFrom` first, then Prometheus (its own rule, for readability). */
   private readonly ingressPeers: NetworkPeer[] = [];
   private readonly metricsPeers: NetworkPeer[] = [];
@@ -230,12 +233,13 @@ export class LiteLLMProxy extends Construct {
 
       // --- timing: the timeout agreement (see timing.ts) ----------------------
       this.requestTimeoutSeconds = integer('requestTimeoutSeconds', props.requestTimeoutSeconds ?? DEFAULTS.requestTimeoutSeconds, 1, 86400);
-      const modelTimeouts = this.config.models.map(m => (m.litellm_params as Record<string, unknown>).timeout).filter((t): t is number => typeof t === 'number');
-      this.nonStreamingBound = nonStreamingBound(Math.max(this.requestTimeoutSeconds, ...modelTimeouts), this.numRetries);
+      // Every group a request can reach, each with its retries (timing.ts, fallbacks.ts).
+      this.nonStreamingBound = slowestRequest(this.fallbacks, this.groupTimings(), this.numRetries);
       if (this.nonStreamingBound.seconds > MAX_WAIT_SECONDS) {
-        throw new LiteLLMConfigError('requestTimeoutSeconds', this.requestTimeoutSeconds,
+        const walk = (this.nonStreamingBound.modelGroups ?? []).length > 1;
+        throw new LiteLLMConfigError(walk ? 'router.fallbacks' : 'requestTimeoutSeconds', walk ? this.nonStreamingBound.modelGroups : this.requestTimeoutSeconds,
           `a non-streaming request could take ${this.nonStreamingBound.explanation}, more than a day (${MAX_WAIT_SECONDS} s) that a drain or an edge may wait; `
-          + 'lower requestTimeoutSeconds, the models\' timeoutSeconds or router.numRetries');
+          + `lower requestTimeoutSeconds, the models' timeoutSeconds or router.numRetries${walk ? ', or fall back to fewer groups' : ''}`);
       }
       this.maxStreamSeconds = integer('maxStreamSeconds', props.maxStreamSeconds ?? this.nonStreamingBound.seconds, 1, MAX_WAIT_SECONDS);
       const longest = Math.max(this.nonStreamingBound.seconds, this.maxStreamSeconds);
@@ -601,6 +605,16 @@ export class LiteLLMProxy extends Construct {
       ports.add(port);
       if (keyRef) keyEnvs.set(secretEnvName(keyRef), keyRef);
     });
+    // utils.py get_order_filtered_deployments routes only to deployments with an order once one of the group has one.
+    models.forEach((m, i) => {
+      const ordered = (d: ModelDeployment): boolean => d.params?.order !== undefined;
+      const other = models.findIndex(d => d.name === m.name && ordered(d) !== ordered(m));
+      if (ordered(m) && other !== -1) {
+        throw new LiteLLMConfigError(`models[${other}].params.order`, undefined,
+          `must be set like models[${i}].params.order (both deployments of "${m.name}"): LiteLLM never routes to a deployment without an order `
+          + 'while another of its group has one; give every deployment of the group an order (equal orders balance, higher ones are fallbacks)');
+      }
+    });
     // A group named like a model would make `models: [name]` ambiguous (LiteLLM reads it as the group).
     const names = new Set(models.map(m => m.name));
     models.forEach((m, i) => {
@@ -656,6 +670,24 @@ export class LiteLLMProxy extends Construct {
     }
     // optional_pre_call_checks values: litellm/types/router.py (OptionalPreCallChecks).
     if (enforce) this.config.set(ConfigSection.ROUTER_SETTINGS, 'optional_pre_call_checks', ['enforce_model_rate_limits'], `${owner}.enforceModelRateLimits`);
+    this.fallbacks = resolveFallbacks(owner, router.fallbacks, router.defaultFallbacks,
+      { names: this.config.modelNames, accessGroups: this.config.accessGroupNames });
+    if (hasFallbacks(this.fallbacks)) {
+      for (const { key, value } of fallbackSettings(this.fallbacks)) this.config.set(ConfigSection.ROUTER_SETTINGS, key, value, `${owner}.fallbacks`);
+    }
+  }
+
+  /**
+   * Each model group's longest attempt (the proxy's requestTimeoutSeconds, or a
+   * deployment's longer timeoutSeconds) and its `order` levels.
+   */
+  private groupTimings(): GroupTiming[] {
+    return this.config.modelNames.map(name => {
+      const params = this.config.models.filter(m => m.model_name === name).map(m => m.litellm_params as Record<string, unknown>);
+      const timeouts = params.map(p => p.timeout).filter((t): t is number => typeof t === 'number');
+      const orders = new Set(params.map(p => p.order).filter(o => o !== undefined && o !== null));
+      return { name, perAttemptSeconds: Math.max(this.requestTimeoutSeconds, ...timeouts), orderLevels: Math.max(1, orders.size) };
+    });
   }
 
   private enableMetrics(metrics: ProxyMetrics): ServiceMonitor | undefined {

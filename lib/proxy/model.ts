@@ -135,6 +135,8 @@ export function renderModel(prop: string, m: ModelDeployment): { entry: Record<s
         throw new LiteLLMConfigError(`${prop}.params.${k}`, v,
           `"${k}" changes how long a request can take, which the edge and drain timeouts are derived from; use the proxy's requestTimeoutSeconds, maxStreamSeconds and router.numRetries`);
       }
+      // utils.py get_order_filtered_deployments: the lowest order first, each further level as a fallback; counted in the bound.
+      if (k === 'order') integer(`${prop}.params.order`, v, 1);
       params[k] = v;
     }
   }

@@ -5,6 +5,7 @@ import { SecretKeyRef } from '../secret';
 import { IProxyDatabase, IProxyRedis } from './bindings';
 import { ProxyCache } from './cache';
 import { ExtraConfig } from './config';
+import { ModelFallback } from './fallbacks';
 import { ModelDeployment } from './model';
 import { WorkerSizing } from './workers';
 
@@ -104,6 +105,22 @@ export interface RouterOptions {
    * routing around it. @default true when any model has rpm or tpm
    */
   readonly enforceModelRateLimits?: boolean;
+  /**
+   * Model groups a failed request moves on to, per group and kind of failure
+   * (`fallbacks`, `context_window_fallbacks`, `content_policy_fallbacks`).
+   * Every group a request can reach is tried with numRetries retries of its
+   * own, so each adds a full group's time to the proxy's `nonStreamingBound`
+   * (and so to the edge timeout, the drain and the grace period).
+   * @default none
+   */
+  readonly fallbacks?: ModelFallback[];
+  /**
+   * Model groups every group without `FallbackTrigger.ERRORS` fallbacks of its
+   * own moves on to after an error (LiteLLM's `default_fallbacks`, written as
+   * the `"*"` entry of `fallbacks`). A group's own fallbacks replace these.
+   * @default none
+   */
+  readonly defaultFallbacks?: string[];
 }
 
 /** Prometheus metrics (`/metrics/` with the `prometheus` callback). */
@@ -189,8 +206,8 @@ export interface LiteLLMProxyOptions {
    * Longest single attempt at a provider, in seconds
    * (`litellm_settings.request_timeout`). For a stream it bounds each gap
    * between chunks, not the stream. A non-streaming request can take
-   * (router.numRetries + 1) attempts of this plus backoff: see the proxy's
-   * `nonStreamingBound`.
+   * (router.numRetries + 1) attempts of this plus backoff, for every model
+   * group it can fall back to: see the proxy's `nonStreamingBound`.
    * @default 600 (the production guide's value)
    */
   readonly requestTimeoutSeconds?: number;

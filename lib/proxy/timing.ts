@@ -17,6 +17,15 @@ import { LiteLLMConfigError } from '../errors';
  * on a whole stream is LITELLM_MAX_STREAMING_DURATION_SECONDS, checked before
  * each chunk (streaming_handler.py); past it the client gets an SSE error event
  * ("Stream exceeded max streaming duration", code 408) and no `[DONE]`.
+ *
+ * Fallbacks (fallbacks.ts): once a group's attempts are spent, the router
+ * tries the groups it falls back to, each with the same retries and sleeps
+ * (router_utils/fallback_event_handlers.py `run_async_fallback` calls
+ * `async_function_with_fallbacks` for each target, which runs
+ * `async_function_with_retries`), without a sleep between groups. Deployments
+ * of one group with several `order` values are tried level by level the same
+ * way (router.py, order-based fallbacks). Nothing bounds the whole walk, so the
+ * bound is the sum over every group (and level) a request can reach.
  */
 
 /**
@@ -31,13 +40,32 @@ export const RETRY_SLEEP_BOUND_SECONDS = 60 + 0.75;
 
 /** The longest a non-streaming request can take: every attempt times out, plus every sleep. */
 export interface NonStreamingBound {
+  /** Attempts at providers, over every model group the request can reach. */
   readonly attempts: number;
+  /** The longest single attempt. */
   readonly perAttemptSeconds: number;
+  /** Every sleep between attempts, added up. */
   readonly backoffSeconds: number;
-  /** ceil(attempts × perAttempt + backoff). */
+  /** ceil(every attempt's timeout + backoff). */
   readonly seconds: number;
   /** "3 attempts × 600 s + 182.25 s backoff = 1983 s", for messages and docs. */
   readonly explanation: string;
+  /**
+   * The model groups this slowest request tries, the one it asked for first,
+   * then the groups it falls back to.
+   * @default not known (a bound computed without the models)
+   */
+  readonly modelGroups?: string[];
+}
+
+/** How long one model group's attempts can take (internal: the proxy derives it from its models). */
+export interface GroupTiming {
+  /** The model group (`model_name`). */
+  readonly name: string;
+  /** The longest attempt at any of its deployments. */
+  readonly perAttemptSeconds: number;
+  /** Distinct `order` values of its deployments, at least 1: each level is tried with full retries. */
+  readonly orderLevels: number;
 }
 
 export function nonStreamingBound(perAttemptSeconds: number, numRetries: number): NonStreamingBound {
@@ -54,6 +82,34 @@ export function nonStreamingBound(perAttemptSeconds: number, numRetries: number)
     backoffSeconds,
     seconds,
     explanation: `${attempts} attempt(s) × ${Math.round(perAttemptSeconds * 1000) / 1000} s + ${backoffSeconds} s backoff = ${seconds} s`,
+  };
+}
+
+/**
+ * The longest a request can take that tries every group of `walk` (the group
+ * asked for first, then its fallbacks) and every order level of each, each
+ * with the full retries and sleeps of {@link nonStreamingBound}. One group of
+ * one level is exactly nonStreamingBound.
+ */
+export function walkBound(walk: readonly GroupTiming[], numRetries: number): NonStreamingBound {
+  const modelGroups = walk.map(g => g.name);
+  if (walk.length === 1 && walk[0].orderLevels === 1) return { ...nonStreamingBound(walk[0].perAttemptSeconds, numRetries), modelGroups };
+  const parts = walk.map(g => ({ g, one: nonStreamingBound(g.perAttemptSeconds, numRetries) }));
+  let exact = 0;
+  for (const { g, one } of parts) exact += g.orderLevels * (one.attempts * g.perAttemptSeconds + one.backoffSeconds);
+  const seconds = Math.ceil(Math.round(exact * 1000) / 1000);
+  const describe = ({ g, one }: typeof parts[number]): string => {
+    const each = `${one.attempts} attempt(s) × ${Math.round(g.perAttemptSeconds * 1000) / 1000} s + ${one.backoffSeconds} s backoff`;
+    return g.orderLevels > 1 ? `${g.orderLevels} order levels × (${each})` : each;
+  };
+  const [first, ...rest] = parts;
+  return {
+    attempts: parts.reduce((n, { g, one }) => n + g.orderLevels * one.attempts, 0),
+    perAttemptSeconds: Math.max(...walk.map(g => g.perAttemptSeconds)),
+    backoffSeconds: Math.round(parts.reduce((n, { g, one }) => n + g.orderLevels * one.backoffSeconds, 0) * 100) / 100,
+    seconds,
+    explanation: [`"${first.g.name}": ${describe(first)}`, ...rest.map(p => `fallback "${p.g.name}": ${describe(p)}`)].join('; ') + `; ${seconds} s in all`,
+    modelGroups,
   };
 }
 
