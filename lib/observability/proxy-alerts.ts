@@ -246,7 +246,7 @@ function buildRules(proxy: LiteLLMProxy, s: ProxySeries, t: Thresholds): AlertRu
     `{{ $value | humanizePercentage }} of calls to the provider of model {{ $labels.model_group }} failed over 5 minutes (threshold ${pct(t.providerErrorRatio)}). `
     + 'Look at the exception_class and exception_status of litellm_deployment_failure_responses_total: 5xx or connection errors mean the provider or the path to it is down '
     + '(check the provider\'s status page and the proxy\'s egress NetworkPolicy); 401/403 a wrong or revoked provider key (the Secret behind the model\'s apiKey); '
-    + '429 the provider\'s own quota; 408 timeouts (requestTimeoutSeconds). A second deployment of the model, or a fallback, keeps clients served.');
+    + '429 the provider\'s own quota; 408 timeouts (requestTimeoutSeconds). A second deployment of the model (models[] with the same name), or fallbacks to another model group (router.fallbacks), keeps clients served; this alert counts the provider\'s calls, so it fires all the same.');
 
   add(ProxyAlertName.RATE_LIMIT_REJECTIONS, 'warning', '10m',
     ratio(`litellm_proxy_failed_requests_metric_total{${S}, exception_status="429", ${FROM_PROXY}}`,

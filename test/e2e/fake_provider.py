@@ -25,6 +25,9 @@ Optional: env FAKE_LATENCY_MS delays every non-stream response.
 Model name containing "fail-N" returns HTTP N (e.g. "fake-fail-500").
 Model name containing "hang" accepts the request and never answers (120 s).
 Model name containing "sleep-N" waits N ms before answering (stream or not).
+Model name containing "context-window" answers 400 as OpenAI does for a prompt
+over the context window (code context_length_exceeded); "content-policy" 400
+as for a prompt flagged under its usage policy (code invalid_prompt).
 """
 import json
 import os
@@ -63,6 +66,18 @@ def _pace(model, body):
         interval = int(m.group(1))
     # Bound everything: at most 10k chunks, 60 s between chunks.
     return max(0, min(chunks, 10000)), max(0, min(interval, 60000))
+
+
+# OpenAI's 400 bodies for these refusals (LiteLLM maps them by message and code:
+# litellm_core_utils/exception_mapping_utils.py).
+_REFUSALS = {
+    "context-window": {"message": "This model's maximum context length is 8192 tokens. However, your messages "
+                                  "resulted in 9000 tokens. Please reduce the length of the messages.",
+                       "code": "context_length_exceeded"},
+    "content-policy": {"message": "Invalid prompt: your prompt was flagged as potentially violating our usage policy. "
+                                  "Please try again with a different prompt.",
+                       "code": "invalid_prompt"},
+}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -143,6 +158,10 @@ class Handler(BaseHTTPRequestHandler):
         m = re.search(r"sleep-(\d+)", model)
         if m:
             time.sleep(min(int(m.group(1)), 120000) / 1000.0)
+        refusal = _REFUSALS.get(next((k for k in _REFUSALS if k in model), ""))
+        if refusal is not None:
+            self._send_json(400, {"error": dict(refusal, type="invalid_request_error", param="messages")})
+            return
         m = re.search(r"fail-(\d{3})", model)
         if m:
             self._send_json(int(m.group(1)), {"error": {"message": "fake failure",
