@@ -29,6 +29,7 @@ const nonce = (): string => `fallbacks ${randomBytes(6).toString('hex')}`;
 /** Public name → the fake provider's model (its behaviour). */
 const PROVIDER: Record<string, string> = {
   'e2e-down': 'fake-fail-500-down',
+  'e2e-silent': 'fake-hang-silent',
   'e2e-busy': 'fake-fail-429-busy',
   'e2e-backup': 'fake-backup',
   'e2e-small-context': 'fake-context-window',
@@ -50,6 +51,7 @@ const MODELS: lib.ModelDeployment[] = [
 ];
 const FALLBACKS: lib.ModelFallback[] = [
   { model: 'e2e-down', to: ['e2e-backup'] },
+  { model: 'e2e-silent', to: ['e2e-backup'] },
   { model: 'e2e-busy', to: ['e2e-backup'] },
   { model: 'e2e-small-context', to: ['e2e-large-context'], on: lib.FallbackTrigger.CONTEXT_WINDOW },
   { model: 'e2e-refuses', to: ['e2e-backup'], on: lib.FallbackTrigger.CONTENT_POLICY },
@@ -120,7 +122,7 @@ const callList = (calls: Record<string, number>): string => Object.entries(calls
 test('config.yaml carries the fallbacks as lists of one-key objects, and the edge waits for the slowest walk', () => {
   const settings = parse(h.proxyConfigYaml).router_settings;
   expect(settings.fallbacks).toEqual([
-    { 'e2e-down': ['e2e-backup'] }, { 'e2e-busy': ['e2e-backup'] }, { 'e2e-small-context-2': ['e2e-backup'] },
+    { 'e2e-down': ['e2e-backup'] }, { 'e2e-silent': ['e2e-backup'] }, { 'e2e-busy': ['e2e-backup'] }, { 'e2e-small-context-2': ['e2e-backup'] },
     { 'e2e-cycle-a': ['e2e-cycle-b'] }, { 'e2e-cycle-b': ['e2e-cycle-a'] },
   ]);
   expect(settings.context_window_fallbacks).toEqual([{ 'e2e-small-context': ['e2e-large-context'] }]);
@@ -144,6 +146,16 @@ test('a provider answering 500: the group\'s retries, then the fallback group an
   expect(r.headers['x-litellm-attempted-fallbacks']).toBe('1');
   expect(r.ms / 1000).toBeLessThanOrEqual(bound.seconds);
   note('500 → fallback (via nginx): status / provider calls / time', `${r.status} / ${callList(calls)} / ${seconds(r)} (bound ${bound.seconds} s: ${bound.explanation})`);
+});
+
+test('a silent provider: every attempt times out, then the fallback group answers, within the bound', async () => {
+  const bound = boundFor('e2e-silent');
+  const { r, calls } = await chat(edge.port, 'e2e-silent');
+  expect(r.status).toBe(200);
+  expect(calls).toEqual({ 'fake-hang-silent': 3, 'fake-backup': 1 });
+  expect(r.ms / 1000).toBeGreaterThanOrEqual(3 * REQUEST_TIMEOUT);
+  expect(r.ms / 1000).toBeLessThanOrEqual(bound.seconds);
+  note('silent provider → fallback (via nginx): status / provider calls / time', `${r.status} / ${callList(calls)} / ${seconds(r)} (bound ${bound.seconds} s)`);
 });
 
 test('a provider answering 429: no retry, the fallback group answers at once', async () => {
