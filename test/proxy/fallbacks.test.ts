@@ -1,7 +1,7 @@
 import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import {
-  Edge, FallbackTrigger, LiteLLMConfigError, LiteLLMProxy, LiteLLMProxyProps, LiteLLMStack, ModelDeployment, ModelFallback, Presets,
+  Edge, FallbackTrigger, LiteLLMConfigError, LiteLLMFleet, LiteLLMProxy, LiteLLMProxyProps, LiteLLMStack, ModelDeployment, ModelFallback, Presets,
 } from '../../lib';
 import { FallbackPlan, reachableGroups, resolveFallbacks } from '../../lib/proxy/fallbacks';
 import { nonStreamingBound, walkBound } from '../../lib/proxy/timing';
@@ -190,4 +190,14 @@ describe('router.fallbacks through a stack', () => {
   ])('errors name the prop as written (%s)', (_where, props, prop) => {
     expect(() => new LiteLLMStack(Testing.app(), 'stack', { ...stackProps, ...props })).toThrow(new RegExp(`^\\[stack\\] ${prop.replace(/[.[\]]/g, '\\$&')}: received "gtp-4o-mini"`));
   });
+});
+
+test('a fleet\'s fallbacks must fit every tenant that takes them; the error names the tenant', () => {
+  expect(() => new LiteLLMFleet(Testing.app(), 'fleet', {
+    preset: Presets.edge(), masterKey: { name: 'litellm-master', key: 'master-key' }, redis: { password: { name: 'redis-auth', key: 'password' } },
+    models: [deployment('gpt-4o'), deployment('claude')],
+    router: { fallbacks: [{ model: 'gpt-4o', to: ['claude'] }] },
+    tenants: [{ name: 'team-a' }, { name: 'team-b', models: [deployment('gpt-4o')] }],
+  })).toThrow(
+    /^\[fleet\] router\.fallbacks\[0\]\.to\[0\]: received "claude"; must be a model group of this proxy \(a models\[\]\.name: "gpt-4o"\) \(found building tenant "team-b", tenants\[1\], which takes it from the fleet\)$/);
 });

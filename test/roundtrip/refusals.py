@@ -10,8 +10,8 @@ import sys
 
 import cdk8s
 from cdk8s_litellm import (
-    Edge, ExternalRedisProps, FleetDatabaseOptions, FleetTenant, GovernanceReconcilerOptions, KeyDeclaration,
-    LiteLLMFleet, LiteLLMStack, ModelDeployment, PostgresServerOptions, Presets, SecretKeyRef, StackRedisOptions,
+    Edge, ExternalRedisProps, FallbackTrigger, FleetDatabaseOptions, FleetTenant, GovernanceReconcilerOptions, KeyDeclaration,
+    LiteLLMFleet, LiteLLMStack, ModelDeployment, ModelFallback, PostgresServerOptions, Presets, RouterOptions, SecretKeyRef, StackRedisOptions,
 )
 
 
@@ -45,6 +45,10 @@ attempts = [
     ),
     fleet,
     lambda: LiteLLMStack(cdk8s.App(), "gateway", namespace="llm", models=models, master_key=master_key, redis=redis, edge=Edge.traefik(), hosts=["llm.example.com"]),
+    lambda: LiteLLMStack(
+        cdk8s.App(), "gateway", namespace="llm", models=models, master_key=master_key, redis=redis,
+        router=RouterOptions(fallbacks=[ModelFallback(model="gpt-4o", to=["gpt-4o-mini"], on=FallbackTrigger.CONTEXT_WINDOW)]),
+    ),
 ]
 
 expected = [json.loads(line) for line in sys.stdin.read().splitlines() if line.strip()]

@@ -1,7 +1,7 @@
 // The TypeScript side of the error-parity check (scripts/python-roundtrip.sh): builds the
 // refused inputs of refusals.py and prints each message as a JSON line, in the same order.
 import { Testing } from 'cdk8s';
-import { Edge, EdgeTls, ExternalRedisProps, GovernanceReconcilerOptions, LiteLLMFleet, LiteLLMStack, Presets } from '../../lib';
+import { Edge, EdgeTls, ExternalRedisProps, FallbackTrigger, GovernanceReconcilerOptions, LiteLLMFleet, LiteLLMStack, Presets } from '../../lib';
 
 const secret = (name: string, key: string) => ({ name, key });
 const models = [{ name: 'gpt-4o', model: 'openai/gpt-4o', apiKey: secret('provider-keys', 'openai') }];
@@ -27,6 +27,10 @@ const attempts: Array<() => unknown> = [
   },
   // Production preset, an ingress without TLS.
   () => new LiteLLMStack(Testing.app(), 'gateway', { namespace: 'llm', models, masterKey, redis, edge: Edge.traefik({ tls: undefined as EdgeTls | undefined }), hosts: ['llm.example.com'] }),
+  // A context-window fallback to a model the stack does not have (an enum and a struct list from Python).
+  () => new LiteLLMStack(Testing.app(), 'gateway', {
+    namespace: 'llm', models, masterKey, redis, router: { fallbacks: [{ model: 'gpt-4o', to: ['gpt-4o-mini'], on: FallbackTrigger.CONTEXT_WINDOW }] },
+  }),
 ];
 
 for (const attempt of attempts) {
