@@ -605,14 +605,14 @@ export class LiteLLMProxy extends Construct {
       ports.add(port);
       if (keyRef) keyEnvs.set(secretEnvName(keyRef), keyRef);
     });
-    // utils.py get_order_filtered_deployments routes only to deployments with an order once one of the group has one.
+    // utils.py get_order_filtered_deployments: once one deployment of a group has an order, those without one serve only while all with one cool down.
     models.forEach((m, i) => {
       const ordered = (d: ModelDeployment): boolean => d.params?.order !== undefined;
       const other = models.findIndex(d => d.name === m.name && ordered(d) !== ordered(m));
       if (ordered(m) && other !== -1) {
         throw new LiteLLMConfigError(`models[${other}].params.order`, undefined,
-          `must be set like models[${i}].params.order (both deployments of "${m.name}"): LiteLLM never routes to a deployment without an order `
-          + 'while another of its group has one; give every deployment of the group an order (equal orders balance, higher ones are fallbacks)');
+          `must be set like models[${i}].params.order (both deployments of "${m.name}"): LiteLLM routes to a deployment without an order `
+          + 'only while every deployment of its group that has one is cooling down; give every deployment of the group an order (equal orders balance, higher ones are fallbacks)');
       }
     });
     // A group named like a model would make `models: [name]` ambiguous (LiteLLM reads it as the group).

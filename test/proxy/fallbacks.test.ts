@@ -161,7 +161,7 @@ describe('router.fallbacks: refused', () => {
     ['an order that is not a whole number', { models: [deployment('gpt-4o', { params: { order: '1' } })] }, 'models[0].params.order', /received "1"; must be an integer >= 1$/],
     ['an order on some deployments of a group only',
       { models: [deployment('gpt-4o', { params: { order: 1 } }), deployment('gpt-4o', { apiBase: 'https://backup.example.com' })] }, 'models[1].params.order',
-      /received undefined; must be set like models\[0\]\.params\.order .*LiteLLM never routes to a deployment without an order/],
+      /received undefined; must be set like models\[0\]\.params\.order .*LiteLLM routes to a deployment without an order only while every deployment of its group that has one is cooling down/],
   ];
   test.each(cases)('%s', (_name, props, prop, message) => {
     const e = errorOf(props);
