@@ -611,7 +611,7 @@ export class LiteLLMProxy extends Construct {
       const other = models.findIndex(d => d.name === m.name && ordered(d) !== ordered(m));
       if (ordered(m) && other !== -1) {
         throw new LiteLLMConfigError(`models[${other}].params.order`, undefined,
-          `must be set like models[${i}].params.order (both deployments of "${m.name}"): LiteLLM routes to a deployment without an order `
+          `must be set like models[${i}].params.order (both are deployments of "${m.name}"): LiteLLM routes to a deployment without an order `
           + 'only while every deployment of its group that has one is cooling down; give every deployment of the group an order (equal orders balance, higher ones are fallbacks)');
       }
     });
