@@ -64,6 +64,7 @@ export { ProxyDashboard, ProxyDashboardOptions, ProxyDashboardProps } from './ob
 // The stack, fleets and GitOps output
 export { LiteLLMStack, LiteLLMStackOptions, LiteLLMStackProps, StackRedisOptions, StackDatabaseOptions } from './stack/litellm-stack';
 export { Presets, StackPreset, MetricsScrape } from './stack/presets';
+export { NamespaceQuota, NamespaceQuotaOptions, NamespaceQuotaProps } from './stack/namespace-quota';
 export { LiteLLMApplication, LiteLLMApplicationProps, ApplicationOverrides } from './stack/argocd-application';
 export { GitOpsApp, GitOpsAppProps, GitOpsArgoCdOptions, GitOpsFolder, ProjectMode } from './gitops/gitops-app';
 export { LiteLLMAppProject, LiteLLMAppProjectProps } from './gitops/argocd-project';

@@ -99,8 +99,27 @@ export interface LiteLLMFleetProps extends LiteLLMStackOptions {
   readonly domain?: string;
 }
 
-/** Settings a tenant merges one level deep with the fleet's instead of replacing them. */
-const MERGED = ['proxy', 'governance', 'alerts', 'dashboard', 'metrics'] as const;
+/**
+ * Settings a tenant merges with the fleet's field by field instead of replacing them: each field
+ * the tenant gives wins, each it leaves unset (or undefined) keeps the fleet's, and the fleet's
+ * keeps the defaults'.
+ */
+const MERGED = ['proxy', 'governance', 'alerts', 'dashboard', 'metrics', 'quota'] as const;
+/** Label maps inside them, merged key by key too (the tenant's value for a key wins). */
+const MERGED_MAPS: Record<string, readonly string[]> = { alerts: ['labels', 'alertLabels'], dashboard: ['labels'], metrics: ['serviceMonitorLabels'] };
+
+/** The fleet's `key` settings with the tenant's over them, field by field (label maps key by key). */
+function mergeSettings(key: string, fleet: object | undefined, tenant: object | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...fleet };
+  for (const [field, value] of Object.entries(tenant ?? {})) {
+    if (value === undefined) continue;
+    const base = out[field];
+    out[field] = (MERGED_MAPS[key] ?? []).includes(field) && isMap(base) && isMap(value) ? { ...base, ...value } : value;
+  }
+  return out;
+}
+
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Many tenant gateways on shared platform parts: one LiteLLMStack per tenant
@@ -164,7 +183,7 @@ export class LiteLLMFleet extends Construct {
         for (const key of MERGED) {
           const a = defaults[key] as object | undefined;
           const b = own[key] as object | undefined;
-          if (a !== undefined || b !== undefined) merged[key] = { ...a, ...b };
+          if (a !== undefined || b !== undefined) merged[key] = mergeSettings(key, a, b);
         }
         const stackProps = {
           ...defaults,
@@ -211,8 +230,12 @@ export class LiteLLMFleet extends Construct {
       const root = /^[A-Za-z]+/.exec(e.prop)?.[0] ?? '';
       const second = /^[A-Za-z]+\.([A-Za-z]+)/.exec(e.prop)?.[1];
       const own = tenant as unknown as Record<string, unknown>;
+      const third = /^[A-Za-z]+\.[A-Za-z]+\.([^.[]+)/.exec(e.prop)?.[1];
+      const ownField = own[root] !== undefined && second !== undefined ? (own[root] as Record<string, unknown>)[second] : undefined;
       const tenantGave = own[root] !== undefined
-        && (!(MERGED as readonly string[]).includes(root) || second === undefined || (own[root] as Record<string, unknown>)[second] !== undefined);
+        && (!(MERGED as readonly string[]).includes(root) || second === undefined || (ownField !== undefined
+          // A label map merged key by key: the key is the tenant's only when the tenant gave it.
+          && (!(MERGED_MAPS[root] ?? []).includes(second) || third === undefined || (ownField as Record<string, unknown>)[third] !== undefined)));
       const tenantOwned = tenantGave || ['namespace', 'hosts'].includes(root) || (root === 'database' && tenant.database !== undefined);
       if (tenantOwned) throw e;
       throw e.at(this.node.path, ` (found building tenant "${tenant.name}", tenants[${index}], which takes it from the fleet)`);

@@ -55,7 +55,10 @@ describe('LiteLLMFleet: three tenants on shared parts', () => {
     expect(fleet.stack('team-b')).toBe(fleet.stacks[1]);
     const apps = objects.filter(o => o.kind === 'Application');
     expect(apps.map(a => [a.metadata.name, a.spec.source.path, a.spec.project])).toEqual([
-      ['llm-team-a', 'dist/llm-team-a', 'default'], ['llm-team-b', 'dist/llm-team-b', 'team-b'], ['llm-team-c', 'dist/llm-team-c', 'default'],
+      // Each in an AppProject of its own (ProjectMode.PER_APPLICATION), named by the tenant's argoCd.project when it gives one.
+      ['llm-team-a', 'dist/llm-team-a', 'llm-team-a'], ['llm-team-b', 'dist/llm-team-b', 'team-b'], ['llm-team-c', 'dist/llm-team-c', 'llm-team-c'],
+      // The root Application (app of apps), in argocd-bootstrap/.
+      ['argocd-applications', 'dist/argocd-applications', 'default'],
     ]);
   });
 
