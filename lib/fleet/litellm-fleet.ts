@@ -121,6 +121,16 @@ function mergeSettings(key: string, fleet: object | undefined, tenant: object | 
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** The string an error received, from its message form (`"bad key"`), if it was one. */
+function receivedString(received: string): string | undefined {
+  try {
+    const v: unknown = JSON.parse(received);
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Many tenant gateways on shared platform parts: one LiteLLMStack per tenant
  * (id = tenant name, its own namespace, models, limits and governance), all on
@@ -230,7 +240,8 @@ export class LiteLLMFleet extends Construct {
       const root = /^[A-Za-z]+/.exec(e.prop)?.[0] ?? '';
       const second = /^[A-Za-z]+\.([A-Za-z]+)/.exec(e.prop)?.[1];
       const own = tenant as unknown as Record<string, unknown>;
-      const third = /^[A-Za-z]+\.[A-Za-z]+\.([^.[]+)/.exec(e.prop)?.[1];
+      // In a label map merged key by key: the key (`alerts.alertLabels.<key>`, or the key received when the key itself is bad).
+      const third = /^[A-Za-z]+\.[A-Za-z]+\.(.+)$/.exec(e.prop)?.[1] ?? receivedString(e.received);
       const ownField = own[root] !== undefined && second !== undefined ? (own[root] as Record<string, unknown>)[second] : undefined;
       const tenantGave = own[root] !== undefined
         && (!(MERGED as readonly string[]).includes(root) || second === undefined || (ownField !== undefined
