@@ -60,6 +60,7 @@ export {
   ProxyAlerts, ProxyAlertsOptions, ProxyAlertsProps, ProxyAlertName, AlertRule, AlertRuleAnnotations, AlertRuleGroup, AlertRuleFile,
 } from './observability/proxy-alerts';
 export { ProxyDashboard, ProxyDashboardOptions, ProxyDashboardProps } from './observability/dashboard';
+export { FleetDashboard, FleetDashboardOptions, FleetDashboardProps } from './observability/fleet-dashboard';
 
 // The stack, fleets and GitOps output
 export { LiteLLMStack, LiteLLMStackOptions, LiteLLMStackProps, StackRedisOptions, StackDatabaseOptions } from './stack/litellm-stack';

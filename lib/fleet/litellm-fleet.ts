@@ -1,9 +1,11 @@
+import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Edge } from '../edge/edge-factory';
 import { LiteLLMConfigError, inStack } from '../errors';
 import { ExternalPostgresProps } from '../governance/external-postgres';
 import { PostgresServer, PostgresServerOptions } from '../governance/postgres-server';
 import { GitOpsApp } from '../gitops/gitops-app';
+import { FleetDashboard, FleetDashboardOptions } from '../observability/fleet-dashboard';
 import { ModelDeployment } from '../proxy/model';
 import { SecretKeyRef } from '../secret';
 import { ApplicationOverrides } from '../stack/argocd-application';
@@ -97,6 +99,13 @@ export interface LiteLLMFleetProps extends LiteLLMStackOptions {
   readonly edge?: Edge;
   /** Each tenant without `hosts` is served at `<tenant name>.<domain>`. @default none (every tenant gives hosts) */
   readonly domain?: string;
+  /**
+   * One Grafana dashboard for every tenant with metrics, side by side, with a `tenant` variable
+   * (see {@link FleetDashboard}), in a chart of its own in `fleetDashboard.namespace`
+   * (with a {@link GitOpsApp}: folder `<fleet path>-dashboard`, an Application of its own).
+   * @default none (each tenant still has its own dashboard)
+   */
+  readonly fleetDashboard?: FleetDashboardOptions;
 }
 
 /**
@@ -135,17 +144,21 @@ function receivedString(received: string): string | undefined {
  * Many tenant gateways on shared platform parts: one LiteLLMStack per tenant
  * (id = tenant name, its own namespace, models, limits and governance), all on
  * one Redis (or one each), one PostgreSQL server with a database per tenant
- * and one Gateway or ingress class. The fleet emits nothing itself; its stacks
- * do, and the App-wide checks hold for them as for any stacks. Every tenant is
+ * and one Gateway or ingress class. The fleet emits nothing itself but its
+ * dashboard; its stacks do, and the App-wide checks hold for them as for any stacks. Every tenant is
  * declared at once: the server's connections are divided among them when the
  * fleet is built. A mistake in a fleet-wide setting is reported against the
- * fleet, in a tenant's own setting against the tenant's stack.
+ * fleet, in a tenant's own setting against the tenant's stack. With
+ * `fleetDashboard`, the fleet adds a chart of its own with a dashboard of
+ * every tenant.
  */
 export class LiteLLMFleet extends Construct {
   /** The stacks, in tenant order. */
   public readonly stacks: LiteLLMStack[];
   /** The shared server, when the fleet has a database. */
   public readonly server?: PostgresServer;
+  /** The fleet's dashboard, when `fleetDashboard` is given. */
+  public readonly dashboard?: FleetDashboard;
 
   private readonly byName = new Map<string, LiteLLMStack>();
 
@@ -183,7 +196,7 @@ export class LiteLLMFleet extends Construct {
         throw new LiteLLMConfigError('domain', props.domain, 'names the tenants\' hosts on the fleet\'s edge: give `edge` too, or leave domain unset');
       }
 
-      const { tenants: _t, namespacePrefix: _p, database, edge, domain, ...defaults } = props;
+      const { tenants: _t, namespacePrefix: _p, database, edge, domain, fleetDashboard, ...defaults } = props;
       this.server = database !== undefined ? this.serverOf(database, tenants) : undefined;
 
       this.stacks = tenants.map((tenant, i) => {
@@ -213,6 +226,9 @@ export class LiteLLMFleet extends Construct {
         this.byName.set(name, stack);
         return stack;
       });
+      if (optionalObject('fleetDashboard', fleetDashboard) !== undefined && boolean('fleetDashboard.enabled', fleetDashboard!.enabled ?? true)) {
+        this.dashboard = this.buildDashboard(id, fleetDashboard!);
+      }
     } catch (e) {
       throw inStack(e, this);
     }
@@ -250,6 +266,20 @@ export class LiteLLMFleet extends Construct {
       const tenantOwned = tenantGave || ['namespace', 'hosts'].includes(root) || (root === 'database' && tenant.database !== undefined);
       if (tenantOwned) throw e;
       throw e.at(this.node.path, ` (found building tenant "${tenant.name}", tenants[${index}], which takes it from the fleet)`);
+    }
+  }
+
+  /** The fleet's dashboard over every tenant with metrics, in a chart of its own in the dashboard's namespace. */
+  private buildDashboard(id: string, options: FleetDashboardOptions): FleetDashboard {
+    const proxies = this.stacks.filter(s => s.proxy.metricsEnabled).map(s => s.proxy);
+    if (proxies.length === 0) {
+      throw new LiteLLMConfigError('fleetDashboard', options, 'shows the tenants\' metrics, and no tenant has any: turn metrics on (the presets do), or leave fleetDashboard unset');
+    }
+    try {
+      const chart = new Chart(this, 'Dashboard', { namespace: dns1123Label('namespace', options.namespace ?? 'monitoring'), disableResourceNameHashes: true });
+      return new FleetDashboard(chart, 'Dashboard', { ...options, name: id.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'fleet', proxies });
+    } catch (e) {
+      throw e instanceof LiteLLMConfigError ? e.withProp(`fleetDashboard.${e.prop}`).at(this.node.path) : e;
     }
   }
 
