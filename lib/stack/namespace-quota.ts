@@ -139,8 +139,11 @@ export class NamespaceQuota extends Construct {
           spec: { limits: Lazy.any({ produce: () => this.limits() }) },
         });
       }
-      // Errors in the objects (a kind we cannot size) surface at synth, naming the stack.
-      addStackValidation(this, () => this._derivation());
+      // Derived afresh at each synth, from the objects as they are then; errors (a kind we cannot size) name the stack.
+      addStackValidation(this, () => {
+        this.derived = undefined;
+        this._derivation();
+      });
     } catch (e) {
       throw inStack(e, this);
     }
