@@ -1,8 +1,9 @@
 import { Edge, GitOpsApp, LiteLLMFleet, LiteLLMStack, Presets } from './lib';
 
 // The default app: `npm run synth` writes dist/ with one folder per stack (named by its
-// namespace), one file per object, and an Argo CD Application per stack folder in
-// dist/argocd-applications/ (apply that folder once, or sync it from a root Application).
+// namespace), one file per object, an Argo CD Application and an AppProject (confining it to
+// its namespace and kinds) per stack folder in dist/argocd-applications/, and the root
+// Application that syncs them in dist/argocd-bootstrap/ (the one file applied by hand).
 const app = new GitOpsApp({
   argoCd: { repoURL: 'https://git.example.com/platform/llm-gateway.git', path: 'dist' },
 });
@@ -96,6 +97,10 @@ new LiteLLMFleet(app, 'tenants', {
   }),
   domain: 'llm.example.com',
   governance: { defaultKeyParams: { rpmLimit: 60, maxBudget: 20, budgetDuration: '30d' } },
+  // A ResourceQuota and LimitRange per tenant namespace, sized from what the tenant runs at its largest.
+  quota: {},
+  // One Grafana dashboard of every tenant side by side (a ConfigMap in "monitoring", folder dist/tenants-dashboard/).
+  fleetDashboard: {},
   tenants: [
     { name: 'team-a' },
     {

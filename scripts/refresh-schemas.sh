@@ -33,4 +33,5 @@ fetch "$po/monitoring.coreos.com_servicemonitors.yaml" crds/prometheus-operator-
 fetch "$po/monitoring.coreos.com_prometheusrules.yaml" crds/prometheus-operator-v0.93.0-prometheusrules.yaml
 fetch "$raw/cloudnative-pg/cloudnative-pg/v1.30.0/config/crd/bases/postgresql.cnpg.io_clusters.yaml" crds/cloudnative-pg-v1.30.0-clusters.yaml
 fetch "$raw/argoproj/argo-cd/v3.5.1/manifests/crds/application-crd.yaml" crds/argo-cd-v3.5.1-application.yaml
+fetch "$raw/argoproj/argo-cd/v3.5.1/manifests/crds/appproject-crd.yaml" crds/argo-cd-v3.5.1-appproject.yaml
 echo "refreshed; now: (cd schemas && sha256sum kubernetes/* crds/* > SHA256SUMS) && npm test"

@@ -55,14 +55,19 @@ describe('what dist/ holds', () => {
     }
   });
 
-  test('a folder per stack named by its namespace (the fleet\'s tenants too), no index or hash, no empty folder; an Application per stack', () => {
+  test('a folder per stack named by its namespace (the fleet\'s tenants too), no index or hash, no empty folder; an Application and an AppProject per stack, a root Application', () => {
     const dist = path.join(root, 'dist');
     const folders = readdirSync(dist).sort();
-    expect(folders).toEqual(['argocd-applications', 'litellm', 'litellm-edge', 'litellm-nginx-inc', 'litellm-traefik', 'llm-team-a', 'llm-team-b', 'llm-team-c']);
+    expect(folders).toEqual(['argocd-applications', 'argocd-bootstrap', 'litellm', 'litellm-edge', 'litellm-nginx-inc', 'litellm-traefik', 'llm-team-a', 'llm-team-b', 'llm-team-c', 'tenants-dashboard']);
     for (const folder of folders) expect(readdirSync(path.join(dist, folder)).length).toBeGreaterThan(0);
-    const applications = objects.filter(o => o.kind === 'Application');
+    const applications = objects.filter(o => o.kind === 'Application' && o.spec.source.path !== 'dist/argocd-applications');
+    // Every stack's folder syncs into its namespace; the fleet dashboard's chart (tenants-dashboard) into "monitoring".
+    const namespaceOf = (f: string) => (f === 'tenants-dashboard' ? 'monitoring' : f);
     expect(applications.map(a => [a.spec.source.path, a.spec.destination.namespace]).sort()).toEqual(
-      folders.filter(f => f !== 'argocd-applications').map(f => [`dist/${f}`, f]));
+      folders.filter(f => !f.startsWith('argocd-')).map(f => [`dist/${f}`, namespaceOf(f)]));
+    const projects = new Map(objects.filter(o => o.kind === 'AppProject').map(p => [p.metadata.name, p]));
+    for (const a of applications) expect(projects.get(a.spec.project).spec.destinations).toEqual([a.spec.destination]);
+    expect(readdirSync(path.join(dist, 'argocd-bootstrap'))).toEqual(['Application.argocd-applications.k8s.yaml']);
   });
 
   test('passes the upstream schemas, the policy gate (no secret values, restricted pods, ...) and the API server\'s naming rules', () => {

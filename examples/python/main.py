@@ -13,6 +13,7 @@ from cdk8s_litellm import (
     Edge,
     EdgeTls,
     ExternalRedisProps,
+    FleetDashboardOptions,
     FleetDatabaseOptions,
     FleetTenant,
     FleetTenantDatabase,
@@ -27,6 +28,7 @@ from cdk8s_litellm import (
     LiteLLMProxyOptions,
     LiteLLMStack,
     ModelDeployment,
+    NamespaceQuotaOptions,
     NetworkPeer,
     PostgresServerOptions,
     Presets,
@@ -40,8 +42,9 @@ from cdk8s_litellm import (
     ExternalPostgresProps,
 )
 
-# One folder per stack (named by its namespace), one file per object, and an Argo CD
-# Application per stack folder in dist/argocd-applications/.
+# One folder per stack (named by its namespace), one file per object, an Argo CD
+# Application and AppProject per stack folder in dist/argocd-applications/, and the root
+# Application that syncs them in dist/argocd-bootstrap/.
 app = GitOpsApp(argo_cd=GitOpsArgoCdOptions(repo_url="https://git.example.com/platform/llm-gateway.git", path="dist"))
 
 # Secrets are referenced, never created (see the README, "Secrets you supply").
@@ -122,6 +125,8 @@ LiteLLMFleet(
     ),
     domain="llm.example.com",
     governance=GovernanceSettings(default_key_params=DefaultKeyGenerateParams(rpm_limit=60, max_budget=20, budget_duration="30d")),
+    quota=NamespaceQuotaOptions(),
+    fleet_dashboard=FleetDashboardOptions(),
     tenants=[
         FleetTenant(name="team-a"),
         FleetTenant(

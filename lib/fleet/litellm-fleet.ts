@@ -1,9 +1,11 @@
+import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Edge } from '../edge/edge-factory';
 import { LiteLLMConfigError, inStack } from '../errors';
 import { ExternalPostgresProps } from '../governance/external-postgres';
 import { PostgresServer, PostgresServerOptions } from '../governance/postgres-server';
 import { GitOpsApp } from '../gitops/gitops-app';
+import { FleetDashboard, FleetDashboardOptions } from '../observability/fleet-dashboard';
 import { ModelDeployment } from '../proxy/model';
 import { SecretKeyRef } from '../secret';
 import { ApplicationOverrides } from '../stack/argocd-application';
@@ -97,26 +99,66 @@ export interface LiteLLMFleetProps extends LiteLLMStackOptions {
   readonly edge?: Edge;
   /** Each tenant without `hosts` is served at `<tenant name>.<domain>`. @default none (every tenant gives hosts) */
   readonly domain?: string;
+  /**
+   * One Grafana dashboard for every tenant with metrics, side by side, with a `tenant` variable
+   * (see {@link FleetDashboard}), in a chart of its own in `fleetDashboard.namespace`
+   * (with a {@link GitOpsApp}: folder `<fleet path>-dashboard`, an Application of its own).
+   * @default none (each tenant still has its own dashboard)
+   */
+  readonly fleetDashboard?: FleetDashboardOptions;
 }
 
-/** Settings a tenant merges one level deep with the fleet's instead of replacing them. */
-const MERGED = ['proxy', 'governance', 'alerts', 'dashboard', 'metrics'] as const;
+/**
+ * Settings a tenant merges with the fleet's field by field instead of replacing them: each field
+ * the tenant gives wins, each it leaves unset (or undefined) keeps the fleet's, and the fleet's
+ * keeps the defaults'.
+ */
+const MERGED = ['proxy', 'governance', 'alerts', 'dashboard', 'metrics', 'quota'] as const;
+/** Label maps inside them, merged key by key too (the tenant's value for a key wins). */
+const MERGED_MAPS: Record<string, readonly string[]> = { alerts: ['labels', 'alertLabels'], dashboard: ['labels'], metrics: ['serviceMonitorLabels'] };
+
+/** The fleet's `key` settings with the tenant's over them, field by field (label maps key by key). */
+function mergeSettings(key: string, fleet: object | undefined, tenant: object | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...fleet };
+  for (const [field, value] of Object.entries(tenant ?? {})) {
+    if (value === undefined) continue;
+    const base = out[field];
+    out[field] = (MERGED_MAPS[key] ?? []).includes(field) && isMap(base) && isMap(value) ? { ...base, ...value } : value;
+  }
+  return out;
+}
+
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The string an error received, from its message form (`"bad key"`), if it was one. */
+function receivedString(received: string): string | undefined {
+  try {
+    const v: unknown = JSON.parse(received);
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Many tenant gateways on shared platform parts: one LiteLLMStack per tenant
  * (id = tenant name, its own namespace, models, limits and governance), all on
  * one Redis (or one each), one PostgreSQL server with a database per tenant
- * and one Gateway or ingress class. The fleet emits nothing itself; its stacks
- * do, and the App-wide checks hold for them as for any stacks. Every tenant is
+ * and one Gateway or ingress class. The fleet emits nothing itself but its
+ * dashboard; its stacks do, and the App-wide checks hold for them as for any stacks. Every tenant is
  * declared at once: the server's connections are divided among them when the
  * fleet is built. A mistake in a fleet-wide setting is reported against the
- * fleet, in a tenant's own setting against the tenant's stack.
+ * fleet, in a tenant's own setting against the tenant's stack. With
+ * `fleetDashboard`, the fleet adds a chart of its own with a dashboard of
+ * every tenant.
  */
 export class LiteLLMFleet extends Construct {
   /** The stacks, in tenant order. */
   public readonly stacks: LiteLLMStack[];
   /** The shared server, when the fleet has a database. */
   public readonly server?: PostgresServer;
+  /** The fleet's dashboard, when `fleetDashboard` is given. */
+  public readonly dashboard?: FleetDashboard;
 
   private readonly byName = new Map<string, LiteLLMStack>();
 
@@ -154,7 +196,7 @@ export class LiteLLMFleet extends Construct {
         throw new LiteLLMConfigError('domain', props.domain, 'names the tenants\' hosts on the fleet\'s edge: give `edge` too, or leave domain unset');
       }
 
-      const { tenants: _t, namespacePrefix: _p, database, edge, domain, ...defaults } = props;
+      const { tenants: _t, namespacePrefix: _p, database, edge, domain, fleetDashboard, ...defaults } = props;
       this.server = database !== undefined ? this.serverOf(database, tenants) : undefined;
 
       this.stacks = tenants.map((tenant, i) => {
@@ -164,7 +206,7 @@ export class LiteLLMFleet extends Construct {
         for (const key of MERGED) {
           const a = defaults[key] as object | undefined;
           const b = own[key] as object | undefined;
-          if (a !== undefined || b !== undefined) merged[key] = { ...a, ...b };
+          if (a !== undefined || b !== undefined) merged[key] = mergeSettings(key, a, b);
         }
         const stackProps = {
           ...defaults,
@@ -184,6 +226,9 @@ export class LiteLLMFleet extends Construct {
         this.byName.set(name, stack);
         return stack;
       });
+      if (optionalObject('fleetDashboard', fleetDashboard) !== undefined && boolean('fleetDashboard.enabled', fleetDashboard!.enabled ?? true)) {
+        this.dashboard = this.buildDashboard(id, fleetDashboard!);
+      }
     } catch (e) {
       throw inStack(e, this);
     }
@@ -211,11 +256,30 @@ export class LiteLLMFleet extends Construct {
       const root = /^[A-Za-z]+/.exec(e.prop)?.[0] ?? '';
       const second = /^[A-Za-z]+\.([A-Za-z]+)/.exec(e.prop)?.[1];
       const own = tenant as unknown as Record<string, unknown>;
+      // In a label map merged key by key: the key (`alerts.alertLabels.<key>`, or the key received when the key itself is bad).
+      const third = /^[A-Za-z]+\.[A-Za-z]+\.(.+)$/.exec(e.prop)?.[1] ?? receivedString(e.received);
+      const ownField = own[root] !== undefined && second !== undefined ? (own[root] as Record<string, unknown>)[second] : undefined;
       const tenantGave = own[root] !== undefined
-        && (!(MERGED as readonly string[]).includes(root) || second === undefined || (own[root] as Record<string, unknown>)[second] !== undefined);
+        && (!(MERGED as readonly string[]).includes(root) || second === undefined || (ownField !== undefined
+          // A label map merged key by key: the key is the tenant's only when the tenant gave it.
+          && (!(MERGED_MAPS[root] ?? []).includes(second) || third === undefined || (ownField as Record<string, unknown>)[third] !== undefined)));
       const tenantOwned = tenantGave || ['namespace', 'hosts'].includes(root) || (root === 'database' && tenant.database !== undefined);
       if (tenantOwned) throw e;
       throw e.at(this.node.path, ` (found building tenant "${tenant.name}", tenants[${index}], which takes it from the fleet)`);
+    }
+  }
+
+  /** The fleet's dashboard over every tenant with metrics, in a chart of its own in the dashboard's namespace. */
+  private buildDashboard(id: string, options: FleetDashboardOptions): FleetDashboard {
+    const proxies = this.stacks.filter(s => s.proxy.metricsEnabled).map(s => s.proxy);
+    if (proxies.length === 0) {
+      throw new LiteLLMConfigError('fleetDashboard', options, 'shows the tenants\' metrics, and no tenant has any: turn metrics on (the presets do), or leave fleetDashboard unset');
+    }
+    try {
+      const chart = new Chart(this, 'Dashboard', { namespace: dns1123Label('namespace', options.namespace ?? 'monitoring'), disableResourceNameHashes: true });
+      return new FleetDashboard(chart, 'Dashboard', { ...options, name: id.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'fleet', proxies });
+    } catch (e) {
+      throw e instanceof LiteLLMConfigError ? e.withProp(`fleetDashboard.${e.prop}`).at(this.node.path) : e;
     }
   }
 

@@ -1,11 +1,25 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ApiObject, App, Chart, Yaml } from 'cdk8s';
+import { ApiObject, App, Chart, JsonPatch, Yaml } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { LiteLLMConfigError } from '../errors';
-import { boolean, dns1123Label, nonEmptyString } from '../validate';
+import { boolean, dns1123Label, enumValue, nonEmptyString } from '../validate';
 import { ApplicationOverrides, LiteLLMApplication } from '../stack/argocd-application';
 import { LiteLLMStack } from '../stack/litellm-stack';
+import { LiteLLMAppProject, _rememberRendered } from './argocd-project';
+
+/** Which Argo CD AppProjects the generated Applications belong to. */
+export enum ProjectMode {
+  /**
+   * An AppProject per Application (so per stack, and per tenant of a fleet), generated next to it:
+   * its Git repository, its namespace and exactly the kinds its folder holds (see {@link LiteLLMAppProject}).
+   * Per Application rather than one per fleet: a project shared by tenants would let one tenant's
+   * Application deploy into another tenant's namespace.
+   */
+  PER_APPLICATION = 'perApplication',
+  /** No AppProject: every Application names `project` (or its own), which must exist (the output of 0.2). */
+  NONE = 'none',
+}
 
 /** Argo CD Applications for every folder of the output. */
 export interface GitOpsArgoCdOptions {
@@ -17,7 +31,11 @@ export interface GitOpsArgoCdOptions {
   readonly folder?: string;
   /** Branch, tag or commit. @default 'HEAD' */
   readonly targetRevision?: string;
-  /** Argo CD project. @default 'default' */
+  /**
+   * Argo CD project of the root Application, and with `ProjectMode.NONE` of every Application
+   * that does not name its own (with `ProjectMode.PER_APPLICATION` each has a project of its own).
+   * @default 'default'
+   */
   readonly project?: string;
   /** Cluster API server. @default 'https://kubernetes.default.svc' */
   readonly destinationServer?: string;
@@ -25,6 +43,17 @@ export interface GitOpsArgoCdOptions {
   readonly argoCdNamespace?: string;
   /** Sync automatically, pruning removed objects and undoing drift. @default true */
   readonly automated?: boolean;
+  /**
+   * Emit a root Application (app of apps) that syncs the Applications folder, into a folder of its
+   * own (`bootstrapFolder`): applied once by hand, it brings in every AppProject and Application,
+   * and every one added, changed or removed later. `false`: the Applications folder is applied by hand.
+   * @default true
+   */
+  readonly rootApplication?: boolean;
+  /** Folder (and chart id) of the root Application. @default 'argocd-bootstrap' */
+  readonly bootstrapFolder?: string;
+  /** The AppProjects of the Applications. @default ProjectMode.PER_APPLICATION */
+  readonly projects?: ProjectMode;
 }
 
 /** Props of {@link GitOpsApp}. */
@@ -43,7 +72,7 @@ export interface GitOpsFolder {
   readonly name: string;
   /** The chart whose objects it holds. */
   readonly chart: Chart;
-  /** Where its objects deploy: the stack's (or chart's) namespace. @default none (the Applications folder) */
+  /** Where its objects deploy: the stack's (or chart's) namespace. @default none (the Applications and root Application folders) */
   readonly namespace?: string;
   /** Whether the chart is a LiteLLMStack. */
   readonly stack: boolean;
@@ -52,6 +81,8 @@ export interface GitOpsFolder {
 }
 
 const applicationOptions = new WeakMap<Chart, ApplicationOverrides>();
+const DEFAULT_FOLDER = 'argocd-applications';
+const DEFAULT_BOOTSTRAP_FOLDER = 'argocd-bootstrap';
 
 /**
  * An App that writes GitOps output for a fleet: one folder per stack, named
@@ -60,8 +91,10 @@ const applicationOptions = new WeakMap<Chart, ApplicationOverrides>();
  * object (`<Kind>.<name>.k8s.yaml`), the same bytes on every run; objects of
  * other charts (your own) go to a folder per non-empty chart named by its path
  * (`platform/sub` → `platform-sub`). With `argoCd`, it adds an Argo CD
- * Application per folder into `argocd-applications/` (apply it once, or sync
- * it from a root Application: app of apps). Validates the App once, so
+ * Application per folder into `argocd-applications/`, each with an AppProject
+ * that confines it to its namespace and kinds, and a root Application (app of
+ * apps) in `argocd-bootstrap/` that syncs them: the one file applied by hand.
+ * Validates the App once, so
  * synthesis stays linear in the number of stacks (cdk8s's own folder output
  * re-validates the whole App for every chart).
  */
@@ -77,6 +110,7 @@ export class GitOpsApp extends App {
   /** The Argo CD options, when Applications are generated. */
   public readonly argoCd?: GitOpsArgoCdOptions;
   private applications?: Chart;
+  private bootstrap?: Chart;
 
   constructor(props: GitOpsAppProps = {}) {
     super({ outdir: props.outdir, outputFileExtension: props.outputFileExtension });
@@ -85,8 +119,17 @@ export class GitOpsApp extends App {
         throw new LiteLLMConfigError('argoCd', props.argoCd, 'must be { repoURL, path?, folder?, targetRevision?, project?, ... }');
       }
       nonEmptyString('argoCd.repoURL', props.argoCd.repoURL);
-      dns1123Label('argoCd.folder', props.argoCd.folder ?? 'argocd-applications');
+      const folder = dns1123Label('argoCd.folder', props.argoCd.folder ?? DEFAULT_FOLDER);
       if (props.argoCd.automated !== undefined) boolean('argoCd.automated', props.argoCd.automated);
+      if (props.argoCd.rootApplication !== undefined) boolean('argoCd.rootApplication', props.argoCd.rootApplication);
+      if (props.argoCd.projects !== undefined) enumValue('argoCd.projects', props.argoCd.projects, ProjectMode, 'ProjectMode');
+      if (props.argoCd.bootstrapFolder !== undefined && props.argoCd.rootApplication === false) {
+        throw new LiteLLMConfigError('argoCd.bootstrapFolder', props.argoCd.bootstrapFolder, 'is the folder of the root Application: leave it unset with rootApplication: false');
+      }
+      const bootstrap = dns1123Label('argoCd.bootstrapFolder', props.argoCd.bootstrapFolder ?? DEFAULT_BOOTSTRAP_FOLDER);
+      if (bootstrap === folder && props.argoCd.rootApplication !== false) {
+        throw new LiteLLMConfigError('argoCd.bootstrapFolder', bootstrap, `is also argoCd.folder: the root Application needs a folder of its own (it syncs "${folder}"), e.g. "${folder}-bootstrap"`);
+      }
       this.argoCd = props.argoCd;
     }
   }
@@ -94,7 +137,7 @@ export class GitOpsApp extends App {
   /** The folders the output has, by name. Builds the Applications first when `argoCd` is set. */
   public folders(): GitOpsFolder[] {
     if (this.argoCd !== undefined) this.buildApplications(this.argoCd);
-    return collectFolders(this, this.applications);
+    return collectFolders(this, this.ownCharts());
   }
 
   /** Every file of the output (relative path → YAML), after validating the App once. */
@@ -114,7 +157,10 @@ export class GitOpsApp extends App {
             folder.chart.node.path);
         }
         kinds.set(base, obj);
-        files[`${folder.name}/${base}${this.outputFileExtension}`] = Yaml.stringify(obj.toJson());
+        const json = obj.toJson();
+        // The AppProjects derive from these objects; their folder comes after the stacks' (built last).
+        _rememberRendered(obj, json);
+        files[`${folder.name}/${base}${this.outputFileExtension}`] = Yaml.stringify(json);
       }
     }
     return files;
@@ -134,35 +180,89 @@ export class GitOpsApp extends App {
     }
   }
 
-  /** (Re)builds the Applications chart from the folders the App has now. */
+  /** The charts the App adds itself (the Applications, the root Application). */
+  private ownCharts(): Set<Chart> {
+    return new Set([this.applications, this.bootstrap].filter((c): c is Chart => c !== undefined));
+  }
+
+  /** (Re)builds the Applications chart (and the root Application's) from the folders the App has now. */
   private buildApplications(argoCd: GitOpsArgoCdOptions): void {
-    const id = argoCd.folder ?? 'argocd-applications';
-    if (this.applications !== undefined) this.node.tryRemoveChild(this.applications.node.id);
+    const id = argoCd.folder ?? DEFAULT_FOLDER;
+    const rootId = argoCd.rootApplication === false ? undefined : argoCd.bootstrapFolder ?? DEFAULT_BOOTSTRAP_FOLDER;
+    for (const own of this.ownCharts()) this.node.tryRemoveChild(own.node.id);
     this.applications = undefined;
-    const targets = collectFolders(this, undefined).filter(f => f.namespace !== undefined);
-    if (this.node.tryFindChild(id) !== undefined) {
-      throw new LiteLLMConfigError('argoCd.folder', id, 'is already the id of a construct in the App: the Applications chart needs it; choose another folder');
+    this.bootstrap = undefined;
+    const targets = collectFolders(this, new Set()).filter(f => f.namespace !== undefined);
+    for (const [prop, chartId] of [['argoCd.folder', id], ['argoCd.bootstrapFolder', rootId]] as const) {
+      if (chartId !== undefined && this.node.tryFindChild(chartId) !== undefined) {
+        throw new LiteLLMConfigError(prop, chartId, 'is already the id of a construct in the App: the Argo CD chart needs it; choose another folder');
+      }
     }
+    const perApplication = (argoCd.projects ?? ProjectMode.PER_APPLICATION) === ProjectMode.PER_APPLICATION;
+    const path = argoCd.path ?? 'dist';
     const chart = new Chart(this, id, { disableResourceNameHashes: true });
+    const projects = new Map<string, string>();
     for (const folder of [...targets].sort((a, b) => a.name.localeCompare(b.name))) {
       const own = applicationOptions.get(folder.chart) ?? {};
+      let project = own.project ?? argoCd.project;
+      if (perApplication) {
+        project = own.project ?? folder.name;
+        const other = projects.get(project);
+        if (other !== undefined) {
+          throw new LiteLLMConfigError('argoCd.project', project,
+            `is the AppProject of both ${other} and ${folder.chart.node.path}: with ProjectMode.PER_APPLICATION each Application has a project of its own; give them different names`,
+            folder.chart.node.path);
+        }
+        projects.set(project, folder.chart.node.path);
+        try {
+          new LiteLLMAppProject(chart, `Project-${folder.name}`, {
+            name: project,
+            namespace: folder.namespace!,
+            objects: folder.objects,
+            repoURL: argoCd.repoURL,
+            destinationServer: argoCd.destinationServer,
+            argoCdNamespace: argoCd.argoCdNamespace,
+          });
+        } catch (e) {
+          // A project name the stack gave (GitOpsApp.configureApplication, a fleet tenant's argoCd) is reported there.
+          throw e instanceof LiteLLMConfigError ? e.withProp(e.prop === 'name' ? 'argoCd.project' : `argoCd.${e.prop}`).at(folder.chart.node.path) : e;
+        }
+      }
       new LiteLLMApplication(chart, folder.name, {
         namespace: folder.namespace!,
         repoURL: argoCd.repoURL,
-        path: `${argoCd.path ?? 'dist'}/${folder.name}`,
+        path: `${path}/${folder.name}`,
         targetRevision: own.targetRevision ?? argoCd.targetRevision,
-        project: own.project ?? argoCd.project,
+        project,
         destinationServer: argoCd.destinationServer,
         argoCdNamespace: argoCd.argoCdNamespace,
         automated: own.automated ?? argoCd.automated,
       });
     }
     this.applications = chart;
+    if (rootId !== undefined) {
+      const argoCdNamespace = argoCd.argoCdNamespace ?? 'argocd';
+      this.bootstrap = new Chart(this, rootId, { disableResourceNameHashes: true });
+      // The app of apps: Applications and AppProjects live in Argo CD's own namespace.
+      const root = new LiteLLMApplication(this.bootstrap, id, {
+        namespace: argoCdNamespace,
+        repoURL: argoCd.repoURL,
+        path: `${path}/${id}`,
+        targetRevision: argoCd.targetRevision,
+        project: argoCd.project,
+        destinationServer: argoCd.destinationServer,
+        argoCdNamespace,
+        automated: argoCd.automated,
+      });
+      // Deleting the root Application leaves the Applications (and every gateway) in place: without
+      // the finalizer the deletion does not cascade. A tenant removed from the code is still pruned.
+      root.application.addJsonPatch(JsonPatch.remove('/metadata/finalizers'));
+    }
   }
 }
 
 /** Objects by nearest chart, one walk over the App; folders named and checked for collisions. */
-function collectFolders(app: App, applications: Chart | undefined): GitOpsFolder[] {
+function collectFolders(app: App, own: Set<Chart>): GitOpsFolder[] {
   const nearest = new Map<IConstruct, Chart | undefined>();
   const chartOf = (c: IConstruct): Chart | undefined => {
     if (nearest.has(c)) return nearest.get(c);
@@ -185,7 +285,7 @@ function collectFolders(app: App, applications: Chart | undefined): GitOpsFolder
     const stack = isStack(chart);
     let name: string;
     if (stack) name = chart.namespace!;
-    else if (chart === applications) name = chart.node.id;
+    else if (own.has(chart)) name = chart.node.id;
     else name = folderName(chart);
     const other = names.get(name);
     // Two stacks in one namespace: left to the App-wide namespace check, which explains it better.
@@ -196,7 +296,7 @@ function collectFolders(app: App, applications: Chart | undefined): GitOpsFolder
         + 'joined with "-"; rename the chart or change the namespace', chart.node.path);
     }
     names.set(name, chart);
-    folders.push({ name, chart, namespace: chart === applications ? undefined : chart.namespace, stack, objects });
+    folders.push({ name, chart, namespace: own.has(chart) ? undefined : chart.namespace, stack, objects });
   }
   return folders;
 }

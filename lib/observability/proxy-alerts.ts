@@ -141,7 +141,8 @@ const FROM_PROXY = 'exception_class!~".+[.].+"';
  * description of what to check. Only metric names the pinned LiteLLM release
  * exports (checked against its real /metrics/ by the e2e suite) and
  * kube-state-metrics' ({@link KUBE_STATE_METRICS}). Alerts on Redis, the
- * database and the autoscaler are emitted only when the proxy has them.
+ * database and the autoscaler are emitted only when the proxy has them, and
+ * LiteLLMNoReadyReplicas not while the proxy is paused.
  */
 export class ProxyAlerts extends Construct {
   /** The rules, in the order emitted. */
@@ -232,7 +233,8 @@ function buildRules(proxy: LiteLLMProxy, s: ProxySeries, t: Thresholds): AlertRu
     `(\n  sum by (${by}) (rate(${errors}[5m]))\n  /\n  sum by (${by}) (rate(${total}[5m]))\n) > ${threshold}\n`
     + `and on (${by})\nsum by (${by}) (increase(${total}[5m])) >= ${min}`;
 
-  add(ProxyAlertName.NO_READY_REPLICAS, 'critical', '2m',
+  // A paused proxy has no replica on purpose; every other rule reads series its pods or Jobs produce, which a paused proxy has none of.
+  if (!proxy.paused) add(ProxyAlertName.NO_READY_REPLICAS, 'critical', '2m',
     `kube_deployment_status_replicas_available{namespace="${s.namespace}", deployment="${s.name}"} < 1`,
     `LiteLLM ${where}: no proxy replica is ready`,
     'Every request to the gateway fails. Check `kubectl -n {{ $labels.namespace }} get pods -l app.kubernetes.io/instance='

@@ -26,7 +26,7 @@ export interface ProxySeries {
  * no vowels. Matching them keeps `<name>-redis-0` or a Job's `<name>-access-x7k2p`
  * (vowels) out of the proxy's series.
  */
-const POD_HASH = '[bcdfghjklmnpqrstvwxz2456789]';
+export const POD_HASH = '[bcdfghjklmnpqrstvwxz2456789]';
 
 /** The proxy container's name (lib/proxy/litellm-proxy.ts). */
 export const PROXY_CONTAINER = 'litellm';

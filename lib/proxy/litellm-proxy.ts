@@ -105,8 +105,10 @@ export class LiteLLMProxy extends Construct {
   public readonly drainTimeoutSeconds: number;
   public readonly preStopSeconds: number;
   public readonly terminationGracePeriodSeconds: number;
-  /** Most pods that can run at once (replicas or the autoscaler's max): used for connection budgets. */
+  /** Most pods that can run at once (replicas or the autoscaler's max): used for connection budgets. Paused, what it runs when resumed. */
   public readonly maxReplicas: number;
+  /** Whether the proxy is paused (0 replicas). */
+  public readonly paused: boolean;
   /** The image reference. */
   public readonly image: ImageReference;
   /** Names of the image pull Secrets. */
@@ -193,7 +195,12 @@ export class LiteLLMProxy extends Construct {
       if (props.replicas !== undefined && props.autoscaling !== undefined) {
         throw new LiteLLMConfigError('replicas', props.replicas, 'leave replicas unset when autoscaling is given: the autoscaler owns the count');
       }
+      if (props.replicas === 0) {
+        throw new LiteLLMConfigError('replicas', 0, 'must be at least 1; to stop the gateway without removing it, set `paused: true` (on a LiteLLMStack or a fleet tenant): '
+          + 'it scales the Deployment to 0 and drops the autoscaler, which would scale it back up, and the alerts that would fire on no replicas');
+      }
       const replicas = integer('replicas', props.replicas ?? 1, 1);
+      this.paused = props.paused !== undefined && boolean('paused', props.paused);
       let minReplicas = replicas;
       this.maxReplicas = replicas;
       if (props.autoscaling !== undefined) {
@@ -206,7 +213,8 @@ export class LiteLLMProxy extends Construct {
           throw new LiteLLMConfigError('autoscaling.minReplicas', minReplicas, `must not exceed autoscaling.maxReplicas (${this.maxReplicas})`);
         }
       }
-      const replicated = this.maxReplicas > 1;
+      // Paused: nothing to disrupt, and nothing to autoscale (an HPA would scale the Deployment back up).
+      const replicated = this.maxReplicas > 1 && !this.paused;
       // Each worker process keeps its own in-memory counters: without Redis, limits and
       // cooldowns are per process, so replicas x workers processes allow that many times the limit.
       const processes = this.maxReplicas * this.workers;
@@ -378,7 +386,7 @@ export class LiteLLMProxy extends Construct {
         metadata: { name: this.name, labels },
         spec: {
           // The autoscaler owns the count when present; a fixed value here would fight it on every sync.
-          ...(props.autoscaling === undefined ? { replicas } : {}),
+          ...(this.paused ? { replicas: 0 } : props.autoscaling === undefined ? { replicas } : {}),
           revisionHistoryLimit: 5,
           selector: { matchLabels: this.podSelector },
           // Never remove a serving pod before its replacement is ready.
@@ -477,7 +485,10 @@ export class LiteLLMProxy extends Construct {
       });
 
       if (props.autoscaling !== undefined) {
-        this.autoscaler = this.addAutoscaler(props.autoscaling, minReplicas, labels);
+        const autoscaler = this.addAutoscaler(props.autoscaling, minReplicas, labels);
+        // Paused: checked as it would run, not emitted (it would scale the Deployment back up).
+        if (this.paused) this.node.tryRemoveChild(autoscaler.node.id);
+        else this.autoscaler = autoscaler;
       }
       if (replicated) {
         this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {

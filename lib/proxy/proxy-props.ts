@@ -317,4 +317,11 @@ export interface LiteLLMProxyProps extends LiteLLMProxyOptions {
   readonly governance?: GovernanceSettings;
   /** Prometheus metrics. @default off */
   readonly metrics?: ProxyMetrics;
+  /**
+   * Stop the proxy without removing it: the Deployment at 0 replicas, no autoscaler (it would
+   * scale it back up) and no disruption budget; everything else, config.yaml included, stays as
+   * it would run, so resuming changes the replica count only.
+   * @default false
+   */
+  readonly paused?: boolean;
 }

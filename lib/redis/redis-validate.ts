@@ -1,4 +1,5 @@
-import { LiteLLMConfigError } from '../errors';
+import { credentialKind } from '../credentials';
+import { LiteLLMConfigError, hidden } from '../errors';
 import { isDnsName, isIPAddress } from '../k8s-names';
 import { nonEmptyString, port as checkPort } from '../validate';
 import { RedisNode } from './redis-endpoint';
@@ -13,6 +14,12 @@ export function redisHost(prop: string, value: unknown): string {
   if (!isDnsName(host) && !isIPAddress(host)) {
     throw new LiteLLMConfigError(prop, value,
       'must be a host name or IP address such as "redis.example.com" or "10.0.0.5" (no scheme, port or path: give the port separately)');
+  }
+  // An AWS key id or an `sk-…` key is also a valid DNS label: a pasted credential must not pass as a host.
+  const kind = credentialKind(host);
+  if (kind !== undefined) {
+    throw new LiteLLMConfigError(prop, hidden('a value that looks like a credential'),
+      `must be a host name or IP address, and this value looks like ${kind}: give the password as a Secret reference (password) and only the host here`);
   }
   return host;
 }

@@ -27,6 +27,7 @@ import { IRedisEndpoint } from '../redis/redis-endpoint';
 import { REDIS_NAME_MAX, RedisInstance, RedisInstanceOptions } from '../redis/redis-instance';
 import { SecretKeyRef } from '../secret';
 import { boolean, dns1035Label, dns1123Label, enumValue, labelMap, list, nonEmptyString, optionalObject, plainObject } from '../validate';
+import { NamespaceQuota, NamespaceQuotaOptions } from './namespace-quota';
 import { MetricsScrape, Presets, StackPreset } from './presets';
 import { ServiceType } from 'cdk8s-plus-28';
 
@@ -103,6 +104,21 @@ export interface LiteLLMStackOptions {
    * @default true
    */
   readonly syncWaves?: boolean;
+  /**
+   * Stop serving without removing the gateway: the proxy at 0 replicas with no autoscaler and
+   * no disruption budget, the governance Job not emitted (it waits for a ready proxy), and
+   * LiteLLMNoReadyReplicas not emitted. Redis, the database, the edge and every other object
+   * stay, so Argo CD keeps syncing the stack and resuming (`false`) brings back the same pods.
+   * @default false
+   */
+  readonly paused?: boolean;
+  /**
+   * A ResourceQuota and a LimitRange for the namespace, sized from the stack's own objects at
+   * their largest (see {@link NamespaceQuota}); `{}` for the defaults, `{ enabled: false }` to
+   * turn off a fleet's.
+   * @default none
+   */
+  readonly quota?: NamespaceQuotaOptions;
 }
 
 /** Props of {@link LiteLLMStack}. */
@@ -171,6 +187,10 @@ export class LiteLLMStack extends Chart {
   public readonly alerts?: ProxyAlerts;
   /** The proxy's Grafana dashboard, when the stack emits it. */
   public readonly dashboard?: ProxyDashboard;
+  /** The namespace's ResourceQuota and LimitRange, when `quota` is given. */
+  public readonly quota?: NamespaceQuota;
+  /** Whether the stack is paused. */
+  public readonly paused: boolean;
 
   constructor(scope: Construct, id: string, props: LiteLLMStackProps) {
     super(scope, id, stackChartProps(scope, id, props));
@@ -182,9 +202,10 @@ export class LiteLLMStack extends Chart {
       this.preset = plainObject('preset', props.preset ?? Presets.production()) as unknown as StackPreset;
       const preset = this.preset;
       validatePreset(preset);
-      for (const key of ['proxy', 'router', 'redis', 'cache', 'database', 'governance', 'access', 'extraConfig', 'metrics', 'alerts', 'dashboard'] as const) {
+      for (const key of ['proxy', 'router', 'redis', 'cache', 'database', 'governance', 'access', 'extraConfig', 'metrics', 'alerts', 'dashboard', 'quota'] as const) {
         optionalObject(key, props[key]);
       }
+      this.paused = props.paused !== undefined && boolean('paused', props.paused);
       if (props.edge !== undefined && !(props.edge instanceof Edge)) {
         throw new LiteLLMConfigError('edge', props.edge, 'must be Edge.ingressNginx(), Edge.nginxInc(), Edge.traefik() or Edge.gatewayApi() with its options');
       }
@@ -295,6 +316,7 @@ export class LiteLLMStack extends Chart {
         governance: this.governanceOf(props),
         metrics,
         extraConfig: props.extraConfig ?? proxyOptions.extraConfig,
+        paused: this.paused,
       }));
 
       if (this.database !== undefined && boolean('database.migrations', props.database?.migrations ?? true)) {
@@ -308,6 +330,8 @@ export class LiteLLMStack extends Chart {
         }
         this.access = child(this, 'Access', p => `access.${p}`,
           () => new GovernanceReconciler(this, 'Access', { ...props.access, proxy: this.proxy }));
+        // Paused: the declarations are checked and their ConfigMap kept, but no Job waits for a proxy that is not there.
+        if (this.paused) this.access.node.tryRemoveChild(this.access.job.node.id);
       }
 
       // --- observability -----------------------------------------------------------------
@@ -341,9 +365,21 @@ export class LiteLLMStack extends Chart {
         this.edge = child(this, 'Edge', p => (/^(hosts|edge)\b/.test(p) ? p : `edge.${p}`), () => edge.bind(this, 'Edge', this.proxy, props.hosts!));
       }
 
+      // --- namespace housekeeping -----------------------------------------------------------
+      if (props.quota !== undefined && boolean('quota.enabled', props.quota.enabled ?? true)) {
+        this.quota = child(this, 'Quota', p => (/^quota\b/.test(p) ? p : `quota.${p}`), () => new NamespaceQuota(this, 'Quota', { ...props.quota, name: proxyName }));
+        // Paused, the proxy and the governance Job keep their room: resuming is never refused by the quota.
+        if (this.paused) {
+          this.quota.reserveReplicas(this.proxy.deployment, this.proxy.maxReplicas);
+          if (this.access) this.quota.reserveReplicas(this.access.job, 1);
+        }
+      }
+
       // --- Argo CD ordering ------------------------------------------------------------
       if (props.syncWaves ?? true) {
         if (this.namespaceObject) SyncWave.apply(this.namespaceObject, SyncWave.NAMESPACE);
+        // Limits in place before any pod is created.
+        if (this.quota) SyncWave.apply(this.quota, SyncWave.NAMESPACE);
         if (this.redisInstance) SyncWave.apply(this.redisInstance, SyncWave.STATE);
         if (this.database instanceof CloudNativePgDatabase) SyncWave.apply(this.database, SyncWave.STATE);
         SyncWave.apply(this.proxy, SyncWave.PROXY);

@@ -55,7 +55,10 @@ describe('LiteLLMFleet: three tenants on shared parts', () => {
     expect(fleet.stack('team-b')).toBe(fleet.stacks[1]);
     const apps = objects.filter(o => o.kind === 'Application');
     expect(apps.map(a => [a.metadata.name, a.spec.source.path, a.spec.project])).toEqual([
-      ['llm-team-a', 'dist/llm-team-a', 'default'], ['llm-team-b', 'dist/llm-team-b', 'team-b'], ['llm-team-c', 'dist/llm-team-c', 'default'],
+      // Each in an AppProject of its own (ProjectMode.PER_APPLICATION), named by the tenant's argoCd.project when it gives one.
+      ['llm-team-a', 'dist/llm-team-a', 'llm-team-a'], ['llm-team-b', 'dist/llm-team-b', 'team-b'], ['llm-team-c', 'dist/llm-team-c', 'llm-team-c'],
+      // The root Application (app of apps), in argocd-bootstrap/.
+      ['argocd-applications', 'dist/argocd-applications', 'default'],
     ]);
   });
 
@@ -186,5 +189,66 @@ describe('LiteLLMFleet: tenants and shared parts', () => {
     const app = new GitOpsApp({ outdir: '/nonexistent' });
     new LiteLLMFleet(new Chart(app, 'platform'), 'tenants', fleetProps({ tenants: [{ name: 'team-a' }] }));
     expect([...new Set([...new Map(Object.entries(app.synthFiles())).keys()].map(f => f.split('/')[0]))]).toEqual(['llm-team-a']);
+  });
+});
+
+/** Issue 21: a tenant's alerts over the fleet's over the defaults, field by field. */
+describe('LiteLLMFleet: alert thresholds merge field by field', () => {
+  const rulesOf = (objects: any[]) => new Map<string, any>(one(objects, 'PrometheusRule').spec.groups[0].rules.map((r: any) => [r.alert, r]));
+  const fleetAlerts = {
+    providerErrorRatio: 0.1, rateLimitRejectionRatio: 0.2, restartsPerHour: 5,
+    labels: { release: 'kps' }, alertLabels: { team: 'platform', tier: 'gold' },
+  };
+  const { fleet } = build({
+    alerts: fleetAlerts,
+    tenants: [
+      { name: 'team-a' },
+      // A field left undefined (e.g. from an optional setting) keeps the fleet's, as one not given does.
+      { name: 'team-b', alerts: { providerErrorRatio: 0.02, rateLimitRejectionRatio: undefined, alertLabels: { tier: 'bronze' }, labels: { extra: 'yes' } } },
+      { name: 'team-c', alerts: { exclude: [] } },
+    ],
+  });
+  const [a, b] = [fleet.stack('team-a'), fleet.stack('team-b')].map(s => rulesOf(Testing.synth(s)));
+
+  test('THEN a tenant without alerts has the fleet\'s thresholds, and the defaults where the fleet gives none', () => {
+    expect(a.get('LiteLLMProviderErrors').expr).toContain(') > 0.1\n');
+    expect(a.get('LiteLLMRateLimitRejections').expr).toContain(') > 0.2\n');
+    expect(a.get('LiteLLMPodRestarting').expr).toMatch(/>= 5$/);
+    expect(a.get('LiteLLMProxyOverhead').expr).toMatch(/> 0\.5$/);
+  });
+
+  test('THEN a tenant\'s threshold replaces only that field: its own where it gives one, the fleet\'s for the rest, the defaults after that', () => {
+    expect(b.get('LiteLLMProviderErrors').expr).toContain(') > 0.02\n');
+    expect(b.get('LiteLLMRateLimitRejections').expr).toContain(') > 0.2\n');
+    expect(b.get('LiteLLMPodRestarting').expr).toMatch(/>= 5$/);
+    expect(b.get('LiteLLMProxyOverhead').expr).toMatch(/> 0\.5$/);
+  });
+
+  test('THEN label maps merge key by key: the tenant\'s value for a key wins, the fleet\'s other keys stay', () => {
+    for (const r of b.values()) expect(r.labels).toMatchObject({ team: 'platform', tier: 'bronze' });
+    expect(one(Testing.synth(fleet.stack('team-b')), 'PrometheusRule').metadata.labels).toMatchObject({ release: 'kps', extra: 'yes' });
+    for (const r of a.values()) expect(r.labels).toMatchObject({ team: 'platform', tier: 'gold' });
+  });
+
+  test('THEN the fleet\'s settings object is not changed by a tenant\'s merge', () => {
+    expect(fleetAlerts.alertLabels).toEqual({ team: 'platform', tier: 'gold' });
+  });
+
+  test('GIVEN a bad key in the fleet\'s alert labels THEN the fleet is named; in a tenant\'s own THEN the tenant', () => {
+    const errorOf = (over: Partial<LiteLLMFleetProps>): LiteLLMConfigError => {
+      try {
+        build(over);
+      } catch (e) {
+        return e as LiteLLMConfigError;
+      }
+      throw new Error('accepted');
+    };
+    const fleetLabel = errorOf({ alerts: { alertLabels: { 'bad key': 'x' } }, tenants: [{ name: 'team-a', alerts: { alertLabels: { tier: 'a' } } }] });
+    expect([fleetLabel.prop, fleetLabel.constructPath]).toEqual(['alerts.alertLabels', 'tenants']);
+    expect(fleetLabel.message).toMatch(/^\[tenants\] alerts\.alertLabels: received "bad key"; .*\(found building tenant "team-a", tenants\[0\], which takes it from the fleet\)$/);
+    const tenantLabel = errorOf({ alerts: { alertLabels: { tier: 'a' } }, tenants: [{ name: 'team-a', alerts: { alertLabels: { 'bad key': 'x' } } }] });
+    expect([tenantLabel.prop, tenantLabel.constructPath]).toEqual(['alerts.alertLabels', 'tenants/team-a']);
+    const fleetValue = errorOf({ alerts: { alertLabels: { tier: 'a b' } }, tenants: [{ name: 'team-a', alerts: { alertLabels: { team: 'x' } } }] });
+    expect([fleetValue.prop, fleetValue.constructPath]).toEqual(['alerts.alertLabels.tier', 'tenants']);
   });
 });

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { parse } from 'yaml';
-import { GitOpsApp, GitOpsAppProps, LiteLLMConfigError, LiteLLMStack, LiteLLMStackProps } from '../../lib';
+import { GitOpsApp, GitOpsAppProps, LiteLLMConfigError, LiteLLMStack, LiteLLMStackProps, ProjectMode } from '../../lib';
 import { isStack } from '../../lib/gitops/gitops-app';
 
 /**
@@ -40,7 +40,7 @@ describe('GitOpsApp: folder layout', () => {
   const files = new Map(Object.entries(issueApp().synthFiles()));
 
   test('GIVEN nested stacks THEN one folder per stack named by its namespace, one for the consumer chart\'s own objects, none for the empty tenants chart', () => {
-    expect(foldersOf(files)).toEqual(['argocd-applications', 'llm-team-a', 'llm-team-b', 'llm-team-c', 'platform', 'platform-llm']);
+    expect(foldersOf(files)).toEqual(['argocd-applications', 'argocd-bootstrap', 'llm-team-a', 'llm-team-b', 'llm-team-c', 'platform', 'platform-llm']);
   });
 
   test('THEN no folder has an index prefix or a hash suffix, and every file is one object named <Kind>.<name>.k8s.yaml', () => {
@@ -115,8 +115,9 @@ describe('GitOpsApp: folder layout', () => {
 });
 
 describe('GitOpsApp: Argo CD Applications for every stack folder', () => {
-  const files = new Map(Object.entries(issueApp({ argoCd: { ...argoCd, targetRevision: 'main', project: 'platform' } }).synthFiles()));
-  const applications = [...files].filter(([f]) => f.startsWith('argocd-applications/')).map(([, t]) => parse(t));
+  // The project semantics of issue 13: every Application in the App's project (ProjectMode.NONE; issue 21 adds a project each).
+  const files = new Map(Object.entries(issueApp({ argoCd: { ...argoCd, targetRevision: 'main', project: 'platform', projects: ProjectMode.NONE } }).synthFiles()));
+  const applications = [...files].filter(([f]) => f.startsWith('argocd-applications/Application.')).map(([, t]) => parse(t));
 
   test('THEN one Application per folder with a namespace (every stack, and the consumer chart), none for the Applications themselves', () => {
     expect(applications.map(a => a.metadata.name).sort()).toEqual(['llm-team-a', 'llm-team-b', 'llm-team-c', 'platform', 'platform-llm']);
@@ -131,9 +132,9 @@ describe('GitOpsApp: Argo CD Applications for every stack folder', () => {
   });
 
   test('GIVEN configureApplication on one stack THEN its Application differs there only', () => {
-    const app = issueApp({ outdir: '/nonexistent', argoCd: { ...argoCd, path: 'deploy/llm' } });
+    const app = issueApp({ outdir: '/nonexistent', argoCd: { ...argoCd, path: 'deploy/llm', projects: ProjectMode.NONE } });
     GitOpsApp.configureApplication(app.node.findAll().find(c => isStack(c) && c.namespace === 'llm-team-c') as Chart, { project: 'team-c', automated: false });
-    const apps = [...new Map(Object.entries(app.synthFiles()))].filter(([f]) => f.startsWith('argocd-applications/')).map(([, t]) => parse(t));
+    const apps = [...new Map(Object.entries(app.synthFiles()))].filter(([f]) => f.startsWith('argocd-applications/Application.')).map(([, t]) => parse(t));
     const c = apps.find(x => x.metadata.name === 'llm-team-c');
     const b = apps.find(x => x.metadata.name === 'llm-team-b');
     expect([c.spec.project, c.spec.syncPolicy.automated, c.spec.source.path]).toEqual(['team-c', undefined, 'deploy/llm/llm-team-c']);
@@ -148,7 +149,7 @@ describe('GitOpsApp: Argo CD Applications for every stack folder', () => {
     const app = issueApp();
     new Map(Object.entries(app.synthFiles()));
     new LiteLLMStack(app, 'late', stackProps('late'));
-    const names = [...new Map(Object.entries(app.synthFiles())).keys()].filter(f => f.startsWith('argocd-applications/'));
+    const names = [...new Map(Object.entries(app.synthFiles())).keys()].filter(f => f.startsWith('argocd-applications/Application.'));
     expect(names).toContain('argocd-applications/Application.late.k8s.yaml');
     expect(names).toHaveLength(6);
   });

@@ -1,7 +1,7 @@
 import { stackEdge, buildEdge } from '../support/edges';
-import { Chart, Testing } from 'cdk8s';
+import { ApiObject, Chart, Testing } from 'cdk8s';
 import {
-  CloudNativePgDatabase, CloudNativePgDatabaseProps, Edge, ExternalPostgres, ExternalPostgresProps, ExternalRedis, ExternalRedisProps,
+  CloudNativePgDatabase, CloudNativePgDatabaseProps, Edge, ExternalPostgres, GitOpsApp, GitOpsArgoCdOptions, ExternalPostgresProps, ExternalRedis, ExternalRedisProps,
   GovernanceSettings, LiteLLMConfigError, LiteLLMFleet, LiteLLMFleetProps, LiteLLMProxy, LiteLLMProxyProps, LiteLLMStack, LiteLLMStackProps, MigrationJob,
   MigrationJobProps, PostgresServer, PostgresServerProps, PriorityShare, Presets, RedisInstance, RedisInstanceProps, WorkerSizing,
 } from '../../lib';
@@ -407,6 +407,12 @@ BAD_INPUTS.push(
   { construct: 'LiteLLMStack', mistake: 'a Redis URL with its password as the external host (masked, stack named)',
     build: stack({ redis: { external: { host: 'redis://:hunter2-secret@cache.example.com:6379', password: secret('redis-auth', 'password') } } }),
     prop: 'redis.external.host', path: 'stack', message: /^redis\.external\.host: received "redis:\/\/:\*\*\*@cache\.example\.com:6379"; must be a host name/ },
+  { construct: 'ExternalRedis', mistake: 'an AWS access key id where the host goes (a valid DNS label, still refused, hidden)',
+    build: externalRedis({ host: 'AKIAIOSFODNN7EXAMPLE', password: secret('redis-auth', 'password') }), prop: 'host',
+    message: /^host: received \(a value that looks like a credential, hidden\); must be a host name or IP address, and this value looks like an API key or token/ },
+  { construct: 'LiteLLMStack', mistake: 'an sk- key as the external Redis host (hidden)',
+    build: stack({ redis: { external: { host: 'sk-proj-Ab12Cd34Ef56Gh78Ij90', password: secret('redis-auth', 'password') } } }),
+    prop: 'redis.external.host', path: 'stack', message: /^redis\.external\.host: received \(a value that looks like a credential, hidden\); must be a host name/ },
   { construct: 'LiteLLMFleet', mistake: 'an unknown model on a tenant\'s key (the tenant named)',
     build: fleetOfTwo({ access: { keys: [keyOf({ models: ['gpt-4'] })] } }), prop: 'access.keys[0].models[0]', path: 'fleet/team-b',
     message: /^access\.keys\[0\]\.models\[0\]: received "gpt-4"; is not a model of this proxy; use one of "gpt-4o", "claude" \(did you mean "gpt-4o"\?\)$/ },
@@ -456,6 +462,45 @@ BAD_INPUTS.push(
     prop: 'edge', path: 'stack', message: /^edge: received .*; must be Edge\.ingressNginx\(\), Edge\.nginxInc\(\), Edge\.traefik\(\) or Edge\.gatewayApi\(\) with its options$/ },
   { construct: 'LiteLLMProxy', mistake: 'last release\'s snake_case extraConfig section', build: proxy({ extraConfig: { litellm_settings: { drop_params: true } } as any }),
     prop: 'extraConfig.litellm_settings', message: /^extraConfig\.litellm_settings: received "litellm_settings"; must be one of litellmSettings, .* \(did you mean "litellmSettings"\?\)$/ },
+);
+
+/** A GitOpsApp with Argo CD output and two stacks, `configure` applied, synthesized. */
+const gitOpsApp = (argoCd: Partial<GitOpsArgoCdOptions>, configure: (a: Chart, b: Chart) => void = () => undefined) => () => {
+  const app = new GitOpsApp({ outdir: '/nonexistent', argoCd: { repoURL: 'https://git.example.com/llm.git', ...argoCd } });
+  const [a, b] = ['a', 'b'].map(id => new LiteLLMStack(app, id, { namespace: id, models, masterKey, redis: { password: secret('redis-auth', 'password') } }));
+  configure(a, b);
+  return app.synthFiles();
+};
+
+// Issue 21: Argo CD bootstrap, quotas, pausing, fleet settings merged and the fleet dashboard.
+BAD_INPUTS.push(
+  { construct: 'LiteLLMStack', mistake: 'paused as a string', build: stack({ paused: 'true' as any }), prop: 'paused', message: /^paused: received "true"; must be true or false$/ },
+  { construct: 'LiteLLMStack', mistake: 'replicas 0 to stop the gateway (paused is the way)', build: stack({ proxy: { replicas: 0 } }), prop: 'proxy.replicas',
+    message: /^proxy\.replicas: received 0; must be at least 1; to stop the gateway without removing it, set `paused: true` \(on a LiteLLMStack or a fleet tenant\): it scales the Deployment to 0 and drops the autoscaler/ },
+  { construct: 'LiteLLMProxy', mistake: 'paused as a number', build: proxy({ paused: 1 as any }), prop: 'paused', message: /^paused: received 1; must be true or false$/ },
+  { construct: 'LiteLLMStack', mistake: 'extra quota pods without the LimitRange that sizes them', build: stack({ quota: { extraPods: 2, limitRange: false } }), prop: 'quota.extraPods',
+    message: /^quota\.extraPods: received 2; counts pods at the LimitRange's defaults: keep limitRange, or leave extraPods at 0$/ },
+  { construct: 'LiteLLMStack', mistake: 'a quota over a DaemonSet added to the stack', prop: 'quota',
+    build: () => {
+      const s = new LiteLLMStack(Testing.app(), 'stack', { namespace: 'llm', models, masterKey, redis: { password: secret('redis-auth', 'password') }, quota: {} });
+      new ApiObject(s, 'Agent', { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent' }, spec: { template: { spec: { containers: [{ name: 'a', image: 'a' }] } } } });
+      return Testing.synth(s);
+    },
+    message: /^quota: received "DaemonSet\/agent"; runs pods the quota cannot size/ },
+  { construct: 'App', mistake: 'an AppProject named "default" (Argo CD\'s own)', build: gitOpsApp({}, a => GitOpsApp.configureApplication(a, { project: 'default' })), prop: 'argoCd.project', path: 'a',
+    message: /^argoCd\.project: received "default"; is Argo CD's own project, which this one would overwrite: choose another name$/ },
+  { construct: 'App', mistake: 'two stacks naming one AppProject with a project each', prop: 'argoCd.project', path: 'b',
+    build: gitOpsApp({}, (a, b) => [a, b].forEach(c => GitOpsApp.configureApplication(c, { project: 'llm' }))),
+    message: /^argoCd\.project: received "llm"; is the AppProject of both a and b/ },
+  { construct: 'App', mistake: 'the root Application in the folder it syncs', build: gitOpsApp({ bootstrapFolder: 'argocd-applications' }), prop: 'argoCd.bootstrapFolder',
+    message: /^argoCd\.bootstrapFolder: received "argocd-applications"; is also argoCd\.folder/ },
+  { construct: 'App', mistake: 'AppProjects per tenant written as a string', build: gitOpsApp({ projects: 'PER_TENANT' as any }), prop: 'argoCd.projects',
+    message: /^argoCd\.projects: received "PER_TENANT"; must be one of ProjectMode\.PER_APPLICATION/ },
+  { construct: 'LiteLLMFleet', mistake: 'a fleet dashboard without any tenant metrics', prop: 'fleetDashboard', path: 'fleet',
+    build: fleet({ fleetDashboard: {}, metrics: { enabled: false } }), message: /^fleetDashboard: received \{\}; shows the tenants' metrics, and no tenant has any/ },
+  { construct: 'LiteLLMFleet', mistake: 'a bad key in the fleet\'s alert labels (the fleet named, not the tenant that adds its own)', prop: 'alerts.alertLabels', path: 'fleet',
+    build: fleet({ alerts: { alertLabels: { 'on call': 'x' } }, tenants: [{ name: 'a', alerts: { alertLabels: { team: 'a' } } }] }),
+    message: /^alerts\.alertLabels: received "on call"; .*\(found building tenant "a", tenants\[0\], which takes it from the fleet\)$/ },
 );
 
 /** Runs a row; returns the error it raised (or a description of what happened instead). */

@@ -288,7 +288,7 @@ describe('LiteLLMProxy validation', () => {
     ['cpu limit below request', { cpu: '2', cpuLimit: '1' }, /cpuLimit: received "1"; must be at least the CPU request \(2\)/],
     ['HPA min above max', { autoscaling: { minReplicas: 5, maxReplicas: 3 }, acceptPerReplicaLimits: true }, /autoscaling.minReplicas: received 5; must not exceed autoscaling.maxReplicas \(3\)/],
     ['replicas with autoscaling', { replicas: 2, autoscaling: { maxReplicas: 3 } }, /replicas: received 2; leave replicas unset when autoscaling is given/],
-    ['replicas zero', { replicas: 0 }, /replicas: received 0; must be an integer >= 1/],
+    ['replicas zero (paused explained)', { replicas: 0 }, /replicas: received 0; must be at least 1; to stop the gateway without removing it, set `paused: true`/],
     ['replicated without redis', { replicas: 3, acceptPerReplicaLimits: undefined }, /replicas: received 3; 3 replica\(s\) x 1 worker\(s\) = 3 processes need `redis`/],
     ['several workers without redis', { cpu: '2', acceptPerReplicaLimits: undefined }, /workers: received 2; 1 replica\(s\) x 2 worker\(s\) = 2 processes need `redis`/],
     ['master key as a literal', { masterKey: 'sk-1234567890' }, /masterKey: received \(a literal string, hidden\); must be a Secret reference/],
