@@ -41,7 +41,7 @@ export { Edge } from './edge/edge-factory';
 export { IngressNginxEdge, IngressNginxEdgeProps } from './edge/ingress-nginx-edge';
 export { NginxIncEdge, NginxIncEdgeProps } from './edge/nginx-inc-edge';
 export { TraefikEdge, TraefikEdgeOptions, TraefikEdgeProps, TraefikEntryPoints } from './edge/traefik-edge';
-export { GatewayApiEdge, GatewayApiEdgeOptions, GatewayApiEdgeProps, GatewayRef } from './edge/gateway-api-edge';
+export { GatewayApiEdge, GatewayApiEdgeOptions, GatewayApiEdgeProps, GatewayRef, GatewayImplementation } from './edge/gateway-api-edge';
 
 // The database and migrations
 export { IDatabaseEndpoint, DatabaseConnection, DatabaseConnectionKind, DatabaseConnectionParts } from './governance/database-endpoint';
@@ -76,4 +76,6 @@ export * as gatewayApi from '../imports/gateway.networking.k8s.io';
 export * as nginxInc from '../imports/k8s.nginx.org';
 export * as monitoring from '../imports/monitoring.coreos.com';
 export * as cnpg from '../imports/postgresql.cnpg.io';
+export * as envoyGateway from '../imports/gateway.envoyproxy.io';
+export * as externalSecrets from '../imports/external-secrets.io';
 export * as traefik from '../imports/traefik.io';
