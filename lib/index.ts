@@ -65,6 +65,8 @@ export { ProxyDashboard, ProxyDashboardOptions, ProxyDashboardProps } from './ob
 // The stack, fleets and GitOps output
 export { LiteLLMStack, LiteLLMStackOptions, LiteLLMStackProps, StackRedisOptions, StackDatabaseOptions } from './stack/litellm-stack';
 export { Presets, StackPreset, MetricsScrape } from './stack/presets';
+export { SecretInventory, SecretRequirement, SecretKeyRequirement, SecretProvider } from './stack/secret-inventory';
+export { ExternalSecretsOptions, ExternalSecretRemoteRef, SecretStoreRef, SecretStoreKind, StackExternalSecrets } from './stack/external-secrets';
 export { LiteLLMApplication, LiteLLMApplicationProps, ApplicationOverrides } from './stack/argocd-application';
 export { GitOpsApp, GitOpsAppProps, GitOpsArgoCdOptions, GitOpsFolder } from './gitops/gitops-app';
 export { LiteLLMFleet, LiteLLMFleetProps, FleetTenant, FleetTenantDatabase, FleetDatabaseOptions } from './fleet/litellm-fleet';

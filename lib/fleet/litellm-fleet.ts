@@ -8,6 +8,7 @@ import { ModelDeployment } from '../proxy/model';
 import { SecretKeyRef } from '../secret';
 import { ApplicationOverrides } from '../stack/argocd-application';
 import { LiteLLMStack, LiteLLMStackOptions, LiteLLMStackProps } from '../stack/litellm-stack';
+import { SecretInventory, SecretRequirement } from '../stack/secret-inventory';
 import { boolean, didYouMean, dns1123Label, dns1123Subdomain, list, optionalObject, plainObject } from '../validate';
 
 /** The PostgreSQL server every tenant has a database on. */
@@ -100,7 +101,7 @@ export interface LiteLLMFleetProps extends LiteLLMStackOptions {
 }
 
 /** Settings a tenant merges one level deep with the fleet's instead of replacing them. */
-const MERGED = ['proxy', 'governance', 'alerts', 'dashboard', 'metrics'] as const;
+const MERGED = ['proxy', 'governance', 'alerts', 'dashboard', 'metrics', 'externalSecrets'] as const;
 
 /**
  * Many tenant gateways on shared platform parts: one LiteLLMStack per tenant
@@ -187,6 +188,11 @@ export class LiteLLMFleet extends Construct {
     } catch (e) {
       throw inStack(e, this);
     }
+  }
+
+  /** Every Secret the tenants' objects read, by namespace and name (see {@link LiteLLMStack.secretInventory}). */
+  public get secretInventory(): SecretRequirement[] {
+    return SecretInventory.of(this).requirements;
   }
 
   /** The stack of the tenant called `name`. */
