@@ -303,3 +303,25 @@ describe('externalSecrets', () => {
     expect(policyViolations(objs)).toEqual([]);
   });
 });
+
+describe('the README\'s inventory', () => {
+  test('THEN the table under "Secrets: what each stack reads" is what the README\'s example stack prints', () => {
+    const { readFileSync } = require('fs') as typeof import('fs');
+    const readme = readFileSync(require('path').join(__dirname, '../../README.md'), 'utf8');
+    const block = /<!-- secret-inventory:begin -->\n([\s\S]*?)<!-- secret-inventory:end -->/.exec(readme);
+    expect(block).not.toBeNull();
+    // The example of "cdk8s.yaml and main.ts".
+    const app = Testing.app();
+    new LiteLLMStack(app, 'llm-gateway', {
+      namespace: 'litellm',
+      preset: Presets.production(),
+      models: [{ name: 'gpt-4o', model: 'openai/gpt-4o', apiKey: secret('llm-provider-keys', 'openai'), rpm: 600 }],
+      masterKey: secret('litellm-master-key', 'master-key'),
+      saltKey: secret('litellm-salt-key', 'salt-key'),
+      redis: { password: secret('litellm-redis', 'password') },
+      edge: Edge.ingressNginx({ tls: { clusterIssuer: 'letsencrypt-prod' } }),
+      hosts: ['llm.example.com'],
+    });
+    expect(block![1]).toBe(SecretInventory.of(app).toMarkdown());
+  });
+});
