@@ -240,8 +240,9 @@ class LazyExternalSecret extends ExternalSecret {
 
   public toJson(): any {
     const json = super.toJson();
-    const { secretStoreRef, refreshInterval, target, ...rest } = json.spec;
-    return { ...json, spec: { secretStoreRef, refreshInterval, target, ...this.produce(), ...rest } };
+    // Keys in cdk8s's order (sorted), as every other object's.
+    const spec: Record<string, unknown> = { ...json.spec, ...this.produce() };
+    return { ...json, spec: Object.fromEntries(Object.keys(spec).sort().map(k => [k, spec[k]])) };
   }
 }
 
