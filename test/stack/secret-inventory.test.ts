@@ -310,7 +310,9 @@ describe('the README\'s inventory', () => {
     const readme = readFileSync(require('path').join(__dirname, '../../README.md'), 'utf8');
     const block = /<!-- secret-inventory:begin -->\n([\s\S]*?)<!-- secret-inventory:end -->/.exec(readme);
     expect(block).not.toBeNull();
-    // The example of "cdk8s.yaml and main.ts".
+    // The README's script builds exactly this stack.
+    expect(readme).toContain("edge: Edge.gatewayApi({ gateway: { name: 'public', namespace: 'gateways', sectionName: 'https' }, controllerNamespace: 'envoy-gateway-system' }),");
+    // The example of the README's main.ts (and of its secrets.ts).
     const app = Testing.app();
     new LiteLLMStack(app, 'llm-gateway', {
       namespace: 'litellm',
@@ -319,7 +321,7 @@ describe('the README\'s inventory', () => {
       masterKey: secret('litellm-master-key', 'master-key'),
       saltKey: secret('litellm-salt-key', 'salt-key'),
       redis: { password: secret('litellm-redis', 'password') },
-      edge: Edge.ingressNginx({ tls: { clusterIssuer: 'letsencrypt-prod' } }),
+      edge: Edge.gatewayApi({ gateway: { name: 'public', namespace: 'gateways', sectionName: 'https' }, controllerNamespace: 'envoy-gateway-system' }),
       hosts: ['llm.example.com'],
     });
     expect(block![1]).toBe(SecretInventory.of(app).toMarkdown());
