@@ -10,6 +10,8 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   // The README's examples import the package by name (test/readme.test.ts).
   moduleNameMapper: { '^cdk8s-litellm$': '<rootDir>/lib/index.ts' },
+  // Property tests run from a fixed seed (PROPERTY_SEED to change it).
+  setupFilesAfterEnv: ['<rootDir>/test/support/property-seed.ts'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   // jest's transform cache lives in node_modules, not in the temp directory (see scripts/jest-in-tmpdir.js).
   cacheDirectory: '<rootDir>/node_modules/.cache/jest',

@@ -1,4 +1,4 @@
-import { Edge, GitOpsApp, LiteLLMFleet, LiteLLMStack, Presets } from './lib';
+import { Edge, GatewayImplementation, GitOpsApp, LiteLLMFleet, LiteLLMStack, Presets, SecretStoreKind } from './lib';
 
 // The default app: `npm run synth` writes dist/ with one folder per stack (named by its
 // namespace), one file per object, an Argo CD Application and an AppProject (confining it to
@@ -9,7 +9,8 @@ const app = new GitOpsApp({
 });
 
 // Secrets are referenced, never created: provision them with External Secrets,
-// Sealed Secrets or `kubectl create secret` (see README, "Secrets you supply").
+// Sealed Secrets or `kubectl create secret` (see README, "Secrets: what each stack reads";
+// `stack.secretInventory` lists them), or let a stack write ExternalSecrets (litellm-nginx-inc).
 const common = {
   models: [
     { name: 'gpt-4o', model: 'openai/gpt-4o', apiKey: { name: 'llm-provider-keys', key: 'openai' }, rpm: 600, tpm: 200000 },
@@ -67,6 +68,8 @@ new LiteLLMStack(app, 'litellm-nginx-inc', {
   edge: Edge.nginxInc({ tls, allowSourceRanges: ['203.0.113.0/24'] }),
   hosts: ['llm-nginx-inc.example.com'],
   database: { external: { url: { name: 'litellm-database', key: 'url' }, maxConnections: 200 } },
+  // Its Secrets come from the platform's Vault through the External Secrets Operator.
+  externalSecrets: { storeRef: { name: 'platform-vault', kind: SecretStoreKind.CLUSTER_SECRET_STORE }, remoteKeyPrefix: 'llm/nginx-inc/' },
 });
 
 new LiteLLMStack(app, 'litellm-traefik', {
@@ -94,6 +97,8 @@ new LiteLLMFleet(app, 'tenants', {
     gateway: { name: 'public', namespace: 'gateways', sectionName: 'https', httpSectionName: 'http' },
     redirectHttpToHttps: true,
     controllerNamespace: 'envoy-gateway-system',
+    // Envoy Gateway: a BackendTrafficPolicy per tenant route (stream idle timeout from the timing bound).
+    implementation: GatewayImplementation.ENVOY_GATEWAY,
   }),
   domain: 'llm.example.com',
   governance: { defaultKeyParams: { rpmLimit: 60, maxBudget: 20, budgetDuration: '30d' } },

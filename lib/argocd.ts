@@ -14,6 +14,14 @@ export const ARGO_SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
 export class SyncWave {
   /** The stack's Namespace. */
   public static readonly NAMESPACE = -4;
+  /**
+   * The stack's ExternalSecrets: the Namespace's wave, before everything that reads a
+   * Secret. Within a wave Argo CD applies Namespaces first and custom resources last
+   * (user-guide/sync-waves.md), and the wave ends only when each ExternalSecret is
+   * healthy, i.e. its Secret is written (Argo CD's built-in health check,
+   * resource_customizations/external-secrets.io/ExternalSecret/health.lua).
+   */
+  public static readonly SECRETS = -4;
   /** Redis and an in-chart database (a CloudNativePG Cluster, waited on through Argo CD's built-in health check). */
   public static readonly STATE = -3;
   /** The migration Job's ServiceAccount and NetworkPolicy: before the Job that uses them. */

@@ -41,7 +41,7 @@ export { Edge } from './edge/edge-factory';
 export { IngressNginxEdge, IngressNginxEdgeProps } from './edge/ingress-nginx-edge';
 export { NginxIncEdge, NginxIncEdgeProps } from './edge/nginx-inc-edge';
 export { TraefikEdge, TraefikEdgeOptions, TraefikEdgeProps, TraefikEntryPoints } from './edge/traefik-edge';
-export { GatewayApiEdge, GatewayApiEdgeOptions, GatewayApiEdgeProps, GatewayRef } from './edge/gateway-api-edge';
+export { GatewayApiEdge, GatewayApiEdgeOptions, GatewayApiEdgeProps, GatewayRef, GatewayImplementation } from './edge/gateway-api-edge';
 
 // The database and migrations
 export { IDatabaseEndpoint, DatabaseConnection, DatabaseConnectionKind, DatabaseConnectionParts } from './governance/database-endpoint';
@@ -67,6 +67,8 @@ export { FleetDashboard, FleetDashboardOptions, FleetDashboardProps } from './ob
 export { LiteLLMStack, LiteLLMStackOptions, LiteLLMStackProps, StackRedisOptions, StackDatabaseOptions } from './stack/litellm-stack';
 export { Presets, StackPreset, MetricsScrape } from './stack/presets';
 export { NamespaceQuota, NamespaceQuotaOptions, NamespaceQuotaProps } from './stack/namespace-quota';
+export { SecretInventory, SecretRequirement, SecretKeyRequirement, SecretProvider } from './stack/secret-inventory';
+export { ExternalSecretsOptions, ExternalSecretRemoteRef, SecretStoreRef, SecretStoreKind, StackExternalSecrets } from './stack/external-secrets';
 export { LiteLLMApplication, LiteLLMApplicationProps, ApplicationOverrides } from './stack/argocd-application';
 export { GitOpsApp, GitOpsAppProps, GitOpsArgoCdOptions, GitOpsFolder, ProjectMode } from './gitops/gitops-app';
 export { LiteLLMAppProject, LiteLLMAppProjectProps } from './gitops/argocd-project';
@@ -79,4 +81,6 @@ export * as gatewayApi from '../imports/gateway.networking.k8s.io';
 export * as nginxInc from '../imports/k8s.nginx.org';
 export * as monitoring from '../imports/monitoring.coreos.com';
 export * as cnpg from '../imports/postgresql.cnpg.io';
+export * as envoyGateway from '../imports/gateway.envoyproxy.io';
+export * as externalSecrets from '../imports/external-secrets.io';
 export * as traefik from '../imports/traefik.io';

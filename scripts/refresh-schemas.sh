@@ -34,4 +34,8 @@ fetch "$po/monitoring.coreos.com_prometheusrules.yaml" crds/prometheus-operator-
 fetch "$raw/cloudnative-pg/cloudnative-pg/v1.30.0/config/crd/bases/postgresql.cnpg.io_clusters.yaml" crds/cloudnative-pg-v1.30.0-clusters.yaml
 fetch "$raw/argoproj/argo-cd/v3.5.1/manifests/crds/application-crd.yaml" crds/argo-cd-v3.5.1-application.yaml
 fetch "$raw/argoproj/argo-cd/v3.5.1/manifests/crds/appproject-crd.yaml" crds/argo-cd-v3.5.1-appproject.yaml
+eg="$raw/envoyproxy/gateway/v1.9.0/charts/gateway-helm/charts/crds/crds/generated"
+fetch "$eg/gateway.envoyproxy.io_backendtrafficpolicies.yaml" crds/envoy-gateway-v1.9.0-backendtrafficpolicies.yaml
+fetch "$eg/gateway.envoyproxy.io_clienttrafficpolicies.yaml" crds/envoy-gateway-v1.9.0-clienttrafficpolicies.yaml
+fetch "$raw/external-secrets/external-secrets/v2.9.0/config/crds/bases/external-secrets.io_externalsecrets.yaml" crds/external-secrets-v2.9.0-externalsecrets.yaml
 echo "refreshed; now: (cd schemas && sha256sum kubernetes/* crds/* > SHA256SUMS) && npm test"

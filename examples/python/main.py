@@ -14,9 +14,11 @@ from cdk8s_litellm import (
     EdgeTls,
     ExternalRedisProps,
     FleetDashboardOptions,
+    ExternalSecretsOptions,
     FleetDatabaseOptions,
     FleetTenant,
     FleetTenantDatabase,
+    GatewayImplementation,
     GatewayRef,
     GitOpsApp,
     GitOpsArgoCdOptions,
@@ -35,6 +37,8 @@ from cdk8s_litellm import (
     ProxyAutoscaling,
     ProxyCache,
     SecretKeyRef,
+    SecretStoreKind,
+    SecretStoreRef,
     StackDatabaseOptions,
     StackRedisOptions,
     TeamDeclaration,
@@ -47,7 +51,7 @@ from cdk8s_litellm import (
 # Application that syncs them in dist/argocd-bootstrap/.
 app = GitOpsApp(argo_cd=GitOpsArgoCdOptions(repo_url="https://git.example.com/platform/llm-gateway.git", path="dist"))
 
-# Secrets are referenced, never created (see the README, "Secrets you supply").
+# Secrets are referenced, never created (see the README, "Secrets: what each stack reads").
 models = [
     ModelDeployment(name="gpt-4o", model="openai/gpt-4o", api_key=SecretKeyRef(name="llm-provider-keys", key="openai"), rpm=600, tpm=200000),
     ModelDeployment(name="claude-sonnet", model="anthropic/claude-sonnet-4-5", api_key=SecretKeyRef(name="llm-provider-keys", key="anthropic"), rpm=300),
@@ -96,6 +100,9 @@ LiteLLMStack(
     edge=Edge.nginx_inc(tls=tls, allow_source_ranges=["203.0.113.0/24"]),
     hosts=["llm-nginx-inc.example.com"],
     database=StackDatabaseOptions(external=ExternalPostgresProps(url=SecretKeyRef(name="litellm-database", key="url"), max_connections=200)),
+    # Its Secrets come from the platform's Vault through the External Secrets Operator.
+    external_secrets=ExternalSecretsOptions(
+        store_ref=SecretStoreRef(name="platform-vault", kind=SecretStoreKind.CLUSTER_SECRET_STORE), remote_key_prefix="llm/nginx-inc/"),
     **common,
 )
 LiteLLMStack(
@@ -122,6 +129,8 @@ LiteLLMFleet(
         gateway=GatewayRef(name="public", namespace="gateways", section_name="https", http_section_name="http"),
         redirect_http_to_https=True,
         controller_namespace="envoy-gateway-system",
+        # Envoy Gateway: a BackendTrafficPolicy per tenant route (stream idle timeout from the timing bound).
+        implementation=GatewayImplementation.ENVOY_GATEWAY,
     ),
     domain="llm.example.com",
     governance=GovernanceSettings(default_key_params=DefaultKeyGenerateParams(rpm_limit=60, max_budget=20, budget_duration="30d")),

@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { BackendTrafficPolicy, ClientTrafficPolicy } from '../../imports/gateway.envoyproxy.io';
 import {
   HttpRoute, HttpRouteSpecParentRefs, HttpRouteSpecRulesFiltersRequestRedirectScheme, HttpRouteSpecRulesFiltersRequestRedirectStatusCode,
   HttpRouteSpecRulesFiltersType, HttpRouteSpecRulesMatchesPathType,
@@ -8,9 +9,10 @@ import { chartNamespace } from '../app-checks';
 import { LiteLLMConfigError, inStack } from '../errors';
 import { standardLabels } from '../labels';
 import { LiteLLMProxy } from '../proxy/litellm-proxy';
-import { dns1123Label, dns1123Subdomain } from '../validate';
+import { boolean, dns1123Label, dns1123Subdomain, enumValue } from '../validate';
 import { IEdge } from './edge';
 import { EdgeController, EdgeControllerTraits, EdgeOptions, EdgeSettings, admitController, claimRoutes, resolveEdge, seconds } from './edge-props';
+import { backendTrafficPolicy, backendTrafficPolicyProps, clientTrafficPolicy, clientTrafficPolicyProps } from './envoy-gateway';
 
 /** The existing Gateway the route attaches to. This library never creates Gateways. */
 export interface GatewayRef {
@@ -24,10 +26,49 @@ export interface GatewayRef {
   readonly httpSectionName?: string;
 }
 
+/**
+ * The Gateway API implementation behind the Gateway: what the edge emits
+ * besides the portable HTTPRoute, in that implementation's own policy resources.
+ */
+export enum GatewayImplementation {
+  /**
+   * Any conformant implementation: the HTTPRoute only, with its `timeouts`
+   * (all the spec can say). Idle timeouts, connect timeouts and retries stay
+   * at the implementation's defaults (see the README's table).
+   */
+  GENERIC = 'generic',
+  /**
+   * Envoy Gateway v1.8 or later (checked against the v1.9.0 CRDs): also a
+   * `BackendTrafficPolicy` on the HTTPRoute with the stream idle timeout, the
+   * connect timeout, the upstream keep-alive and retries derived from the
+   * proxy's timing bound; and, with `clientTrafficPolicy`, a
+   * `ClientTrafficPolicy` on a Gateway the stack owns.
+   */
+  ENVOY_GATEWAY = 'envoy-gateway',
+}
+
 /** Gateway API's options besides the shared ones (see {@link Edge.gatewayApi}). */
 export interface GatewayApiEdgeOptions extends EdgeOptions {
   /** The Gateway to attach to. */
   readonly gateway: GatewayRef;
+  /**
+   * The implementation behind the Gateway. With `ENVOY_GATEWAY` the edge also
+   * emits a BackendTrafficPolicy for its route, and honours `connectTimeoutSeconds`.
+   * @default GatewayImplementation.GENERIC
+   */
+  readonly implementation?: GatewayImplementation;
+  /**
+   * Also emit an Envoy Gateway `ClientTrafficPolicy` for the Gateway (its
+   * `sectionName` listener, or the whole Gateway) that sets the listener's
+   * stream idle timeout to the edge's stream timeout. Only for a Gateway this
+   * stack owns: it must be in the stack's namespace (a policy sits beside its
+   * target) and it applies to every route on the listener. A shared Gateway
+   * (a fleet's, in a namespace of its own) keeps the policies of whoever owns
+   * it; the route's BackendTrafficPolicy already overrides its listener's
+   * idle timeout for the proxy's route. Needs `implementation: ENVOY_GATEWAY`.
+   * @default false
+   */
+  readonly clientTrafficPolicy?: boolean;
 }
 
 /** Props of {@link GatewayApiEdge}. */
@@ -54,6 +95,12 @@ export const GATEWAY_API_TRAITS: EdgeControllerTraits = {
   redirectDefaultsToTls: false,
 };
 
+/** On Envoy Gateway the connect timeout has a field (BackendTrafficPolicy `timeout.tcp.connectTimeout`). */
+const ENVOY_GATEWAY_TRAITS: EdgeControllerTraits = {
+  ...GATEWAY_API_TRAITS,
+  unsupported: Object.fromEntries(Object.entries(GATEWAY_API_TRAITS.unsupported).filter(([prop]) => prop !== 'connectTimeoutSeconds')),
+};
+
 /**
  * Gateway API (gateway.networking.k8s.io/v1): an HTTPRoute attached to an
  * existing Gateway, plus a redirect-only HTTPRoute on the plain-HTTP listener
@@ -68,6 +115,9 @@ export const GATEWAY_API_TRAITS: EdgeControllerTraits = {
  *  - the stream timeout, when `streamIdleTimeoutSeconds` is given: then it is
  *    a hard cap on a whole response and still at least the proxy's request timeout.
  * `backendRequest` equals `request` (the CRD rejects a longer one).
+ *
+ * With `implementation: ENVOY_GATEWAY` it also emits Envoy Gateway's
+ * policies (see envoy-gateway.ts for each value and why).
  */
 export class GatewayApiEdge extends Construct implements IEdge {
   public readonly controller: EdgeController = EdgeController.GATEWAY_API;
@@ -80,11 +130,21 @@ export class GatewayApiEdge extends Construct implements IEdge {
   public readonly requestTimeout: string;
   /** The Gateway the routes attach to. */
   public readonly gateway: GatewayRef;
+  /** The implementation the edge is rendered for. */
+  public readonly implementation: GatewayImplementation;
+  /** Envoy Gateway's policy for the proxy's route, with `implementation: ENVOY_GATEWAY`. */
+  public readonly backendTrafficPolicy?: BackendTrafficPolicy;
+  /** Envoy Gateway's policy for the owned Gateway's listener, with `clientTrafficPolicy: true`. */
+  public readonly clientTrafficPolicy?: ClientTrafficPolicy;
 
   constructor(scope: Construct, id: string, proxy: LiteLLMProxy, props: GatewayApiEdgeProps) {
     super(scope, id);
     try {
-      this.settings = resolveEdge(proxy, props, props?.hosts, GATEWAY_API_TRAITS);
+      const implementation = props?.implementation === undefined ? GatewayImplementation.GENERIC
+        : enumValue('implementation', props.implementation, GatewayImplementation, 'GatewayImplementation');
+      const envoy = implementation === GatewayImplementation.ENVOY_GATEWAY;
+      this.implementation = implementation;
+      this.settings = resolveEdge(proxy, props, props?.hosts, envoy ? ENVOY_GATEWAY_TRAITS : GATEWAY_API_TRAITS);
       const s = this.settings;
       const labels = standardLabels(s.name, 'edge');
       const gw = props.gateway;
@@ -132,6 +192,25 @@ export class GatewayApiEdge extends Construct implements IEdge {
         },
       });
 
+      const ownGatewayPolicy = props.clientTrafficPolicy !== undefined && boolean('clientTrafficPolicy', props.clientTrafficPolicy);
+      if (ownGatewayPolicy) {
+        if (!envoy) {
+          throw new LiteLLMConfigError('clientTrafficPolicy', true,
+            `is an Envoy Gateway policy: give implementation: GatewayImplementation.ENVOY_GATEWAY, or leave it unset (implementation is "${implementation}")`);
+        }
+        const routeNamespace = chartNamespace(this);
+        if (gw.namespace !== undefined && gw.namespace !== routeNamespace) {
+          throw new LiteLLMConfigError('clientTrafficPolicy', true,
+            `needs a Gateway this stack owns, in its own namespace ("${routeNamespace ?? 'default'}"); Gateway ${gw.namespace}/${gw.name} is elsewhere, `
+            + 'and a ClientTrafficPolicy must sit beside its Gateway and applies to every route on it: leave it to the Gateway\'s owner '
+            + '(the route\'s BackendTrafficPolicy already sets the proxy route\'s stream idle timeout), or drop gateway.namespace if the Gateway is the stack\'s');
+        }
+      }
+      if (envoy) {
+        this.backendTrafficPolicy = backendTrafficPolicy(this, backendTrafficPolicyProps(s, s.name, this.requestTimeout, labels));
+        if (ownGatewayPolicy) this.clientTrafficPolicy = clientTrafficPolicy(this, clientTrafficPolicyProps(s, gw.name, gw.sectionName, labels));
+      }
+
       if (s.redirectHttpToHttps) {
         this.redirectRoute = new HttpRoute(this, 'RedirectRoute', {
           metadata: { name: `${s.name}-http`, labels },
@@ -157,6 +236,7 @@ export class GatewayApiEdge extends Construct implements IEdge {
   }
 
   public get apiObjects(): ApiObject[] {
-    return [this.httpRoute, ...(this.redirectRoute ? [this.redirectRoute] : [])];
+    return [this.httpRoute, ...(this.redirectRoute ? [this.redirectRoute] : []),
+      ...(this.backendTrafficPolicy ? [this.backendTrafficPolicy] : []), ...(this.clientTrafficPolicy ? [this.clientTrafficPolicy] : [])];
   }
 }

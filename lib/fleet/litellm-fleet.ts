@@ -10,6 +10,7 @@ import { ModelDeployment } from '../proxy/model';
 import { SecretKeyRef } from '../secret';
 import { ApplicationOverrides } from '../stack/argocd-application';
 import { LiteLLMStack, LiteLLMStackOptions, LiteLLMStackProps } from '../stack/litellm-stack';
+import { SecretInventory, SecretRequirement } from '../stack/secret-inventory';
 import { boolean, didYouMean, dns1123Label, dns1123Subdomain, list, optionalObject, plainObject } from '../validate';
 
 /** The PostgreSQL server every tenant has a database on. */
@@ -113,7 +114,7 @@ export interface LiteLLMFleetProps extends LiteLLMStackOptions {
  * the tenant gives wins, each it leaves unset (or undefined) keeps the fleet's, and the fleet's
  * keeps the defaults'.
  */
-const MERGED = ['proxy', 'governance', 'alerts', 'dashboard', 'metrics', 'quota'] as const;
+const MERGED = ['proxy', 'governance', 'alerts', 'dashboard', 'metrics', 'quota', 'externalSecrets'] as const;
 /** Label maps inside them, merged key by key too (the tenant's value for a key wins). */
 const MERGED_MAPS: Record<string, readonly string[]> = { alerts: ['labels', 'alertLabels'], dashboard: ['labels'], metrics: ['serviceMonitorLabels'] };
 
@@ -232,6 +233,11 @@ export class LiteLLMFleet extends Construct {
     } catch (e) {
       throw inStack(e, this);
     }
+  }
+
+  /** Every Secret the tenants' objects read, by namespace and name (see {@link LiteLLMStack.secretInventory}). */
+  public get secretInventory(): SecretRequirement[] {
+    return SecretInventory.of(this).requirements;
   }
 
   /** The stack of the tenant called `name`. */

@@ -9,7 +9,7 @@ import { restrictedContainerSecurityContext } from '../pod-security';
 import { proxyImageJobSpec } from '../proxy/job';
 import type { LiteLLMProxy } from '../proxy/litellm-proxy';
 import { formatCpu, formatMemory, parseCpuMillis, parseMemoryBytes } from '../quantity';
-import { integer } from '../validate';
+import { boolean, integer } from '../validate';
 import { ARGO_HOOK, ARGO_HOOK_DELETE_POLICY, ARGO_SYNC_WAVE, SyncWave } from '../argocd';
 import { IDatabaseEndpoint, databaseEnv, validateCredentials } from './database-endpoint';
 import { WAIT_FOR_POSTGRES_SCRIPT } from './wait-for-postgres';
@@ -30,6 +30,13 @@ export interface MigrationJobProps {
   readonly activeDeadlineSeconds?: number;
   /** How long a finished Job (and its logs) is kept (`ttlSecondsAfterFinished`). @default 86400 */
   readonly ttlSecondsAfterFinished?: number;
+  /**
+   * Run as a `Sync` hook in wave -1 even for an external database, as for one the
+   * sync creates: when the same sync writes the Secret the Job reads (a stack's
+   * ExternalSecrets, wave -4), a `PreSync` hook would start before that Secret exists.
+   * @default false: a `PreSync` hook for an external database
+   */
+  readonly runInSyncPhase?: boolean;
   /** CPU request. @default '250m' */
   readonly cpu?: string;
   /** Memory request; the limit is twice this. @default '512Mi' (python importing the proxy, plus node running the Prisma CLI) */
@@ -93,12 +100,13 @@ export class MigrationJob extends Construct {
       // Under Argo CD: PreSync for a database that already exists; for one created by this
       // sync, a Sync hook ordered after it. The ServiceAccount and NetworkPolicy are hooks of
       // the same phase one wave earlier, so they exist before the Job on a first install.
-      const phase = database.deployedWithChart ? 'Sync' : 'PreSync';
+      const inSync = database.deployedWithChart || (props.runInSyncPhase !== undefined && boolean('runInSyncPhase', props.runInSyncPhase));
+      const phase = inSync ? 'Sync' : 'PreSync';
       const hook = (wave: number): Record<string, string> => ({
         [ARGO_HOOK]: phase,
         // Replace the previous run's object at the next sync; keep it until then to read its logs.
         [ARGO_HOOK_DELETE_POLICY]: 'BeforeHookCreation',
-        [ARGO_SYNC_WAVE]: String(database.deployedWithChart ? wave : wave - SyncWave.MIGRATIONS),
+        [ARGO_SYNC_WAVE]: String(inSync ? wave : wave - SyncWave.MIGRATIONS),
       });
 
       this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {

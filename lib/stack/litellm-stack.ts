@@ -2,6 +2,7 @@ import { Chart, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { GovernanceReconciler, GovernanceReconcilerOptions } from '../access/governance-reconciler';
+import { keyValueEnv } from '../access/desired-state';
 import { AppChecks } from '../app-checks';
 import { SyncWave } from '../argocd';
 import { Edge } from '../edge/edge-factory';
@@ -28,7 +29,9 @@ import { REDIS_NAME_MAX, RedisInstance, RedisInstanceOptions } from '../redis/re
 import { SecretKeyRef } from '../secret';
 import { boolean, dns1035Label, dns1123Label, enumValue, labelMap, list, nonEmptyString, optionalObject, plainObject } from '../validate';
 import { NamespaceQuota, NamespaceQuotaOptions } from './namespace-quota';
+import { ExternalSecretsOptions, StackExternalSecrets, checkExternalSecretsOptions, stackExternalSecrets } from './external-secrets';
 import { MetricsScrape, Presets, StackPreset } from './presets';
+import { SecretInventory, SecretRequirement } from './secret-inventory';
 import { ServiceType } from 'cdk8s-plus-28';
 
 /** Redis for the stack: in-cluster (the presets' default) or external. */
@@ -119,6 +122,12 @@ export interface LiteLLMStackOptions {
    * @default none
    */
   readonly quota?: NamespaceQuotaOptions;
+  /**
+   * Write an External Secrets Operator `ExternalSecret` for every Secret the
+   * stack's objects read that you would otherwise create by hand (see
+   * {@link LiteLLMStack.secretInventory}). @default none: you create those Secrets
+   */
+  readonly externalSecrets?: ExternalSecretsOptions;
 }
 
 /** Props of {@link LiteLLMStack}. */
@@ -191,6 +200,8 @@ export class LiteLLMStack extends Chart {
   public readonly quota?: NamespaceQuota;
   /** Whether the stack is paused. */
   public readonly paused: boolean;
+  /** The ExternalSecrets, with `externalSecrets`. */
+  public readonly externalSecrets?: StackExternalSecrets;
 
   constructor(scope: Construct, id: string, props: LiteLLMStackProps) {
     super(scope, id, stackChartProps(scope, id, props));
@@ -321,7 +332,10 @@ export class LiteLLMStack extends Chart {
 
       if (this.database !== undefined && boolean('database.migrations', props.database?.migrations ?? true)) {
         this.migrations = child(this, 'Migrations', p => `database.${p}`,
-          () => new MigrationJob(this, 'Migrations', { proxy: this.proxy, database: this.database! }));
+          // With ExternalSecrets the sync writes the database's Secret first: migrate after it, in the Sync phase.
+          () => new MigrationJob(this, 'Migrations', {
+            proxy: this.proxy, database: this.database!, ...(props.externalSecrets !== undefined ? { runInSyncPhase: true } : {}),
+          }));
       }
       if (props.access !== undefined) {
         if (this.database === undefined) {
@@ -375,11 +389,23 @@ export class LiteLLMStack extends Chart {
         }
       }
 
+      // --- Secrets ---------------------------------------------------------------------
+      if (props.externalSecrets !== undefined) {
+        checkExternalSecretsOptions(props.externalSecrets);
+        // The reconciler renders once, at synth (declarations may still be added): its key Secrets are read
+        // from the stack's props here, and every Secret is checked against the rendered objects at synth.
+        const access = this.access;
+        const skip = (c: IConstruct): boolean => access !== undefined && (c === access || c.node.scopes.includes(access));
+        const extra = (props.access?.keys ?? []).map((k, i) => ({ secret: k.value.name, key: k.value.key, object: 'GovernanceReconciler/Access', env: keyValueEnv(i) }));
+        this.externalSecrets = stackExternalSecrets(this, props.externalSecrets, this.proxy.name, skip, extra);
+      }
+
       // --- Argo CD ordering ------------------------------------------------------------
       if (props.syncWaves ?? true) {
         if (this.namespaceObject) SyncWave.apply(this.namespaceObject, SyncWave.NAMESPACE);
         // Limits in place before any pod is created.
         if (this.quota) SyncWave.apply(this.quota, SyncWave.NAMESPACE);
+        if (this.externalSecrets) SyncWave.apply(this.externalSecrets, SyncWave.SECRETS);
         if (this.redisInstance) SyncWave.apply(this.redisInstance, SyncWave.STATE);
         if (this.database instanceof CloudNativePgDatabase) SyncWave.apply(this.database, SyncWave.STATE);
         SyncWave.apply(this.proxy, SyncWave.PROXY);
@@ -392,6 +418,16 @@ export class LiteLLMStack extends Chart {
     } catch (e) {
       throw inStack(e, this);
     }
+  }
+
+  /**
+   * Every Secret the stack's objects read, from the objects as they synthesize:
+   * name, type, keys, what each key is for, who reads it, and who makes it
+   * (you, an ExternalSecret of the stack, CloudNativePG, cert-manager). Sorted.
+   * Reading it renders the objects as synth does: declare everything first.
+   */
+  public get secretInventory(): SecretRequirement[] {
+    return SecretInventory.of(this).requirements;
   }
 
   /** The governance settings, refused without a database with the stack's own explanation. */

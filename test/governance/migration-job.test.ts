@@ -79,6 +79,15 @@ describe('MigrationJob', () => {
     expect(one(objects, 'Deployment').metadata.annotations?.['argocd.argoproj.io/sync-wave']).toBeUndefined();
   });
 
+  test('GIVEN runInSyncPhase (the sync writes the database Secret, e.g. an ExternalSecret) THEN an external database migrates as a Sync hook in wave -1', () => {
+    const objects = jobObjects({ job: { runInSyncPhase: true } });
+    expect(one(objects, 'Job').metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/sync-wave': '-1' });
+    expect(one(objects, 'ServiceAccount', 'litellm-migrate').metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/sync-wave': '-2' });
+    // The name hashes what the Job runs, not when: unchanged.
+    expect(one(objects, 'Job').metadata.name).toBe(one(jobObjects(), 'Job').metadata.name);
+    expect(() => jobObjects({ job: { runInSyncPhase: 'yes' as any } })).toThrow(/runInSyncPhase: received "yes"; must be true or false/);
+  });
+
   test('the Job name changes with the image and stays put otherwise', () => {
     const name = (objects: any[]) => byKind(objects, 'Job')[0].metadata.name;
     const a = name(jobObjects());

@@ -16,7 +16,7 @@ import { runs } from '../support/runs';
  *    never a TypeError.
  */
 
-const RUNS = { valid: runs(25), poisoned: runs(50), untyped: runs(50) };
+const RUNS = { valid: runs(20), poisoned: runs(40), untyped: runs(40) };
 
 function build(props: LiteLLMStackProps): any[] {
   return Testing.synth(new LiteLLMStack(Testing.app(), 'stack', props));
