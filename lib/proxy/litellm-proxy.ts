@@ -49,7 +49,8 @@ const RESERVED_ENV = new Set(['LITELLM_MASTER_KEY', 'LITELLM_SALT_KEY', 'LITELLM
   'REDIS_CLUSTER_NODES', 'REDIS_SENTINEL_NODES', 'REDIS_SERVICE_NAME', 'REDIS_SENTINEL_PASSWORD',
   'DATABASE_HOST', 'DATABASE_NAME', 'DATABASE_USERNAME', 'DATABASE_PASSWORD', 'ENFORCE_PRISMA_MIGRATION_CHECK', 'DATABASE_URL', 'DISABLE_SCHEMA_UPDATE', 'LITELLM_NON_ROOT', 'HOME',
   'XDG_CACHE_HOME', 'NPM_CONFIG_CACHE', 'LITELLM_LOCAL_MODEL_COST_MAP', 'LITELLM_UI_PATH', 'LITELLM_ASSETS_PATH', 'LITELLM_MIGRATION_DIR', 'PORT', 'NUM_WORKERS',
-  'LITELLM_MAX_STREAMING_DURATION_SECONDS', 'REDIS_SOCKET_TIMEOUT', 'REDIS_SOCKET_CONNECT_TIMEOUT', 'REDIS_CIRCUIT_BREAKER_RECOVERY_TIMEOUT']);
+  'LITELLM_MAX_STREAMING_DURATION_SECONDS', 'REDIS_SOCKET_TIMEOUT', 'REDIS_SOCKET_CONNECT_TIMEOUT', 'REDIS_CIRCUIT_BREAKER_RECOVERY_TIMEOUT',
+  'REDIS_CIRCUIT_BREAKER_FAILURE_THRESHOLD', 'REDIS_CIRCUIT_BREAKER_TIMEOUT_MIN_DURATION']);
 /** Env names LiteLLM reads that would silently break a promise the library makes, with the reason. */
 const REFUSED_ENV: Record<string, string> = {
   // Retry backoff (litellm/constants.py): the timeout agreement could not count them.
@@ -58,6 +59,8 @@ const REFUSED_ENV: Record<string, string> = {
   JITTER: 'it changes the retry backoff, so the edge and drain timeouts derived from the non-streaming bound would be wrong',
   // litellm/proxy/hooks/__init__.py: switches to the v1 limiter, which let 4 of 6 requests through a limit of 2 (measured).
   LEGACY_MULTI_INSTANCE_RATE_LIMITING: 'it replaces the rate limiter with the legacy one, which lets requests through over its limits on 1.108.14',
+  // caching/redis_cache.py RedisCircuitBreaker: without it a hung Redis costs every request its timeouts.
+  REDIS_CIRCUIT_BREAKER_ENABLED: 'a hung Redis would cost every request a socket timeout per Redis call instead of one per worker (redis.clientTimeoutSeconds)',
 };
 /** gunicorn's master kills workers this long after GRACEFUL_SHUTDOWN_TIMEOUT (constants.py GRACEFUL_SHUTDOWN_TEARDOWN_HEADROOM_SECONDS). */
 const GUNICORN_TEARDOWN_SECONDS = 10;
