@@ -663,7 +663,8 @@ export class LiteLLMProxy extends Construct {
   private renderRouter(router: RouterOptions, models: ModelDeployment[]): void {
     const owner = 'router';
     this.config.set(ConfigSection.ROUTER_SETTINGS, 'num_retries', this.numRetries, `${owner}.numRetries`);
-    if (!boolean('router.retryRateLimited', router.retryRateLimited ?? false) && this.numRetries > 0) {
+    const noRateLimitRetries = !boolean('router.retryRateLimited', router.retryRateLimited ?? false) && this.numRetries > 0;
+    if (noRateLimitRetries) {
       // get_retry_from_policy.py: a policy entry for RateLimitError only; every other error falls back to num_retries.
       this.config.set(ConfigSection.ROUTER_SETTINGS, 'retry_policy', { RateLimitErrorRetries: 0 }, `${owner}.retryRateLimited`);
     }
@@ -684,6 +685,16 @@ export class LiteLLMProxy extends Construct {
     }
     // optional_pre_call_checks values: litellm/types/router.py (OptionalPreCallChecks).
     if (enforce) this.config.set(ConfigSection.ROUTER_SETTINGS, 'optional_pre_call_checks', ['enforce_model_rate_limits'], `${owner}.enforceModelRateLimits`);
+    if (enforce && noRateLimitRetries) {
+      // Every attempt passes the rpm/tpm pre-call check (router_utils/pre_call_checks/model_rate_limit_check.py:
+      // increment first), and within the retry loop a RateLimitError is slept on for its Retry-After (60 s) whatever
+      // the policy says (router.py async_function_with_retries, _time_to_sleep_before_retry): a limited model is
+      // therefore never retried. The policy of a model group replaces retry_policy for it (get_retry_from_policy.py
+      // resolve_retry_policy); DefaultRetries covers every exception class.
+      const limited = [...new Set(models.filter(m => m.rpm !== undefined || m.tpm !== undefined).map(m => m.name))];
+      this.config.set(ConfigSection.ROUTER_SETTINGS, 'model_group_retry_policy', Object.fromEntries(limited.map(name => [name, { DefaultRetries: 0 }])),
+        `${owner}.retryRateLimited`);
+    }
     this.fallbacks = resolveFallbacks(owner, router.fallbacks, router.defaultFallbacks,
       { names: this.config.modelNames, accessGroups: this.config.accessGroupNames });
     if (hasFallbacks(this.fallbacks)) {

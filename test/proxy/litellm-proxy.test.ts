@@ -150,6 +150,24 @@ describe('LiteLLMProxy', () => {
       expect(() => proxyObjects({ router: { retryRateLimited: 'yes' as any } })).toThrow(/router\.retryRateLimited: received "yes"/);
     });
 
+    test('a model with rpm or tpm is never retried unless retryRateLimited: every attempt counts against it and meets its 429 only after a 60 s sleep', () => {
+      const models: LiteLLMProxyProps['models'] = [
+        { name: 'gpt-4o', model: 'openai/gpt-4o', rpm: 60 },
+        { name: 'gpt-4o', model: 'azure/gpt-4o', apiBase: 'https://example.openai.azure.com', tpm: 1000 },
+        { name: 'claude', model: 'anthropic/claude-sonnet-4-5', tpm: 5000 },
+        { name: 'free', model: 'openai/gpt-4o-mini' },
+      ];
+      const routerOf = (router: object) => parse(one(proxyObjects({ models, router }), 'ConfigMap').data['config.yaml']).router_settings;
+      // Per model group (get_retry_from_policy.py resolve_retry_policy): the group's policy replaces retry_policy.
+      expect(routerOf({}).model_group_retry_policy).toEqual({ 'gpt-4o': { DefaultRetries: 0 }, 'claude': { DefaultRetries: 0 } });
+      expect(routerOf({}).retry_policy).toEqual({ RateLimitErrorRetries: 0 });
+      expect(routerOf({ retryRateLimited: true }).model_group_retry_policy).toBeUndefined();
+      expect(routerOf({ numRetries: 0 }).model_group_retry_policy).toBeUndefined();
+      // Limits the router does not enforce produce no 429 of its own.
+      expect(routerOf({ enforceModelRateLimits: false }).model_group_retry_policy).toBeUndefined();
+      expect(parse(one(proxyObjects(), 'ConfigMap').data['config.yaml']).router_settings.model_group_retry_policy).toBeUndefined();
+    });
+
     test('the non-streaming bound counts a Retry-After of up to 60 s before each retry, and no sleep without retries', () => {
       expect(nonStreamingBound(600, 2)).toMatchObject({ attempts: 3, backoffSeconds: 182.25, seconds: 1983 });
       expect(nonStreamingBound(30, 1)).toMatchObject({ attempts: 2, backoffSeconds: 121.5, seconds: 182 });
