@@ -18,6 +18,7 @@ import { fittingPoolLimit } from './connection-budget';
 import { FallbackPlan, fallbackSettings, hasFallbacks, resolveFallbacks, slowestRequest } from './fallbacks';
 import { GovernanceSettings, applyGovernance } from './governance-settings';
 import { ImageReference, parseImage } from '../image';
+import { SITECUSTOMIZE_FILE, SITECUSTOMIZE_SOURCE } from './gunicorn-log';
 import { DEFAULT_PROXY_IMAGE, PROXY_UID } from './image';
 import { ModelDeployment, renderModel, secretEnvName } from './model';
 import { LiteLLMProxyProps, LogLevel, ProxyAutoscaling, ProxyMetrics, RouterOptions, RoutingStrategy, SpreadPolicy } from './proxy-props';
@@ -294,6 +295,10 @@ export class LiteLLMProxy extends Construct {
       // start-up (litellm_core_utils/get_model_cost_map.py): reproducible, and no start-up
       // dependency on GitHub being reachable.
       this.addEnv('LITELLM_LOCAL_MODEL_COST_MAP', 'True');
+    // Several workers run under gunicorn (see args below), whose master logs every worker it stops gracefully
+    // at ERROR: a start-up hook from the ConfigMap reports that one message at INFO (gunicorn-log.ts).
+    const gunicorn = this.workers > 1;
+    if (gunicorn) this.addEnv('PYTHONPATH', CONFIG_DIR);
 
       // --- network: who may call us, whom we call ----------------------------
       for (const [i, peer] of (props.allowFrom === undefined ? [{}] : allowFrom).entries()) this.allowFrom(peer, `allowFrom[${i}]`);
@@ -349,7 +354,10 @@ export class LiteLLMProxy extends Construct {
       // --- objects ----------------------------------------------------------
       this.configMap = new k8s.KubeConfigMap(this, 'Config', {
         metadata: { name: `${this.name}-config`, labels },
-        data: { 'config.yaml': Lazy.any({ produce: () => this.renderConfig() }) },
+        data: {
+        'config.yaml': Lazy.any({ produce: () => this.renderConfig() }),
+        ...(gunicorn ? { [SITECUSTOMIZE_FILE]: SITECUSTOMIZE_SOURCE } : {}),
+      },
       });
 
       this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
@@ -363,7 +371,7 @@ export class LiteLLMProxy extends Construct {
       // open after SIGTERM until every worker has exited, so new connections hang instead of
       // being refused (measured on 1.108.14: 12.5 s, then a reset); gunicorn's master closes
       // it at once (gunicorn/arbiter.py) and its workers drain like uvicorn's (proxy_cli.py).
-      if (this.workers > 1) args.push('--run_gunicorn');
+      if (gunicorn) args.push('--run_gunicorn');
       if (props.maxRequestsBeforeRestart !== undefined) {
         const limit = integer('maxRequestsBeforeRestart', props.maxRequestsBeforeRestart, 1);
         // proxy_cli.py single_worker_max_requests_warning: a lone worker is not replaced, the pod stops serving.
@@ -399,7 +407,7 @@ export class LiteLLMProxy extends Construct {
               labels,
               // A config change rolls the pods: LiteLLM reads config.yaml only at start-up.
               annotations: {
-                'checksum/config': Lazy.any({ produce: () => sha256(this.renderConfig()) }),
+                'checksum/config': Lazy.any({ produce: () => sha256(this.renderConfig() + (gunicorn ? SITECUSTOMIZE_SOURCE : '')) }),
                 // Annotation-based discovery (no prometheus-operator): the path matters, /metrics answers with a redirect.
                 ...(podAnnotations ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(this.port), 'prometheus.io/path': METRICS_PATH } : {}),
               },

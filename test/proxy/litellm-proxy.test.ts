@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { parse } from 'yaml';
 import { LiteLLMConfigError, LiteLLMProxy, LiteLLMProxyProps, WorkerSizing } from '../../lib';
 import { nonStreamingBound } from '../../lib/proxy/timing';
@@ -195,6 +196,27 @@ describe('LiteLLMProxy', () => {
     test('GIVEN several workers THEN gunicorn runs them (it refuses new connections at SIGTERM); one worker runs under uvicorn', () => {
       expect(containerOf(proxyObjects({ cpu: '2', acceptPerReplicaLimits: true })).args).toContain('--run_gunicorn');
       expect(containerOf(proxyObjects({ cpu: '1' })).args).not.toContain('--run_gunicorn');
+    });
+
+    test('GIVEN gunicorn THEN a sitecustomize from the ConfigMap on PYTHONPATH reports its graceful worker stops at INFO, and only those', () => {
+      const objects = proxyObjects({ cpu: '2' });
+      const c = containerOf(objects);
+      const cm = one(objects, 'ConfigMap');
+      const mount = c.volumeMounts.find((m: any) => m.name === 'config');
+      expect(envMap(c).PYTHONPATH).toBe(mount.mountPath);
+      const source: string = cm.data['sitecustomize.py'];
+      // gunicorn/arbiter.py reap_workers: "Worker (pid:%s) was sent %s!"; only SIGTERM is lowered.
+      expect(source).toMatch(/logging\.getLogger\("gunicorn\.error"\)\.addFilter/);
+      expect(source).toMatch(/message\.endswith\("\) was sent SIGTERM!"\)/);
+      expect(source).not.toMatch(/SIGKILL|exited with code/);
+      // A change of the hook rolls the pods like a change of config.yaml: the checksum covers both.
+      const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+      expect(one(objects, 'Deployment').spec.template.metadata.annotations['checksum/config']).toBe(sha(cm.data['config.yaml'] + source));
+      // One worker: no gunicorn, no hook, PYTHONPATH left to the user.
+      const single = proxyObjects({ cpu: '1', env: { PYTHONPATH: '/opt/callbacks' } });
+      expect(one(single, 'ConfigMap').data['sitecustomize.py']).toBeUndefined();
+      expect(envMap(containerOf(single)).PYTHONPATH).toBe('/opt/callbacks');
+      expect(() => proxyObjects({ cpu: '2', env: { PYTHONPATH: '/opt/callbacks' } })).toThrow(/env\.PYTHONPATH: received "PYTHONPATH"; environment variable names must be unique/);
     });
 
     test('probes: startup and liveness on /health/liveliness, readiness on /health/readiness, and they differ', () => {
