@@ -39,9 +39,9 @@ type Mode = keyof typeof DB_URLS;
 function stack(mode: Mode): any[] {
   return Testing.synth(new lib.LiteLLMStack(Testing.app(), 'gateway', {
     namespace: NAMESPACE,
-    preset: lib.Presets.production,
+    preset: lib.Presets.production(),
     createNamespace: false,
-    metrics: false,
+    metrics: { enabled: false },
     redis: { password: SECRET_REFS.redisPassword },
     proxy: { replicas: 1, cpu: '1' },
     models: [{ name: 'e2e-chat', model: 'openai/fake-chat', apiBase: PROVIDER_API_BASE, apiKey: SECRET_REFS.providerKey }],
@@ -77,7 +77,7 @@ afterAll(async () => {
   await killAll();
   if (pg) fs.rmSync(pg.dir, { recursive: true, force: true });
   const width = Math.max(...measured.map(([k]) => k.length));
-  console.log(['e2e measurements: database outages (litellm ' + lib.LITELLM_VERSION + ')', ...measured.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n'));
+  console.log(['e2e measurements: database outages (litellm ' + lib.LiteLLMRelease.VERSION + ')', ...measured.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n'));
 });
 
 /** The readiness probe exactly as the Deployment declares it. */
