@@ -179,7 +179,7 @@ describe('a hung Redis costs a request one short timeout: one client, a breaker 
   });
 
   test.each([
-    ['router_settings', 'redis_host'], ['router_settings', 'cache_kwargs'], ['router_settings', 'redis_url'], ['general_settings', 'coordination_redis'],
+    ['routerSettings', 'redis_host'], ['routerSettings', 'cache_kwargs'], ['routerSettings', 'redis_url'], ['generalSettings', 'coordination_redis'],
   ])('GIVEN extraConfig.%s.%s THEN LiteLLMConfigError (a second client, or one outside the wiring)', (section, key) => {
     expect(() => threeReplicas({ extraConfig: { [section]: { [key]: 'os.environ/OTHER_REDIS' } } }))
       .toThrow(new RegExp(`extraConfig\\.${section}\\.${key}: received .*; not settable: .*(one Redis client|redis\` prop)`));
