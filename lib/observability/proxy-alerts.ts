@@ -217,6 +217,8 @@ function thresholds(props: ProxyAlertsOptions): Thresholds {
 }
 
 const pct = (v: number): string => `${+(v * 100).toFixed(2)} %`;
+/** `function_name` of the start-up PINGs in litellm_redis_failed_requests_total (redis_cache.py `ping`, `sync_ping`, `_handle_*_ping_error`). */
+const STARTUP_PINGS = '(redis_)?(async|sync)_ping';
 
 function buildRules(proxy: LiteLLMProxy, s: ProxySeries, t: Thresholds): AlertRule[] {
   const S = s.selector;
@@ -268,8 +270,11 @@ function buildRules(proxy: LiteLLMProxy, s: ProxySeries, t: Thresholds): AlertRu
     + 'on the request path (key auth, budgets), requests queued behind maxInFlightRequestsPerWorker (litellm_request_queue_time_seconds), and retries (router.numRetries).');
 
   if (proxy.redis !== undefined && proxy.serviceMetricsEnabled) {
+    // Not the PING a worker sends once while it starts (caching/redis_cache.py _setup_health_pings: call types async_ping,
+    // sync_ping): a starting worker can miss its short timeout on a healthy Redis, and on a quiet gateway that one
+    // failure would be more than the threshold for minutes. A Redis that is really gone fails the requests' operations too.
     add(ProxyAlertName.REDIS_UNREACHABLE, 'warning', '2m',
-      ratio(`litellm_redis_failed_requests_total{${S}}`, `litellm_redis_total_requests_total{${S}}`, 'namespace', t.redisErrorRatio, 1),
+      ratio(`litellm_redis_failed_requests_total{${S}, function_name!~"${STARTUP_PINGS}"}`, `litellm_redis_total_requests_total{${S}}`, 'namespace', t.redisErrorRatio, 1),
       `LiteLLM ${where}: Redis operations are failing`,
       `{{ $value | humanizePercentage }} of the proxy's Redis operations failed over 5 minutes (threshold ${pct(t.redisErrorRatio)}). `
       + 'While Redis is unreachable, rate limits and budgets count in each process on its own (N processes let N times the limit through, unless failClosed) '

@@ -53,8 +53,11 @@ const FALLBACKS = 'fallbacks add attempts at other model groups, which the timin
  * Escape-hatch keys that would silently break a promise of the library, with the reason
  * (router.py reads the retry and timeout keys; proxy_server.py never reads the parallel ones).
  */
+const ONE_REDIS_CLIENT = 'the router shares the proxy\'s one Redis client (one circuit breaker, one key prefix); '
+  + 'a client of its own would double what a hung Redis costs a request and write outside the prefix: give the proxy `redis`';
 const REFUSED_EXTRA_KEYS: Partial<Record<ConfigSection, Record<string, string>>> = {
   [ConfigSection.ROUTER_SETTINGS]: {
+    redis_host: ONE_REDIS_CLIENT, redis_port: ONE_REDIS_CLIENT, redis_password: ONE_REDIS_CLIENT, redis_url: ONE_REDIS_CLIENT, cache_kwargs: ONE_REDIS_CLIENT,
     timeout: AGREEMENT, stream_timeout: AGREEMENT, retry_policy: AGREEMENT, model_group_retry_policy: AGREEMENT, retry_after: AGREEMENT,
     fallbacks: FALLBACKS, default_fallbacks: FALLBACKS, context_window_fallbacks: FALLBACKS, content_policy_fallbacks: FALLBACKS,
     // It caps only how deep the walk nests (router_utils/fallback_event_handlers.py); the bound counts every reachable group anyway.
@@ -69,6 +72,7 @@ const REFUSED_EXTRA_KEYS: Partial<Record<ConfigSection, Record<string, string>>>
     max_fallbacks: `${AGREEMENT}; the bound counts every model group router.fallbacks can reach`,
   },
   [ConfigSection.GENERAL_SETTINGS]: {
+    coordination_redis: 'the proxy\'s Redis client is wired from the `redis` prop (its key prefix, timeouts and circuit breaker)',
     max_parallel_requests: 'LiteLLM 1.108.14 never reads it (measured: 6 concurrent requests passed a limit of 2); use models[].maxParallelRequests or maxInFlightRequestsPerWorker',
     global_max_parallel_requests: 'LiteLLM 1.108.14 reads it only in its legacy limiter; use maxInFlightRequestsPerWorker',
   },

@@ -104,8 +104,13 @@ export interface GovernanceSettings {
   /** Capacity reserved per priority. @default none */
   readonly priorityReservation?: PriorityReservation;
   /**
-   * Serve requests when the database is unreachable, skipping virtual-key checks
+   * Serve requests when the database is unreachable
    * (`general_settings.allow_requests_on_db_unavailable`; "only inside your VPC").
+   * It also keeps `/health/readiness` at 200 while the database is stopped or
+   * hangs (measured on 1.108.14, e2e `database`), so the pods stay in the
+   * Service and keep serving keys they hold in memory (60 s after their last
+   * lookup). Without it readiness answers 503 about 15 s into an outage and
+   * every pod leaves the Service.
    * @default false
    */
   readonly allowRequestsWhenDatabaseUnavailable?: boolean;

@@ -18,6 +18,7 @@ import { fittingPoolLimit } from './connection-budget';
 import { FallbackPlan, fallbackSettings, hasFallbacks, resolveFallbacks, slowestRequest } from './fallbacks';
 import { GovernanceSettings, applyGovernance } from './governance-settings';
 import { ImageReference, parseImage } from '../image';
+import { SITECUSTOMIZE_FILE, SITECUSTOMIZE_SOURCE } from './gunicorn-log';
 import { DEFAULT_PROXY_IMAGE, PROXY_UID } from './image';
 import { ModelDeployment, renderModel, secretEnvName } from './model';
 import { LiteLLMProxyProps, LogLevel, ProxyAutoscaling, ProxyMetrics, RouterOptions, RoutingStrategy, SpreadPolicy } from './proxy-props';
@@ -49,7 +50,8 @@ const RESERVED_ENV = new Set(['LITELLM_MASTER_KEY', 'LITELLM_SALT_KEY', 'LITELLM
   'REDIS_CLUSTER_NODES', 'REDIS_SENTINEL_NODES', 'REDIS_SERVICE_NAME', 'REDIS_SENTINEL_PASSWORD',
   'DATABASE_HOST', 'DATABASE_NAME', 'DATABASE_USERNAME', 'DATABASE_PASSWORD', 'ENFORCE_PRISMA_MIGRATION_CHECK', 'DATABASE_URL', 'DISABLE_SCHEMA_UPDATE', 'LITELLM_NON_ROOT', 'HOME',
   'XDG_CACHE_HOME', 'NPM_CONFIG_CACHE', 'LITELLM_LOCAL_MODEL_COST_MAP', 'LITELLM_UI_PATH', 'LITELLM_ASSETS_PATH', 'LITELLM_MIGRATION_DIR', 'PORT', 'NUM_WORKERS',
-  'LITELLM_MAX_STREAMING_DURATION_SECONDS', 'REDIS_SOCKET_TIMEOUT', 'REDIS_SOCKET_CONNECT_TIMEOUT', 'REDIS_CIRCUIT_BREAKER_RECOVERY_TIMEOUT']);
+  'LITELLM_MAX_STREAMING_DURATION_SECONDS', 'REDIS_SOCKET_TIMEOUT', 'REDIS_SOCKET_CONNECT_TIMEOUT', 'REDIS_CIRCUIT_BREAKER_RECOVERY_TIMEOUT',
+  'REDIS_CIRCUIT_BREAKER_FAILURE_THRESHOLD', 'REDIS_CIRCUIT_BREAKER_TIMEOUT_MIN_DURATION']);
 /** Env names LiteLLM reads that would silently break a promise the library makes, with the reason. */
 const REFUSED_ENV: Record<string, string> = {
   // Retry backoff (litellm/constants.py): the timeout agreement could not count them.
@@ -58,6 +60,8 @@ const REFUSED_ENV: Record<string, string> = {
   JITTER: 'it changes the retry backoff, so the edge and drain timeouts derived from the non-streaming bound would be wrong',
   // litellm/proxy/hooks/__init__.py: switches to the v1 limiter, which let 4 of 6 requests through a limit of 2 (measured).
   LEGACY_MULTI_INSTANCE_RATE_LIMITING: 'it replaces the rate limiter with the legacy one, which lets requests through over its limits on 1.108.14',
+  // caching/redis_cache.py RedisCircuitBreaker: without it a hung Redis costs every request its timeouts.
+  REDIS_CIRCUIT_BREAKER_ENABLED: 'a hung Redis would cost every request a socket timeout per Redis call instead of one per worker (redis.clientTimeoutSeconds)',
 };
 /** gunicorn's master kills workers this long after GRACEFUL_SHUTDOWN_TIMEOUT (constants.py GRACEFUL_SHUTDOWN_TEARDOWN_HEADROOM_SECONDS). */
 const GUNICORN_TEARDOWN_SECONDS = 10;
@@ -291,6 +295,10 @@ export class LiteLLMProxy extends Construct {
       // start-up (litellm_core_utils/get_model_cost_map.py): reproducible, and no start-up
       // dependency on GitHub being reachable.
       this.addEnv('LITELLM_LOCAL_MODEL_COST_MAP', 'True');
+    // Several workers run under gunicorn (see args below), whose master logs every worker it stops gracefully
+    // at ERROR: a start-up hook from the ConfigMap reports that one message at INFO (gunicorn-log.ts).
+    const gunicorn = this.workers > 1;
+    if (gunicorn) this.addEnv('PYTHONPATH', CONFIG_DIR);
 
       // --- network: who may call us, whom we call ----------------------------
       for (const [i, peer] of (props.allowFrom === undefined ? [{}] : allowFrom).entries()) this.allowFrom(peer, `allowFrom[${i}]`);
@@ -346,7 +354,10 @@ export class LiteLLMProxy extends Construct {
       // --- objects ----------------------------------------------------------
       this.configMap = new k8s.KubeConfigMap(this, 'Config', {
         metadata: { name: `${this.name}-config`, labels },
-        data: { 'config.yaml': Lazy.any({ produce: () => this.renderConfig() }) },
+        data: {
+        'config.yaml': Lazy.any({ produce: () => this.renderConfig() }),
+        ...(gunicorn ? { [SITECUSTOMIZE_FILE]: SITECUSTOMIZE_SOURCE } : {}),
+      },
       });
 
       this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
@@ -360,7 +371,7 @@ export class LiteLLMProxy extends Construct {
       // open after SIGTERM until every worker has exited, so new connections hang instead of
       // being refused (measured on 1.108.14: 12.5 s, then a reset); gunicorn's master closes
       // it at once (gunicorn/arbiter.py) and its workers drain like uvicorn's (proxy_cli.py).
-      if (this.workers > 1) args.push('--run_gunicorn');
+      if (gunicorn) args.push('--run_gunicorn');
       if (props.maxRequestsBeforeRestart !== undefined) {
         const limit = integer('maxRequestsBeforeRestart', props.maxRequestsBeforeRestart, 1);
         // proxy_cli.py single_worker_max_requests_warning: a lone worker is not replaced, the pod stops serving.
@@ -396,7 +407,7 @@ export class LiteLLMProxy extends Construct {
               labels,
               // A config change rolls the pods: LiteLLM reads config.yaml only at start-up.
               annotations: {
-                'checksum/config': Lazy.any({ produce: () => sha256(this.renderConfig()) }),
+                'checksum/config': Lazy.any({ produce: () => sha256(this.renderConfig() + (gunicorn ? SITECUSTOMIZE_SOURCE : '')) }),
                 // Annotation-based discovery (no prometheus-operator): the path matters, /metrics answers with a redirect.
                 ...(podAnnotations ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(this.port), 'prometheus.io/path': METRICS_PATH } : {}),
               },
@@ -660,7 +671,8 @@ export class LiteLLMProxy extends Construct {
   private renderRouter(router: RouterOptions, models: ModelDeployment[]): void {
     const owner = 'router';
     this.config.set(ConfigSection.ROUTER_SETTINGS, 'num_retries', this.numRetries, `${owner}.numRetries`);
-    if (!boolean('router.retryRateLimited', router.retryRateLimited ?? false) && this.numRetries > 0) {
+    const noRateLimitRetries = !boolean('router.retryRateLimited', router.retryRateLimited ?? false) && this.numRetries > 0;
+    if (noRateLimitRetries) {
       // get_retry_from_policy.py: a policy entry for RateLimitError only; every other error falls back to num_retries.
       this.config.set(ConfigSection.ROUTER_SETTINGS, 'retry_policy', { RateLimitErrorRetries: 0 }, `${owner}.retryRateLimited`);
     }
@@ -681,6 +693,16 @@ export class LiteLLMProxy extends Construct {
     }
     // optional_pre_call_checks values: litellm/types/router.py (OptionalPreCallChecks).
     if (enforce) this.config.set(ConfigSection.ROUTER_SETTINGS, 'optional_pre_call_checks', ['enforce_model_rate_limits'], `${owner}.enforceModelRateLimits`);
+    if (enforce && noRateLimitRetries) {
+      // Every attempt passes the rpm/tpm pre-call check (router_utils/pre_call_checks/model_rate_limit_check.py:
+      // increment first), and within the retry loop a RateLimitError is slept on for its Retry-After (60 s) whatever
+      // the policy says (router.py async_function_with_retries, _time_to_sleep_before_retry): a limited model is
+      // therefore never retried. The policy of a model group replaces retry_policy for it (get_retry_from_policy.py
+      // resolve_retry_policy); DefaultRetries covers every exception class.
+      const limited = [...new Set(models.filter(m => m.rpm !== undefined || m.tpm !== undefined).map(m => m.name))];
+      this.config.set(ConfigSection.ROUTER_SETTINGS, 'model_group_retry_policy', Object.fromEntries(limited.map(name => [name, { DefaultRetries: 0 }])),
+        `${owner}.retryRateLimited`);
+    }
     this.fallbacks = resolveFallbacks(owner, router.fallbacks, router.defaultFallbacks,
       { names: this.config.modelNames, accessGroups: this.config.accessGroupNames });
     if (hasFallbacks(this.fallbacks)) {

@@ -76,8 +76,13 @@ export interface RouterOptions {
   /**
    * Retry requests rejected with a 429, LiteLLM's own or the provider's. Off:
    * a 429 goes back to the client at once
-   * (`retry_policy: {RateLimitErrorRetries: 0}`; other errors keep numRetries).
-   * On (LiteLLM's default): the router sleeps the Retry-After (up to 60 s)
+   * (`retry_policy: {RateLimitErrorRetries: 0}`; other errors keep numRetries),
+   * and models whose rpm/tpm the router enforces are not retried at all
+   * (`model_group_retry_policy: {<model>: {DefaultRetries: 0}}`): every attempt
+   * counts against the model's rpm, and an attempt that meets it is answered
+   * only after the router slept its Retry-After of 60 s (measured on 1.108.14:
+   * a timed-out request on a model with rpm got its 429 after 69 s, having
+   * spent 3 of the rpm). On (LiteLLM's default): the router sleeps the Retry-After (up to 60 s)
    * before each retry, so a burst past the in-flight cap LiteLLM derives from a
    * model's rpm waits a minute or two instead of getting its 429 (measured on
    * 1.108.14: of 20 concurrent requests at rpm 5, 8 were held past 60 s;

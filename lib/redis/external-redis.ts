@@ -57,9 +57,10 @@ export interface ExternalRedisProps {
   readonly cidr?: string;
   /**
    * How long one call to this Redis may block a proxy request, in seconds (the
-   * proxy's Redis socket and connect timeouts). While Redis hangs every request
-   * waits up to a few of these until the clients' circuit breakers open.
-   * @default 0.2 (measured on 1.108.14: a hung Redis then adds at most ~0.4 s to a request)
+   * proxy's Redis socket and connect timeouts). While Redis hangs, the first
+   * request on each worker waits one of these, then the worker's circuit breaker
+   * is open and requests skip Redis; every 10 s one request tries it again.
+   * @default 0.2 (measured on 1.108.14: a hung Redis then adds at most 0.2 s to a request)
    */
   readonly clientTimeoutSeconds?: number;
   /** Redis Cluster (sharded). Mutually exclusive with `sentinel` and `host`. @default a single server */
@@ -72,16 +73,15 @@ export interface ExternalRedisProps {
  * A Redis outside the cluster (a managed service, a VM, another team's
  * cluster): a single server, a Redis Cluster or a Sentinel deployment.
  *
- * Cluster and Sentinel are supported because LiteLLM 1.89.4's Router builds
- * its shared rate-limit / cooldown store with them: router.py
- * `_create_redis_cache` returns a RedisClusterCache when REDIS_CLUSTER_NODES
- * is set, and every RedisCache goes through litellm/_redis.py
- * `get_redis_client`, which builds a Sentinel master client from
- * REDIS_SENTINEL_NODES + REDIS_SERVICE_NAME. The Router only turns Redis on
- * when `redis_host` and `redis_port` are set, so for these topologies the
- * first node stands in as host/port (a Sentinel client replaces it with the
- * master it discovers). The key-level limiter groups its keys by hash slot
- * for cluster use (parallel_request_limiter_v3).
+ * Cluster and Sentinel are supported because LiteLLM 1.108.14 builds the
+ * proxy's Redis client with them: proxy_server.py `build_redis_usage_cache` and
+ * caching.py return a RedisClusterCache when REDIS_CLUSTER_NODES is set, and
+ * every RedisCache goes through litellm/_redis.py `get_redis_client`, which
+ * builds a Sentinel master client from REDIS_SENTINEL_NODES +
+ * REDIS_SERVICE_NAME. The client's settings need a host, so for these
+ * topologies the first node stands in as host/port (a Sentinel client replaces
+ * it with the master it discovers). The key-level limiter groups its keys by
+ * hash slot for cluster use (parallel_request_limiter_v3).
  *
  * Emits nothing into the chart: it is an address book the proxy wiring reads.
  */

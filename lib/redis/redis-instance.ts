@@ -92,9 +92,10 @@ export interface RedisInstanceOptions {
   readonly persistence?: RedisPersistence;
   /**
    * How long one call to this Redis may block a proxy request, in seconds (the
-   * proxy's Redis socket and connect timeouts). While Redis hangs every request
-   * waits up to a few of these until the clients' circuit breakers open.
-   * @default 0.2 (measured on 1.108.14: a hung Redis then adds at most ~0.4 s to a request)
+   * proxy's Redis socket and connect timeouts). While Redis hangs, the first
+   * request on each worker waits one of these, then the worker's circuit breaker
+   * is open and requests skip Redis; every 10 s one request tries it again.
+   * @default 0.2 (measured on 1.108.14: a hung Redis then adds at most 0.2 s to a request)
    */
   readonly clientTimeoutSeconds?: number;
 }

@@ -14,43 +14,43 @@ import { clientTimeoutSeconds, redisHost, redisNodes } from './redis-validate';
  * team limits and (when asked) the response cache are shared by every replica
  * and worker (docs/proxy/prod.md §4, load_balancing.md).
  *
- * What goes where, and why (LiteLLM 1.108.14 source):
- * - `router_settings.redis_host/redis_port/redis_password`: the Router's
- *   DualCache, which holds deployment rpm/tpm and cooldowns (router.py
- *   `__init__`, only built when host *and* port are set). Host/port/password,
- *   not `redis_url`: documented as measurably slower (litellm#3188).
- * - `litellm_settings.cache: true` + `cache_params` (type redis): always, not
- *   only for response caching. The proxy's own limiter (virtual key / team /
- *   user rpm, tpm, max_parallel_requests) and spend counters reach Redis only
- *   through the usage cache built there (proxy_server.py `_init_cache` ->
- *   `redis_usage_cache`; utils.py: "used by parallel request limiter for rate
- *   limiting keys across instances"). Without response caching it is set with
- *   `supported_call_types: []`, so no response is ever cached
- *   (caching_handler.py checks the call type against that list).
- * - Two Redis clients (per worker) do all of it: the router's and the usage
- *   cache's. Both get the proxy's key namespace (`cache_params.namespace`,
- *   `router_settings.cache_kwargs.namespace`: without the second, deployment
- *   rpm/tpm counters and cooldowns are written unprefixed, router.py
- *   `_create_redis_cache` merges cache_kwargs) and a short socket timeout:
- *   RedisCache passes `socket_timeout=5.0` itself (caching/redis_cache.py),
- *   which overrides REDIS_SOCKET_TIMEOUT from the environment, and a hung
- *   Redis then costs up to 4 sequential round trips of 5 s per request until
- *   each worker's circuit breaker opens (~30 s). With 0.2 s: +0.6-0.8 s
- *   (measured, e2e "hung Redis"). REDIS_SOCKET_CONNECT_TIMEOUT is read by
- *   every client (_redis.py `_redis_kwargs_from_environment`), and
- *   REDIS_CIRCUIT_BREAKER_RECOVERY_TIMEOUT lets a worker try Redis again 10 s
- *   (not 60 s) after its breaker opened, so limits are shared again soon after
- *   Redis recovers.
+ * One Redis client per worker does all of it (LiteLLM 1.108.14 source):
+ * - Without response caching: `general_settings.coordination_redis` (proxy_server.py
+ *   `_init_coordination_redis`, types `CoordinationRedisParams`, extra keys allowed):
+ *   the proxy's usage cache (virtual key / team / user rpm, tpm and parallel
+ *   limits in hooks/parallel_request_limiter_v3.py, spend counters, pod locks).
+ *   No `litellm_settings.cache`, so nothing caches responses (`litellm.cache` stays None).
+ * - With response caching: `litellm_settings.cache: true` + `cache_params` (type
+ *   redis); the proxy borrows that client as its usage cache (`init_cache`).
+ * - The router gets no `redis_host`/`redis_port` of its own: it then attaches the
+ *   proxy's client (proxy_server.py: `router.update_redis_cache(redis_usage_cache)`
+ *   when `router.cache.redis_cache is None`) for deployment rpm/tpm and cooldowns.
+ *   One client means one circuit breaker and one pipeline per request
+ *   (caching/redis_batch.py `_backend_key`): measured with two clients, a hung
+ *   Redis cost each request two breakers' worth of timeouts.
+ * - Every key under the proxy's own prefix (`namespace`, caching/redis_cache.py
+ *   `check_and_fix_namespace`), host/port/password as `os.environ/REDIS_*`
+ *   references (not `redis_url`: documented as slower, litellm#3188).
+ * - A hung Redis costs a request at most one socket timeout: RedisCache passes
+ *   `socket_timeout=5.0` itself unless given one (caching/redis_cache.py), so the
+ *   block carries `socket_timeout`; REDIS_SOCKET_CONNECT_TIMEOUT is read by every
+ *   client (_redis.py `_redis_kwargs_from_environment`). The circuit breaker
+ *   (redis_cache.py `RedisCircuitBreaker`) opens by default only after 5 timeouts
+ *   spanning 5 s (REDIS_CIRCUIT_BREAKER_FAILURE_THRESHOLD,
+ *   REDIS_CIRCUIT_BREAKER_TIMEOUT_MIN_DURATION), i.e. several timeouts per request
+ *   for the first seconds of a hang (measured: 0.4-1.2 s per request); here it
+ *   opens at the first one and lets the worker try Redis again after 10 s
+ *   (REDIS_CIRCUIT_BREAKER_RECOVERY_TIMEOUT, LiteLLM's default 60 s), so limits
+ *   are shared again soon after Redis recovers.
  * - TLS, ACL user, cluster and sentinel travel as LiteLLM's documented
  *   `REDIS_*` variables, which litellm/_redis.py reads for every Redis client
  *   it builds (`_redis_kwargs_from_environment`, `_get_redis_client_logic`;
- *   router.py `_create_redis_cache` for REDIS_CLUSTER_NODES), so the router,
- *   the usage cache and the response cache all get the same topology.
+ *   proxy_server.py `build_redis_usage_cache` and caching.py for REDIS_CLUSTER_NODES).
  *
  * Every value in config.yaml is an `os.environ/NAME` reference; the password
  * is a `secretKeyRef`, so no secret reaches the ConfigMap or `dist/`.
  */
-/** How long one Redis call may block a request, by default: measured +0.6-0.8 s per request while Redis hangs. */
+/** How long one Redis call may block a request, by default (measured: a hung Redis then adds 0.2 s to one request per worker). */
 export const DEFAULT_REDIS_CLIENT_TIMEOUT_SECONDS = 0.2;
 /** Seconds before a worker whose Redis circuit breaker opened tries Redis again (LiteLLM's default is 60). */
 const CIRCUIT_BREAKER_RECOVERY_SECONDS = 10;
@@ -70,12 +70,12 @@ export function bindRedis(proxy: LiteLLMProxy, redis: IRedisEndpoint, options: R
   proxy.addEnv('REDIS_SOCKET_TIMEOUT', String(timeout));
   proxy.addEnv('REDIS_SOCKET_CONNECT_TIMEOUT', String(timeout));
   proxy.addEnv('REDIS_CIRCUIT_BREAKER_RECOVERY_TIMEOUT', String(CIRCUIT_BREAKER_RECOVERY_SECONDS));
-  proxy.setConfig(ConfigSection.ROUTER_SETTINGS, 'redis_host', envRef('REDIS_HOST'), owner);
-  proxy.setConfig(ConfigSection.ROUTER_SETTINGS, 'redis_port', envRef('REDIS_PORT'), owner);
+  // The breaker opens at the first failed call, timeouts included (see above).
+  proxy.addEnv('REDIS_CIRCUIT_BREAKER_FAILURE_THRESHOLD', '1');
+  proxy.addEnv('REDIS_CIRCUIT_BREAKER_TIMEOUT_MIN_DURATION', '0');
   const connection: Record<string, unknown> = { host: envRef('REDIS_HOST'), port: envRef('REDIS_PORT') };
   if (redis.password !== undefined) {
     proxy.addSecretEnv('REDIS_PASSWORD', secretKeyRef('redis.password', redis.password));
-    proxy.setConfig(ConfigSection.ROUTER_SETTINGS, 'redis_password', envRef('REDIS_PASSWORD'), owner);
     connection.password = envRef('REDIS_PASSWORD');
   }
   if (redis.username !== undefined) {
@@ -106,21 +106,17 @@ export function bindRedis(proxy: LiteLLMProxy, redis: IRedisEndpoint, options: R
     }
   }
 
-  // Every key under the proxy's own prefix (litellm/caching/redis_cache.py check_and_fix_namespace),
-  // and every call bounded by the short socket timeout, on both clients (see above).
-  const clientSettings = { socket_timeout: envRef('REDIS_SOCKET_TIMEOUT'), namespace: options.namespace };
-  proxy.setConfig(ConfigSection.ROUTER_SETTINGS, 'cache_kwargs', clientSettings, owner);
-  const cacheParams: Record<string, unknown> = { type: 'redis', ...connection, ...clientSettings };
+  // The one client of every worker (see above): the key prefix and the short socket timeout.
+  const client = { ...connection, namespace: options.namespace, socket_timeout: envRef('REDIS_SOCKET_TIMEOUT') };
   const cache = options.cache;
   if (cache !== undefined) {
-    cacheParams.ttl = cache.ttlSeconds;
-    cacheParams.supported_call_types = [...cache.callTypes];
+    proxy.setConfig(ConfigSection.LITELLM_SETTINGS, 'cache', true, 'cache');
+    proxy.setConfig(ConfigSection.LITELLM_SETTINGS, 'cache_params', {
+      type: 'redis', ...client, ttl: cache.ttlSeconds, supported_call_types: [...cache.callTypes],
+    }, 'cache');
   } else {
-    // The shared usage cache without response caching (see above).
-    cacheParams.supported_call_types = [];
+    proxy.setConfig(ConfigSection.GENERAL_SETTINGS, 'coordination_redis', client, owner);
   }
-  proxy.setConfig(ConfigSection.LITELLM_SETTINGS, 'cache', true, owner);
-  proxy.setConfig(ConfigSection.LITELLM_SETTINGS, 'cache_params', cacheParams, cache !== undefined ? 'cache' : owner);
 
   redis.admitClient({ podLabels: proxy.podSelector });
   proxy.addEgress(redis.egress);

@@ -1,10 +1,11 @@
 import { stackEdge } from '../support/edges';
+import { execFileSync } from 'child_process';
 import { Testing } from 'cdk8s';
 import { randomBytes } from 'crypto';
 import * as lib from '../../lib';
 import { nonStreamingBound } from '../../lib/proxy/timing';
 import { Harness, ProxyInstance } from './support/harness';
-import { contentChunks, freePort, request, stream } from './support/http';
+import { contentChunks, freePort, request, sleep, stream } from './support/http';
 import { EdgeProxy, startEdge } from './support/nginx';
 import { killAll } from './support/processes';
 import { NAMESPACE, PROVIDER_API_BASE, SECRET_REFS } from './support/stack';
@@ -23,6 +24,8 @@ import { NAMESPACE, PROVIDER_API_BASE, SECRET_REFS } from './support/stack';
  */
 
 const REQUEST_TIMEOUT = 3;
+/** rpm of the silent model with a limit: one timed-out request, then the limit is reached. */
+const SILENT_RPM = 1;
 const MAX_STREAM = 4;
 const measured: Array<[string, string]> = [];
 const note = (what: string, value: string): void => { measured.push([what, value]); };
@@ -43,6 +46,8 @@ function timeoutsStack(): any[] {
     proxy: { replicas: 1, workers: lib.WorkerSizing.onePerPod(), requestTimeoutSeconds: REQUEST_TIMEOUT, maxStreamSeconds: MAX_STREAM },
     models: [
       model('e2e-silent', 'fake-hang'),
+      // The same silent provider behind an rpm limit the router enforces: its retries would count against it.
+      model('e2e-silent-limited', 'fake-hang-limited', { rpm: SILENT_RPM }),
       // 10 chunks 0.6 s apart: every gap within the per-read timeout, the whole stream past maxStreamSeconds.
       model('e2e-long-stream', 'fake-chunks-10-ms-600'),
       model('e2e-short-stream', 'fake-chunks-4-ms-300'),
@@ -119,6 +124,42 @@ test('a silent provider: the client waits at most the non-streaming bound, and t
   expect(r.ms / 1000).toBeGreaterThanOrEqual(bound.attempts * REQUEST_TIMEOUT);
   expect(r.ms / 1000).toBeLessThanOrEqual(bound.seconds);
   note('silent provider via nginx: status / attempts / client wait', `${r.status} / ${attempts} / ${(r.ms / 1000).toFixed(2)} s (bound ${bound.explanation}; edge read timeout ${edgeTimeout} s)`);
+});
+
+/** The router's rpm counters of one provider model in Redis (`<ns>:[global_router:]<id>:<provider>/<model>:rpm:<HH-MM>`), by key. */
+function rpmCounters(h: Harness, providerModel: string): Record<string, number> {
+  const cli = (...args: string[]): string => execFileSync('redis-cli', ['-p', String(h.redis!.port), ...args],
+    { env: { ...h.redis!.plan.env, PATH: process.env.PATH ?? '' }, encoding: 'utf8', timeout: 5000 });
+  const keys = cli('--scan', '--pattern', `*${providerModel}:rpm:*`).split('\n').filter(Boolean);
+  return Object.fromEntries(keys.map(k => [k, Number(cli('GET', k).trim())]));
+}
+
+test('a silent provider behind an rpm limit: one attempt (it is not retried), one count against the rpm, and the next 429 at once', async () => {
+  const config = timeouts.proxyConfigYaml;
+  // The limited model gets no retries (LiteLLM would retry into its own 429 and sleep its 60 s Retry-After first).
+  expect(config).toMatch(/model_group_retry_policy:\n\s+e2e-silent-limited:\n\s+DefaultRetries: 0/);
+  // Both requests in one rpm minute (counters are per UTC minute).
+  const s = new Date().getUTCSeconds();
+  if (s >= 60 - (REQUEST_TIMEOUT + 8)) await sleep((60 - s) * 1000 + 300);
+  const providerModel = timeouts.providerModel('e2e-silent-limited');
+  const before = await timeouts.providerCalls();
+  const first = await chatVia(edge.port, timeouts, 'e2e-silent-limited', 60000);
+  const attempts = (await timeouts.providerCalls()) - before;
+  const counted = rpmCounters(timeouts, providerModel);
+  const second = await chatVia(edge.port, timeouts, 'e2e-silent-limited', 60000);
+  const calls = (await timeouts.providerCalls()) - before;
+  expect(first.status).toBe(408);
+  expect(attempts).toBe(1);
+  expect(first.ms / 1000).toBeGreaterThanOrEqual(REQUEST_TIMEOUT);
+  expect(first.ms / 1000).toBeLessThan(REQUEST_TIMEOUT + 3);
+  // The pre-call check's counter and the router's usage counter (`global_router:` prefix): one request, one count.
+  expect(Object.keys(counted).length).toBeGreaterThan(0);
+  expect(Object.values(counted).filter(v => v !== 1)).toEqual([]);
+  expect(second.status).toBe(429);
+  expect(second.ms).toBeLessThan(1500);
+  expect(calls).toBe(1);
+  note(`silent provider, rpm ${SILENT_RPM} (not retried): first request`, `${first.status} after ${(first.ms / 1000).toFixed(2)} s, ${attempts} provider attempt, rpm counter ${Object.values(counted).join(', ')}`);
+  note(`silent provider, rpm ${SILENT_RPM}: the next request in the minute`, `${second.status} in ${Math.round(second.ms)} ms, no provider call`);
 });
 
 test('a stream past maxStreamSeconds is ended by LiteLLM with an error event; a shorter one arrives whole', async () => {

@@ -65,7 +65,7 @@ describe('LiteLLMFleet: three tenants on shared parts', () => {
   test('THEN every tenant uses the one Redis under its own key prefix', () => {
     for (const t of ['team-a', 'team-b', 'team-c']) {
       const objs = tenant(t);
-      expect(configOf(objs).litellm_settings.cache_params.namespace).toBe(`llm-${t}/${t}`);
+      expect(configOf(objs).general_settings.coordination_redis.namespace).toBe(`llm-${t}/${t}`);
       expect(envMap(containerOf(objs)).REDIS_HOST).toBe('redis.platform.example.com');
       expect(objs.filter(o => o.kind === 'StatefulSet')).toEqual([]);
     }

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { parse } from 'yaml';
 import { LiteLLMConfigError, LiteLLMProxy, LiteLLMProxyProps, WorkerSizing } from '../../lib';
 import { nonStreamingBound } from '../../lib/proxy/timing';
@@ -150,6 +151,24 @@ describe('LiteLLMProxy', () => {
       expect(() => proxyObjects({ router: { retryRateLimited: 'yes' as any } })).toThrow(/router\.retryRateLimited: received "yes"/);
     });
 
+    test('a model with rpm or tpm is never retried unless retryRateLimited: every attempt counts against it and meets its 429 only after a 60 s sleep', () => {
+      const models: LiteLLMProxyProps['models'] = [
+        { name: 'gpt-4o', model: 'openai/gpt-4o', rpm: 60 },
+        { name: 'gpt-4o', model: 'azure/gpt-4o', apiBase: 'https://example.openai.azure.com', tpm: 1000 },
+        { name: 'claude', model: 'anthropic/claude-sonnet-4-5', tpm: 5000 },
+        { name: 'free', model: 'openai/gpt-4o-mini' },
+      ];
+      const routerOf = (router: object) => parse(one(proxyObjects({ models, router }), 'ConfigMap').data['config.yaml']).router_settings;
+      // Per model group (get_retry_from_policy.py resolve_retry_policy): the group's policy replaces retry_policy.
+      expect(routerOf({}).model_group_retry_policy).toEqual({ 'gpt-4o': { DefaultRetries: 0 }, 'claude': { DefaultRetries: 0 } });
+      expect(routerOf({}).retry_policy).toEqual({ RateLimitErrorRetries: 0 });
+      expect(routerOf({ retryRateLimited: true }).model_group_retry_policy).toBeUndefined();
+      expect(routerOf({ numRetries: 0 }).model_group_retry_policy).toBeUndefined();
+      // Limits the router does not enforce produce no 429 of its own.
+      expect(routerOf({ enforceModelRateLimits: false }).model_group_retry_policy).toBeUndefined();
+      expect(parse(one(proxyObjects(), 'ConfigMap').data['config.yaml']).router_settings.model_group_retry_policy).toBeUndefined();
+    });
+
     test('the non-streaming bound counts a Retry-After of up to 60 s before each retry, and no sleep without retries', () => {
       expect(nonStreamingBound(600, 2)).toMatchObject({ attempts: 3, backoffSeconds: 182.25, seconds: 1983 });
       expect(nonStreamingBound(30, 1)).toMatchObject({ attempts: 2, backoffSeconds: 121.5, seconds: 182 });
@@ -177,6 +196,27 @@ describe('LiteLLMProxy', () => {
     test('GIVEN several workers THEN gunicorn runs them (it refuses new connections at SIGTERM); one worker runs under uvicorn', () => {
       expect(containerOf(proxyObjects({ cpu: '2', acceptPerReplicaLimits: true })).args).toContain('--run_gunicorn');
       expect(containerOf(proxyObjects({ cpu: '1' })).args).not.toContain('--run_gunicorn');
+    });
+
+    test('GIVEN gunicorn THEN a sitecustomize from the ConfigMap on PYTHONPATH reports its graceful worker stops at INFO, and only those', () => {
+      const objects = proxyObjects({ cpu: '2' });
+      const c = containerOf(objects);
+      const cm = one(objects, 'ConfigMap');
+      const mount = c.volumeMounts.find((m: any) => m.name === 'config');
+      expect(envMap(c).PYTHONPATH).toBe(mount.mountPath);
+      const source: string = cm.data['sitecustomize.py'];
+      // gunicorn/arbiter.py reap_workers: "Worker (pid:%s) was sent %s!"; only SIGTERM is lowered.
+      expect(source).toMatch(/logging\.getLogger\("gunicorn\.error"\)\.addFilter/);
+      expect(source).toMatch(/message\.endswith\("\) was sent SIGTERM!"\)/);
+      expect(source).not.toMatch(/SIGKILL|exited with code/);
+      // A change of the hook rolls the pods like a change of config.yaml: the checksum covers both.
+      const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+      expect(one(objects, 'Deployment').spec.template.metadata.annotations['checksum/config']).toBe(sha(cm.data['config.yaml'] + source));
+      // One worker: no gunicorn, no hook, PYTHONPATH left to the user.
+      const single = proxyObjects({ cpu: '1', env: { PYTHONPATH: '/opt/callbacks' } });
+      expect(one(single, 'ConfigMap').data['sitecustomize.py']).toBeUndefined();
+      expect(envMap(containerOf(single)).PYTHONPATH).toBe('/opt/callbacks');
+      expect(() => proxyObjects({ cpu: '2', env: { PYTHONPATH: '/opt/callbacks' } })).toThrow(/env\.PYTHONPATH: received "PYTHONPATH"; environment variable names must be unique/);
     });
 
     test('probes: startup and liveness on /health/liveliness, readiness on /health/readiness, and they differ', () => {

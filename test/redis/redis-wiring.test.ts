@@ -39,12 +39,16 @@ function strings(value: unknown, path = ''): [string, string][] {
   return [];
 }
 
+/** The Redis connection settings of the proxy's one client: coordination_redis, or cache_params with response caching. */
+function clientOf(config: any): Record<string, unknown> {
+  return config.general_settings?.coordination_redis ?? config.litellm_settings?.cache_params;
+}
+
 function redisKeys(config: any): [string, unknown][] {
-  return [
-    ...Object.entries(config.router_settings ?? {}).filter(([k]) => k.startsWith('redis_')).map(([k, v]) => [`router_settings.${k}`, v] as [string, unknown]),
-    ...['host', 'port', 'password'].filter(k => k in (config.litellm_settings?.cache_params ?? {}))
-      .map(k => [`litellm_settings.cache_params.${k}`, config.litellm_settings.cache_params[k]] as [string, unknown]),
-  ];
+  const [path, client] = config.general_settings?.coordination_redis !== undefined
+    ? ['general_settings.coordination_redis', config.general_settings.coordination_redis]
+    : ['litellm_settings.cache_params', config.litellm_settings.cache_params];
+  return ['host', 'port', 'password', 'socket_timeout'].filter(k => k in client).map(k => [`${path}.${k}`, client[k]] as [string, unknown]);
 }
 
 describe('Redis wiring on a three-replica proxy', () => {
@@ -52,14 +56,16 @@ describe('Redis wiring on a three-replica proxy', () => {
   const config = configOf(objects);
   const env = proxyEnv(objects);
 
-  test('THEN router_settings carries redis_host, redis_port and redis_password, never redis_url', () => {
-    expect(Object.keys(config.router_settings)).toEqual(expect.arrayContaining(['redis_host', 'redis_port', 'redis_password']));
+  test('THEN one client: general_settings.coordination_redis with host, port and password, none for the router, never a URL', () => {
+    expect(Object.keys(config.general_settings.coordination_redis)).toEqual(['host', 'port', 'password', 'namespace', 'socket_timeout']);
+    // Without a client of its own the router attaches the proxy's (proxy_server.py update_redis_cache).
+    expect(Object.keys(config.router_settings).filter(k => k.startsWith('redis_') || k === 'cache_kwargs')).toEqual([]);
     expect(JSON.stringify(config)).not.toMatch(/redis_url|redis:\/\//);
   });
 
   test('THEN every Redis key in config.yaml is an os.environ/NAME reference whose NAME is in the container env', () => {
     const keys = redisKeys(config);
-    expect(keys.length).toBe(6);
+    expect(keys.length).toBe(4);
     for (const [key, value] of keys) {
       expect([key, value]).toEqual([key, expect.stringMatching(/^os\.environ\/[A-Z_]+$/)]);
       const name = (value as string).slice('os.environ/'.length);
@@ -93,12 +99,13 @@ describe('Redis wiring on a three-replica proxy', () => {
     expect(one(objects, 'ConfigMap', 'litellm-redis-config').data['redis.conf']).not.toMatch(/^user |requirepass|>/m);
   });
 
-  test('THEN the shared usage cache is on without caching responses (key/team limits across replicas)', () => {
-    expect(config.litellm_settings.cache).toBe(true);
-    expect(config.litellm_settings.cache_params).toEqual({
-      type: 'redis', host: 'os.environ/REDIS_HOST', port: 'os.environ/REDIS_PORT', password: 'os.environ/REDIS_PASSWORD',
-      namespace: 'litellm/litellm', socket_timeout: 'os.environ/REDIS_SOCKET_TIMEOUT', supported_call_types: [],
+  test('THEN limits are shared without a response cache: no litellm_settings.cache, so no response is ever cached', () => {
+    expect(config.general_settings.coordination_redis).toEqual({
+      host: 'os.environ/REDIS_HOST', port: 'os.environ/REDIS_PORT', password: 'os.environ/REDIS_PASSWORD',
+      namespace: 'litellm/litellm', socket_timeout: 'os.environ/REDIS_SOCKET_TIMEOUT',
     });
+    expect(config.litellm_settings.cache).toBeUndefined();
+    expect(config.litellm_settings.cache_params).toBeUndefined();
   });
 
   test('THEN per-deployment limits are enforced through the router', () => {
@@ -131,12 +138,16 @@ describe('Redis wiring on a three-replica proxy', () => {
 });
 
 describe('response caching', () => {
-  test('GIVEN cache {} THEN cache_params keeps the env references and adds TTL and the default call types', () => {
+  test('GIVEN cache {} THEN the one client is the response cache\'s: cache_params with the env references, TTL and the default call types', () => {
     const config = configOf(threeReplicas({ cache: {} }));
+    expect(config.litellm_settings.cache).toBe(true);
     expect(config.litellm_settings.cache_params).toEqual({
       type: 'redis', host: 'os.environ/REDIS_HOST', port: 'os.environ/REDIS_PORT', password: 'os.environ/REDIS_PASSWORD',
       namespace: 'litellm/litellm', socket_timeout: 'os.environ/REDIS_SOCKET_TIMEOUT', ttl: 600, supported_call_types: ['acompletion', 'aembedding'],
     });
+    // The proxy borrows it as its usage cache and the router attaches it (proxy_server.py init_cache, update_redis_cache).
+    expect(config.general_settings.coordination_redis).toBeUndefined();
+    expect(Object.keys(config.router_settings).filter(k => k.startsWith('redis_') || k === 'cache_kwargs')).toEqual([]);
   });
 
   test('GIVEN a TTL and call types THEN they are used as given', () => {
@@ -155,14 +166,28 @@ describe('response caching', () => {
   });
 });
 
-describe('a hung Redis costs a request little: short client timeouts on both clients', () => {
-  test('THEN both the router\'s client and the usage cache get the namespace and the socket timeout; env sets 0.2 s and a 10 s breaker recovery', () => {
-    const objects = threeReplicas();
-    const config = configOf(objects);
-    const client = { socket_timeout: 'os.environ/REDIS_SOCKET_TIMEOUT', namespace: 'litellm/litellm' };
-    expect(config.router_settings.cache_kwargs).toEqual(client);
-    expect(config.litellm_settings.cache_params).toMatchObject(client);
-    expect(proxyEnv(objects)).toMatchObject({ REDIS_SOCKET_TIMEOUT: '0.2', REDIS_SOCKET_CONNECT_TIMEOUT: '0.2', REDIS_CIRCUIT_BREAKER_RECOVERY_TIMEOUT: '10' });
+describe('a hung Redis costs a request one short timeout: one client, a breaker that opens at the first failure', () => {
+  test('THEN the client gets the namespace and the socket timeout; env sets 0.2 s, a breaker opening at the first timeout and recovering after 10 s', () => {
+    for (const extra of [{}, { cache: {} }]) {
+      const objects = threeReplicas(extra);
+      expect(clientOf(configOf(objects))).toMatchObject({ socket_timeout: 'os.environ/REDIS_SOCKET_TIMEOUT', namespace: 'litellm/litellm' });
+      expect(proxyEnv(objects)).toMatchObject({
+        REDIS_SOCKET_TIMEOUT: '0.2', REDIS_SOCKET_CONNECT_TIMEOUT: '0.2', REDIS_CIRCUIT_BREAKER_RECOVERY_TIMEOUT: '10',
+        REDIS_CIRCUIT_BREAKER_FAILURE_THRESHOLD: '1', REDIS_CIRCUIT_BREAKER_TIMEOUT_MIN_DURATION: '0',
+      });
+    }
+  });
+
+  test.each([
+    ['routerSettings', 'redis_host'], ['routerSettings', 'cache_kwargs'], ['routerSettings', 'redis_url'], ['generalSettings', 'coordination_redis'],
+  ])('GIVEN extraConfig.%s.%s THEN LiteLLMConfigError (a second client, or one outside the wiring)', (section, key) => {
+    expect(() => threeReplicas({ extraConfig: { [section]: { [key]: 'os.environ/OTHER_REDIS' } } }))
+      .toThrow(new RegExp(`extraConfig\\.${section}\\.${key}: received .*; not settable: .*(one Redis client|redis\` prop)`));
+  });
+
+  test('GIVEN env REDIS_CIRCUIT_BREAKER_ENABLED THEN LiteLLMConfigError', () => {
+    expect(() => threeReplicas({ env: { REDIS_CIRCUIT_BREAKER_ENABLED: 'false' } }))
+      .toThrow(/env\.REDIS_CIRCUIT_BREAKER_ENABLED: received "REDIS_CIRCUIT_BREAKER_ENABLED"; not settable: a hung Redis would cost every request/);
   });
 
   test('GIVEN clientTimeoutSeconds on the Redis THEN both timeouts follow it', () => {
@@ -197,11 +222,11 @@ describe('fail-closed limits', () => {
 
 describe('Redis key namespace', () => {
   test('GIVEN no redisNamespace THEN keys are prefixed with "<chart namespace>/<proxy name>"', () => {
-    expect(configOf(threeReplicas()).litellm_settings.cache_params.namespace).toBe('litellm/litellm');
+    expect(clientOf(configOf(threeReplicas())).namespace).toBe('litellm/litellm');
   });
 
-  test('GIVEN redisNamespace THEN cache_params.namespace is exactly it', () => {
-    expect(configOf(threeReplicas({ redisNamespace: 'tenant-a:gateway' })).litellm_settings.cache_params.namespace).toBe('tenant-a:gateway');
+  test('GIVEN redisNamespace THEN the client\'s namespace is exactly it', () => {
+    expect(clientOf(configOf(threeReplicas({ redisNamespace: 'tenant-a:gateway' }))).namespace).toBe('tenant-a:gateway');
   });
 
   test.each<[string, unknown, RegExp]>([
@@ -255,12 +280,12 @@ describe('external Redis wiring', () => {
     expect(one(objects, 'NetworkPolicy', 'litellm').spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.0.0.0/24' } }], ports: [{ protocol: 'TCP', port: 6379 }] });
   });
 
-  test('GIVEN a Redis Cluster THEN REDIS_CLUSTER_NODES lists the seeds as JSON and the first seed is redis_host', () => {
+  test('GIVEN a Redis Cluster THEN REDIS_CLUSTER_NODES lists the seeds as JSON and the first seed is the client\'s host', () => {
     const objects = threeReplicas({}, external({ password: PASSWORD, cluster: { nodes: [{ host: 'c1.example.com' }, { host: 'c2.example.com', port: 7000 }] } }));
     const env = proxyEnv(objects);
     expect(JSON.parse(env.REDIS_CLUSTER_NODES)).toEqual([{ host: 'c1.example.com', port: 6379 }, { host: 'c2.example.com', port: 7000 }]);
     expect(env.REDIS_HOST).toBe('c1.example.com');
-    expect(configOf(objects).router_settings.redis_host).toBe('os.environ/REDIS_HOST');
+    expect(clientOf(configOf(objects)).host).toBe('os.environ/REDIS_HOST');
     expect(one(objects, 'NetworkPolicy', 'litellm').spec.egress).toContainEqual({ ports: [{ protocol: 'TCP', port: 6379 }, { protocol: 'TCP', port: 7000 }] });
   });
 

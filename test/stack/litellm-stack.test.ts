@@ -26,10 +26,10 @@ const external = { database: { external: { url: dbUrl } } };
 describe('LiteLLMStack: Redis wiring', () => {
   const objects = stackObjects(production);
 
-  test('GIVEN an in-cluster Redis THEN every os.environ reference in router_settings is set in the proxy env, the password from its Secret', () => {
-    const router = proxyConfig(objects).router_settings;
+  test('GIVEN an in-cluster Redis THEN every os.environ reference of the Redis client is set in the proxy env, the password from its Secret', () => {
+    const client = proxyConfig(objects).general_settings.coordination_redis;
     const env = envMap(containerOf(objects, 'Deployment', 'litellm'));
-    const refs = ['redis_host', 'redis_port', 'redis_password'].map(k => router[k]);
+    const refs = ['host', 'port', 'password'].map(k => client[k]);
     expect(refs).toEqual(['os.environ/REDIS_HOST', 'os.environ/REDIS_PORT', 'os.environ/REDIS_PASSWORD']);
     for (const ref of refs) expect(env).toHaveProperty(ref.slice('os.environ/'.length));
     expect(env.REDIS_HOST).toBe(one(objects, 'Service', 'litellm-redis').metadata.name);
@@ -305,7 +305,8 @@ describe('LiteLLMStack: overriding a preset', () => {
   test('GIVEN a preset without Redis and one process per pod on one replica THEN no Redis and no consent needed', () => {
     const o = stackObjects({ preset: { ...Presets.edge(), inClusterRedis: false, workers: WorkerSizing.onePerPod() } });
     expect(byKind(o, 'StatefulSet')).toEqual([]);
-    expect(proxyConfig(o).router_settings.redis_host).toBeUndefined();
+    expect(proxyConfig(o).general_settings.coordination_redis).toBeUndefined();
+    expect(proxyConfig(o).litellm_settings.cache).toBeUndefined();
   });
 });
 

@@ -252,9 +252,9 @@ export function pointModelsAt(configYaml: string, providerBase: string): string 
 }
 
 /**
- * The same config.yaml without its Redis wiring: router_settings.redis_* and
- * cache_kwargs (the router client's timeouts and namespace), litellm_settings.cache and cache_params (with `cache: true` alone LiteLLM
- * would still build a Redis cache from REDIS_HOST). Nothing else changes.
+ * The same config.yaml without its Redis wiring: general_settings.coordination_redis, litellm_settings.cache
+ * and cache_params (with `cache: true` alone LiteLLM would still build a Redis cache from REDIS_HOST), and
+ * any router_settings.redis_* / cache_kwargs. Nothing else changes.
  */
 export function withoutRedis(configYaml: string): { yaml: string; removed: string[] } {
   const doc = parse(configYaml);
@@ -264,6 +264,10 @@ export function withoutRedis(configYaml: string): { yaml: string; removed: strin
       delete doc.router_settings[key];
       removed.push(`router_settings.${key}`);
     }
+  }
+  if (doc.general_settings && 'coordination_redis' in doc.general_settings) {
+    delete doc.general_settings.coordination_redis;
+    removed.push('general_settings.coordination_redis');
   }
   for (const key of ['cache', 'cache_params']) {
     if (doc.litellm_settings && key in doc.litellm_settings) {

@@ -38,6 +38,26 @@ export function postgresBin(): string {
   return path.join(root, versions.sort((a, b) => Number(b) - Number(a))[0], 'bin');
 }
 
+/**
+ * Sends `signal` to the server and every process under it. A group signal would miss the backends:
+ * each PostgreSQL backend runs in a process group of its own (postmaster.c, InitPostmasterChild setsid()).
+ * SIGSTOP freezes the whole server like a hung node (connections open, nothing answers); SIGCONT thaws it.
+ */
+export function signalServer(pg: PostgresServer, signal: 'SIGSTOP' | 'SIGCONT'): number {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' }).trim().split('\n').map(l => l.trim().split(/\s+/).map(Number));
+  const pids = [pg.proc.pid];
+  for (let i = 0; i < pids.length; i++) for (const [pid, ppid] of rows) if (ppid === pids[i]) pids.push(pid);
+  // Parents first when stopping (a stopped postmaster forks no new backend meanwhile), children first when resuming.
+  for (const pid of signal === 'SIGSTOP' ? pids : [...pids].reverse()) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids.length;
+}
+
 export async function startPostgres(logDir: string): Promise<PostgresServer> {
   const bin = postgresBin();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'litellm-e2e-pg-'));
