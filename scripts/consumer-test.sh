@@ -145,17 +145,19 @@ check_manifests() { # <app dir> <label>
   [ "${#manifests[@]}" -gt 0 ] || fail "no manifests in $1/dist"
   count() { cat "${manifests[@]}" | grep -c "^kind: $1\$" || true; }
   # The GitOps layout: a folder per stack named by its namespace (the nested stack too), one per
-  # consumer chart with objects of its own, the Applications; no index prefix, no hash, no empty folder.
+  # consumer chart with objects of its own, the Applications and the root Application that applies
+  # them; no index prefix, no hash, no empty folder.
   local folders
   folders=$(cd "$1/dist" && ls -d -- */ | tr -d / | sort | tr '\n' ' ')
-  [ "$folders" = "argocd-applications llm-alpha llm-beta platform platform-llm shared-llm team-gateway " ] \
+  [ "$folders" = "argocd-applications argocd-bootstrap llm-alpha llm-beta platform platform-llm shared-llm team-gateway " ] \
     || fail "$2: unexpected folders in dist/: $folders"
   for d in "$1"/dist/*/; do [ -n "$(ls -A "$d")" ] || fail "$2: empty folder $d"; done
   # Five gateways (TeamGateway, the nested stack, the App-level stack, two tenants), each a proxy
   # Deployment; three in-cluster Redis and Ingresses; four stacks make Namespaces; a route per
-  # tenant on the Gateway, a migration Job per tenant database, an Application per folder with a namespace.
+  # tenant on the Gateway, a migration Job per tenant database, an Application and an AppProject per folder
+  # with a namespace, and the root Application.
   for expect in Deployment:5 StatefulSet:3 Ingress:3 HTTPRoute:2 Job:2 Namespace:4 HorizontalPodAutoscaler:4 ServiceMonitor:4 \
-                PodDisruptionBudget:5 NetworkPolicy:10 ConfigMap:9 ServiceAccount:11 Application:6; do
+                PodDisruptionBudget:5 NetworkPolicy:10 ConfigMap:9 ServiceAccount:11 Application:7 AppProject:6; do
     local kind=${expect%%:*} want=${expect##*:} got
     got=$(count "$kind")
     [ "$got" -ge "$want" ] || fail "$2: expected at least $want kind: $kind in the consumer's manifests, found $got"
