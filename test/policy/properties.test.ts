@@ -13,7 +13,7 @@ import { synth } from '../support/synth';
  *    (never a TypeError or RangeError).
  */
 
-const RUNS = { valid: runs(50), poisoned: runs(70), perPoison: runs(3), untyped: runs(50) };
+const RUNS = { valid: runs(30), poisoned: runs(50), perPoison: runs(3), untyped: runs(30) };
 
 function build(props: LiteLLMProxyProps): any[] {
   return synth(chart => new LiteLLMProxy(chart, 'litellm', props));

@@ -16,7 +16,7 @@ import { runs } from '../support/runs';
  *    never a TypeError.
  */
 
-const RUNS = { valid: runs(20), poisoned: runs(40), untyped: runs(40) };
+const RUNS = { valid: runs(12), poisoned: runs(30), untyped: runs(25) };
 
 function build(props: LiteLLMStackProps): any[] {
   return Testing.synth(new LiteLLMStack(Testing.app(), 'stack', props));
