@@ -1,3 +1,4 @@
+import { configErrorOf } from '../support/expectations';
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { parse } from 'yaml';
@@ -227,14 +228,6 @@ describe('Argo CD bootstrap: bad input', () => {
     }, 'argoCd.bootstrapFolder', /^argoCd\.bootstrapFolder: received "argocd-bootstrap"; is already the id of a construct in the App/],
   ];
   test.each(rows)('%s', (_label, build, prop, message) => {
-    let error: unknown;
-    try {
-      build();
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(LiteLLMConfigError);
-    expect((error as LiteLLMConfigError).prop).toBe(prop);
-    expect((error as LiteLLMConfigError).message).toMatch(message);
+    expect(configErrorOf(build, prop).message).toMatch(message);
   });
 });

@@ -1,3 +1,4 @@
+import { configErrorOf } from '../support/expectations';
 import { Chart, Testing } from 'cdk8s';
 import {
   ExternalPostgres, LiteLLMConfigError, LiteLLMFleet, LiteLLMProxy, LiteLLMProxyProps, LiteLLMStack, ProxyAlertName,
@@ -271,15 +272,7 @@ describe('bad input', () => {
     ['stack: alerts not an object', stack({ alerts: 'on' }), 'alerts', /^alerts: received "on"; must be a plain object$/],
   ];
   test.each(rows)('%s', (_label, build, prop, message) => {
-    let error: unknown;
-    try {
-      build();
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(LiteLLMConfigError);
-    const e = error as LiteLLMConfigError;
-    expect(e.prop).toBe(prop);
+    const e = configErrorOf(build, prop);
     const prefix = e.constructPath !== undefined ? `[${e.constructPath}] ` : '';
     expect(e.message.slice(prefix.length)).toMatch(message);
   });

@@ -1,3 +1,4 @@
+import { configErrorOf } from '../support/expectations';
 import { ApiObject, Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { Edge, GitOpsApp, LiteLLMConfigError, LiteLLMFleet, LiteLLMStack, LiteLLMStackProps, NamespaceQuota, Presets } from '../../lib';
@@ -261,14 +262,6 @@ describe('housekeeping: bad input', () => {
     ['a NamespaceQuota in a chart without a namespace', () => new NamespaceQuota(new Chart(Testing.app(), 'c'), 'q'), 'namespace', /^\[c\] namespace: received undefined; a quota applies to a namespace/],
   ];
   test.each(rows)('%s', (_label, build, prop, message) => {
-    let error: unknown;
-    try {
-      build();
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(LiteLLMConfigError);
-    expect((error as LiteLLMConfigError).prop).toBe(prop);
-    expect((error as LiteLLMConfigError).message).toMatch(message);
+    expect(configErrorOf(build, prop).message).toMatch(message);
   });
 });

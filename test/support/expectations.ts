@@ -133,3 +133,16 @@ export function expectNoCredential(message: string): void {
     throw new Error(`an error message repeats a credential: ${maskCredentials(message)}`);
   }
 }
+
+/** What `build` throws, checked to be a LiteLLMConfigError naming `prop`; returned for further checks. */
+export function configErrorOf(build: () => unknown, prop: string): LiteLLMConfigError {
+  let error: unknown;
+  try {
+    build();
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(LiteLLMConfigError);
+  expect((error as LiteLLMConfigError).prop).toBe(prop);
+  return error as LiteLLMConfigError;
+}
