@@ -3,7 +3,8 @@
  * search, the sweep's argument edits, /proc parsing and the report. The load test itself is a
  * benchmark (npm run loadtest), not part of npm test.
  */
-import { Server, displayArgs, editArgs, perWorkerQuery, serverOf, workersOf } from '../scripts/loadtest/configs';
+import { inFlightQuery } from '../lib/proxy/scaling-signal';
+import { Server, displayArgs, editArgs, serverOf, workersOf } from '../scripts/loadtest/configs';
 import { arrivalsDue, dueAt } from '../scripts/loadtest/loadgen';
 import { parseStat } from '../scripts/loadtest/procstat';
 import { paceOf } from '../scripts/loadtest/provider';
@@ -105,9 +106,12 @@ describe('the sweep\'s edits of the rendered args', () => {
       .toBe('--port 4000 --config /etc/litellm/config.yaml --num_workers 1');
   });
 
-  test('the per-worker query takes the scrape itself out', () => {
-    expect(perWorkerQuery('namespace="a"', 2)).toBe(
-      '(sum(litellm_in_flight_requests{namespace="a"}) - count(litellm_in_flight_requests{namespace="a"})) / (count(litellm_in_flight_requests{namespace="a"}) * 2)');
+  test('the scaling query takes the scrape itself out and matches the rig\'s pod names', () => {
+    const q = inFlightQuery('litellm', 'litellm', 2);
+    expect(q).toMatch(/^clamp_min\(sum\(litellm_in_flight_requests\{.*\}\) - count\(litellm_in_flight_requests\{.*\}\), 0\) \/ 2$/);
+    const pod = /pod=~"([^"]+)"/.exec(q)![1];
+    for (const name of ['litellm-7c9d8f6b5d-x8k2p', 'litellm-7c9d8f6b5d-q4w9z']) expect(new RegExp(`^${pod}$`).test(name)).toBe(true);
+    expect(new RegExp(`^${pod}$`).test('litellm-redis-0')).toBe(false);
   });
 });
 

@@ -65,7 +65,7 @@ export const SWEEP: readonly SweepConfig[] = [
     question: 'two processes per CPU as separate pods, balanced by nginx instead of the kernel',
   },
   {
-    id: 'gunicorn-1w', label: '1 pod × 1 worker (gunicorn)', pods: 1, variant: PRODUCTION, server: Server.GUNICORN, quick: false, budget: 1,
+    id: 'gunicorn-1w', label: '1 pod × 1 worker (gunicorn)', pods: 1, variant: PRODUCTION, server: Server.GUNICORN, quick: true, budget: 1,
     question: 'what gunicorn itself costs per request (its master, its per-request access log)',
   },
   {
@@ -73,7 +73,7 @@ export const SWEEP: readonly SweepConfig[] = [
     question: 'a Rust HTTP server in front of the same app',
   },
   {
-    id: 'hypercorn-1w', label: '1 pod × 1 worker (hypercorn, asyncio loop)', pods: 1, variant: PRODUCTION, server: Server.HYPERCORN, quick: true, budget: 1,
+    id: 'hypercorn-1w', label: '1 pod × 1 worker (hypercorn, asyncio loop)', pods: 1, variant: PRODUCTION, server: Server.HYPERCORN, quick: false, budget: 1,
     question: 'hypercorn, which runs the stock asyncio event loop (uvicorn, gunicorn and granian run uvloop)',
   },
   {
@@ -89,7 +89,7 @@ export const SWEEP: readonly SweepConfig[] = [
     question: 'the same two CPUs as two one-worker pods (cpu "1" each), balanced by nginx per request',
   },
   {
-    id: 'uvicorn-1w-gc', label: '1 pod × 1 worker (uvicorn), PYTHON_GC_THRESHOLD=10000,50,100', pods: 1, server: Server.AS_RENDERED, quick: true, budget: 1,
+    id: 'uvicorn-1w-gc', label: '1 pod × 1 worker (uvicorn), PYTHON_GC_THRESHOLD=10000,50,100', pods: 1, server: Server.AS_RENDERED, quick: false, budget: 1,
     variant: { ...PRODUCTION, env: { PYTHON_GC_THRESHOLD: '10000,50,100' } },
     question: 'fewer garbage collections (LiteLLM reads PYTHON_GC_THRESHOLD at start-up; a full collection of its heap pauses a worker for ~0.5 s)',
   },
@@ -102,7 +102,7 @@ export const SWEEP: readonly SweepConfig[] = [
     question: 'two granian workers on one CPU',
   },
   {
-    id: 'uvicorn-1w-info', label: '1 pod × 1 worker (uvicorn), LITELLM_LOG=INFO', pods: 1, variant: { ...PRODUCTION, logLevel: LogLevel.INFO }, server: Server.AS_RENDERED, quick: false, budget: 1,
+    id: 'uvicorn-1w-info', label: '1 pod × 1 worker (uvicorn), LITELLM_LOG=INFO', pods: 1, variant: { ...PRODUCTION, logLevel: LogLevel.INFO }, server: Server.AS_RENDERED, quick: true, budget: 1,
     question: 'what INFO logging costs per request (the library\'s default is ERROR)',
   },
 ];
@@ -136,16 +136,6 @@ export function serverOf(args: readonly string[]): string {
   for (const f of SERVER_FLAGS) if (args.includes(f)) return f.slice('--run_'.length);
   return 'uvicorn';
 }
-
-/**
- * The query an autoscaler would use: in-flight requests per worker. `litellm_in_flight_requests` is
- * one series per pod (LiteLLM sums its workers with multiprocess_mode livesum) and counts the scrape
- * that reads it, so one per pod is taken out.
- */
-export function perWorkerQuery(selector: string, workersPerPod: number): string {
-  return `(sum(litellm_in_flight_requests{${selector}}) - count(litellm_in_flight_requests{${selector}})) / (count(litellm_in_flight_requests{${selector}}) * ${workersPerPod})`;
-}
-
 
 /** The pod's args as the Deployment has them: local ports and paths put back. */
 export function displayArgs(args: readonly string[]): string {

@@ -188,8 +188,9 @@ export function renderScaling(s: ScalingEvidence): string {
   return [
     `Configuration \`${s.config}\`: ${s.pods} pods × ${s.workersPerPod} worker, scraped every ${s.scrapeIntervalSeconds} s by Prometheus; offered chat load ${levels} req/s, ${s.stepSeconds} s each.`,
     '',
+    ...(s.kedaQuery ? [`The synthesized ScaledObject's query (threshold ${s.threshold} per worker; KEDA divides it by the pods), asked of that Prometheus and divided by the ${s.pods} pods here:`, ''] : []),
     '```promql',
-    s.query,
+    s.kedaQuery ?? s.query,
     '```',
     '',
     '| t (s) | offered req/s | in flight per worker (generator) | query value |',

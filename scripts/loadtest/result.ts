@@ -125,7 +125,12 @@ export interface ScalingSample {
 
 export interface ScalingEvidence {
   readonly config: string;
+  /** What the table shows: the ScaledObject's query divided by the pods (in flight per worker). */
   readonly query: string;
+  /** The synthesized ScaledObject's own query (KEDA divides it by the pods: AverageValue). */
+  readonly kedaQuery?: string;
+  /** The ScaledObject's threshold: in-flight requests per worker it keeps. */
+  readonly threshold?: number;
   readonly selector: string;
   readonly workersPerPod: number;
   readonly pods: number;

@@ -28,7 +28,7 @@ import { LOCALHOST, request, sleep } from '../../test/e2e/support/http';
 import { ServiceMap } from '../../test/e2e/support/manifests';
 import { killAll, Proc } from '../../test/e2e/support/processes';
 import { PrometheusServer, startPrometheus } from '../../test/e2e/support/prometheus';
-import { SWEEP, SweepConfig, displayArgs, editArgs, perWorkerQuery, serverOf, workersOf } from './configs';
+import { SWEEP, SweepConfig, displayArgs, editArgs, serverOf, workersOf } from './configs';
 import { StepResult, Workload, runStep } from './loadgen';
 import { ProcSample, cpuBusyMs, cpuDeltaMs, cpuPressure, cpuShares, memoryOf, runQueueWaitMs, sampleGroups } from './procstat';
 import { renderRunMarkdown, renderSweepSvg, renderScalingSvg } from './report';
@@ -458,9 +458,15 @@ async function scalingEvidence(rig: Rig, stage: Stage, capacityRps: number): Pro
   const prom: PrometheusServer = await startPrometheus(path.join(rig.harness.root, 'prometheus'),
     pods.map((p, i) => ({ port: p.port, labels: { namespace: NAMESPACE, pod: podNames[i] } })), { groups: [] }, '/metrics/', 1);
   prioritize(prom.proc.pid, rig.opts.nice);
-  const selector = `namespace="${NAMESPACE}", pod=~"litellm-.*"`;
-  const query = perWorkerQuery(selector, workersPerPod);
-  const levels = [0, 0.33, 0.67, 1.0, 0];
+  // The query of the synthesized ScaledObject, as KEDA would run it: in-flight requests of all pods in
+  // worker units (KEDA divides by the pods); shown per worker.
+  const scaledObject = stage.objects.find(o => o.kind === 'ScaledObject');
+  const kedaQuery: string = scaledObject?.spec.triggers.find((t: any) => t.type === 'prometheus')?.metadata.query;
+  if (!kedaQuery) throw new Error('the scaling stage has no ScaledObject with a prometheus trigger');
+  const threshold = Number(scaledObject.spec.triggers.find((t: any) => t.type === 'prometheus').metadata.threshold);
+  const query = `(${kedaQuery}) / ${pods.length}`;
+  const selector = `namespace="${NAMESPACE}"`;
+  const levels = [0, 0.3, 0.6, 0.9, 0];
   const stepMs = 6000;
   const series: Array<ScalingEvidence['series'][number]> = [];
   const live = { inFlight: 0 };
@@ -491,7 +497,7 @@ async function scalingEvidence(rig: Rig, stage: Stage, capacityRps: number): Pro
   sampling = false;
   await sampler;
   await prom.proc.stop(3000);
-  return { query, selector, workersPerPod, pods: pods.length, scrapeIntervalSeconds: 1, levels: levels.map(l => l * capacityRps), stepSeconds: stepMs / 1000, series, config: stage.config.id };
+  return { query, kedaQuery, threshold, selector, workersPerPod, pods: pods.length, scrapeIntervalSeconds: 1, levels: levels.map(l => l * capacityRps), stepSeconds: stepMs / 1000, series, config: stage.config.id };
 }
 
 async function main(opts: Options): Promise<void> {

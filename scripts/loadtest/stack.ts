@@ -13,6 +13,9 @@ export const EDGE_HOST = 'llm.example.com';
 /** Where the stack believes its provider lives; the rig points it at the fake provider. */
 export const PROVIDER_API_BASE = 'http://model-provider.models.svc.cluster.local:8080/v1';
 
+/** Where the ScaledObject expects Prometheus (the rig starts its own and asks it the same query). */
+export const PROMETHEUS_URL = 'http://prometheus-operated.monitoring.svc:9090';
+
 /** The provider's own pace: what "added latency" is measured against. */
 export const PACE = {
   /** A non-streaming completion takes this long at the provider. */
@@ -62,7 +65,12 @@ export function synthesize(v: StackVariant): any[] {
     metrics: v.metrics ? {} : { enabled: false },
     alerts: { enabled: false },
     dashboard: { enabled: false },
-    proxy: { name: 'litellm', replicas: 1, cpu: v.cpu, logLevel: v.logLevel, ...(v.env ? { env: v.env } : {}) },
+    proxy: {
+      name: 'litellm', cpu: v.cpu, logLevel: v.logLevel, ...(v.env ? { env: v.env } : {}),
+      // With metrics, the autoscaler the README recommends: KEDA on in-flight requests per worker. The rig
+      // runs the pods itself; the ScaledObject's query is what its Prometheus answers (scaling evidence).
+      ...(v.metrics ? { autoscaling: { minReplicas: 2, maxReplicas: 4, signal: lib.ScalingSignal.inFlightRequests({ prometheusUrl: PROMETHEUS_URL }) } } : { replicas: 1 }),
+    },
     edge: lib.Edge.ingressNginx({ tls: { secretName: 'llm-tls' } }),
     hosts: [EDGE_HOST],
     models: [
