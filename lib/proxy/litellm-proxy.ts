@@ -494,8 +494,9 @@ export class LiteLLMProxy extends Construct {
         const autoscaler = this.addAutoscaler(props.autoscaling, minReplicas, labels);
         // Paused: checked as it would run, not emitted (it would scale the Deployment back up).
         if (this.paused) this.node.tryRemoveChild(autoscaler.node.id);
-        else if (autoscaler instanceof ScaledObject) this.scaledObject = autoscaler;
-        else this.autoscaler = autoscaler;
+        // By kind: cdk8s's ApiObject answers instanceof for every ApiObject (Symbol.hasInstance), a ScaledObject check included.
+        else if (autoscaler.kind === ScaledObject.GVK.kind) this.scaledObject = autoscaler as ScaledObject;
+        else this.autoscaler = autoscaler as k8s.KubeHorizontalPodAutoscalerV2;
       }
       if (replicated) {
         this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {

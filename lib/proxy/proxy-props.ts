@@ -60,8 +60,8 @@ export interface ProxyAutoscaling {
   /**
    * Target average CPU utilisation, percent of the request: the signal of
    * `ScalingSignal.cpu()`, the backstop of `ScalingSignal.inFlightRequests()`.
-   * Measured (docs/capacity.md): a worker's p99 added latency stays within
-   * 100 ms up to ~85 % of its CPU, so 70 % scales before requests queue.
+   * Measured (docs/capacity/results.md): a worker's p99 added latency stays
+   * within 100 ms up to ~85-90 % of its CPU, so 70 % scales before requests queue.
    * @default 70
    */
   readonly cpuUtilization?: number;

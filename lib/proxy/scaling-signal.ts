@@ -21,11 +21,14 @@ export interface InFlightScalingOptions {
    * In-flight requests per worker process the autoscaler keeps on average
    * (the trigger's `threshold`, with `metricType: AverageValue`).
    *
-   * Measured on LiteLLM 1.108.14 (`npm run loadtest`, docs/capacity.md): a
-   * worker carries ~9 concurrent streams or ~10 non-streaming requests of a
-   * 300 ms provider before p99 added latency breaks its target; 6 leaves a
-   * third of that as headroom for the minute or so a new pod takes to start.
-   * @default 6
+   * Measured on LiteLLM 1.108.14 (`npm run loadtest`, docs/capacity/results.md,
+   * one CPU per worker): a worker carries ~15 concurrent streams (50 chunks,
+   * 20 ms apart) within 150 ms p99 added latency, and ~20 non-streaming
+   * requests of a 300 ms provider in flight (~60 req/s) within 100 ms. 10 is
+   * two thirds of the streams: headroom for the minute a new pod takes. In
+   * flight = rate × duration, so for long, cheap requests raise it: about
+   * 0.6 × (mean request seconds ÷ 0.016 s of CPU a request costs).
+   * @default 10
    */
   readonly targetPerWorker?: number;
   /**
@@ -75,7 +78,7 @@ export class ScalingSignal {
 }
 
 /** The default in-flight requests per worker (see InFlightScalingOptions.targetPerWorker). */
-export const DEFAULT_IN_FLIGHT_TARGET = 6;
+export const DEFAULT_IN_FLIGHT_TARGET = 10;
 
 /** A validated in-flight signal. */
 export interface ResolvedInFlightSignal {
@@ -109,10 +112,10 @@ export function resolveInFlight(prop: string, o: InFlightScalingOptions | undefi
   const target = o.targetPerWorker === undefined ? DEFAULT_IN_FLIGHT_TARGET : positiveNumber(`${prop}.targetPerWorker`, o.targetPerWorker);
   if (target < 1) {
     throw new LiteLLMConfigError(`${prop}.targetPerWorker`, target,
-      'must be at least 1: the gauge counts whole requests, and below one per worker every idle scrape would hold the maximum (a worker carries ~9 measured; the default is 6)');
+      'must be at least 1: the gauge counts whole requests, and below one per worker every idle scrape would hold the maximum (a worker carries ~15 concurrent streams measured; the default is 10)');
   }
   if (target > 1000) {
-    throw new LiteLLMConfigError(`${prop}.targetPerWorker`, target, 'must be at most 1000 in flight per worker (a worker carries ~9 measured; the default is 6)');
+    throw new LiteLLMConfigError(`${prop}.targetPerWorker`, target, 'must be at most 1000 in flight per worker (a worker carries ~15 concurrent streams measured; the default is 10)');
   }
   const cpuBackstop = o.cpuBackstop === undefined ? true : boolean(`${prop}.cpuBackstop`, o.cpuBackstop);
   return { prometheusUrl: raw.replace(/\/$/, ''), targetPerWorker: target, cpuBackstop };

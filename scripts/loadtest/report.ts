@@ -29,6 +29,25 @@ export function streamCapacity(c: ConfigResult): number | undefined {
   return c.stream.best?.meanInFlight;
 }
 
+/** Share of the budget a step must use to count as "at load" for the CPU cost per request. */
+export const AT_LOAD = 0.6;
+
+/**
+ * CPU ms per request at load: the median over the configuration's steps (passed or not) in which the
+ * proxy used at least AT_LOAD of its budget. Steady where the capacity search is coarse: it needs no
+ * latency threshold, and the idle overhead (timers, the event loop) is spread thin.
+ */
+export function loadedCpuMsPerReq(c: ConfigResult, kind: 'chat' | 'stream'): number | undefined {
+  const xs = c[kind].steps.filter(s => s.proxyCpuShare >= AT_LOAD && s.pidsStable !== false).map(s => s.proxyCpuMsPerReq).filter(Number.isFinite);
+  return xs.length ? median(xs) : undefined;
+}
+
+/** Chat requests per second one CPU carries when CPU-bound: 1000 ÷ CPU ms per request at load. */
+export function cpuBoundRps(c: ConfigResult): number | undefined {
+  const ms = loadedCpuMsPerReq(c, 'chat');
+  return ms === undefined ? undefined : 1000 / ms;
+}
+
 function workers(mem: ConfigResult['memoryReady']): ConfigResult['memoryReady'] {
   return mem.filter(m => m.worker);
 }
@@ -74,11 +93,11 @@ export function renderRunTable(run: RunResult): string {
     const per = (v: number | undefined): string => ((c.budget ?? 1) > 1 ? ` (${f1(perCpu(v, c))}/CPU)` : '');
     const shares = cb?.processCpuShares ?? [];
     const balance = c.pods * c.workersPerPod > 1 && shares.length > 1 ? `; busiest process ${pct(shares[0])} of the CPU` : '';
-    return `| ${c.label} | ${c.budget ?? 1} | ${c.server} ${c.pods}×${c.workersPerPod}${balance} | **${f1(chatCapacity(c))}**${per(chatCapacity(c))} | ${f0(cb?.p99AddedMs)} | ${f1(cb?.proxyCpuMsPerReq)} | **${f1(streamCapacity(c))}**${per(streamCapacity(c))} | ${f0(sb?.p99AddedMs)} | ${f0(sb?.proxyCpuMsPerReq)} | ${f0(rss.ready)} → ${f0(rss.after)} | ${f0(totalPss(c.memoryReady))} → ${f0(totalPss(c.memoryAfter))} | ${errorsIn([...c.chat.steps, ...c.stream.steps].filter(s => !s.pass))}${c.crashes ? `; ${c.crashes} pod crash(es)` : ''} | ${f2(cb?.edgeCpuMsPerReq)} | ${contention(c)} |`;
+    return `| ${c.label} | ${c.budget ?? 1} | ${c.server} ${c.pods}×${c.workersPerPod}${balance} | **${f1(chatCapacity(c))}**${per(chatCapacity(c))} | ${f0(cb?.p99AddedMs)} | ${f1(loadedCpuMsPerReq(c, 'chat'))} | ${f0(cpuBoundRps(c))} | **${f1(streamCapacity(c))}**${per(streamCapacity(c))} | ${f0(sb?.p99AddedMs)} | ${f0(loadedCpuMsPerReq(c, 'stream'))} | ${f0(rss.ready)} → ${f0(rss.after)} | ${f0(totalPss(c.memoryReady))} → ${f0(totalPss(c.memoryAfter))} | ${errorsIn([...c.chat.steps, ...c.stream.steps].filter(s => !s.pass))}${c.crashes ? `; ${c.crashes} pod crash(es)` : ''} | ${f2(cb?.edgeCpuMsPerReq)} | ${contention(c)} |`;
   });
   return [
-    `| Configuration | CPUs | server pods×workers | chat req/s at p99 ≤ ${t.chat.p99AddedMs} ms | its p99 added (ms) | proxy CPU ms/req | concurrent streams at p99 ≤ ${t.stream.p99AddedMs} ms | its p99 added (ms) | proxy CPU ms/stream | RSS per worker, MB (ready → after) | PSS of all processes, MB (ready → after) | errors in steps past capacity | nginx CPU ms/req | other work on CPU 1 / machine CPU pressure |`,
-    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
+    `| Configuration | CPUs | server pods×workers | chat req/s at p99 ≤ ${t.chat.p99AddedMs} ms | its p99 added (ms) | proxy CPU ms/req at load | req/s per CPU if CPU-bound (1000 ÷ CPU ms) | concurrent streams at p99 ≤ ${t.stream.p99AddedMs} ms | its p99 added (ms) | proxy CPU ms/stream | RSS per worker, MB (ready → after) | PSS of all processes, MB (ready → after) | errors in steps past capacity | nginx CPU ms/req | other work on CPU 1 / machine CPU pressure |`,
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
     ...rows,
   ].join('\n');
 }
@@ -88,6 +107,8 @@ export interface Ratio {
   readonly chat?: number;
   readonly stream?: number;
   readonly cpuPerReq?: number;
+  /** Chat requests per CPU when CPU-bound, relative to the baseline. */
+  readonly cpuBound?: number;
 }
 
 /**
@@ -105,18 +126,19 @@ export function ratios(run: RunResult, adjusted = false): Ratio[] {
     id: c.id,
     chat: div((perCpu(chatCapacity(c), c) ?? NaN) * speed(c), chatCapacity(base)),
     stream: div((perCpu(streamCapacity(c), c) ?? NaN) * speed(c), streamCapacity(base)),
-    cpuPerReq: div((c.chat.best?.proxyCpuMsPerReq ?? NaN) / speed(c), base.chat.best?.proxyCpuMsPerReq),
+    cpuPerReq: div((loadedCpuMsPerReq(c, 'chat') ?? NaN) / speed(c), loadedCpuMsPerReq(base, 'chat')),
+    cpuBound: div((cpuBoundRps(c) ?? NaN) * speed(c), cpuBoundRps(base)),
   }));
 }
 
 /** The largest relative difference of the ratios of two runs. */
-export function worstDifference(a: RunResult, b: RunResult, adjusted: boolean): number {
+export function worstDifference(a: RunResult, b: RunResult, adjusted: boolean, keys: ReadonlyArray<'chat' | 'stream' | 'cpuPerReq' | 'cpuBound'> = ['chat', 'stream', 'cpuPerReq']): number {
   let worst = 0;
   const rb = ratios(b, adjusted);
   for (const x of ratios(a, adjusted)) {
     const y = rb.find(r => r.id === x.id);
     if (!y || x.id === BASELINE) continue;
-    for (const k of ['chat', 'stream', 'cpuPerReq'] as const) {
+    for (const k of keys) {
       const p = x[k];
       const q = y[k];
       if (p !== undefined && q !== undefined && Number.isFinite(p) && Number.isFinite(q)) worst = Math.max(worst, relativeDifference(p, q));
@@ -139,16 +161,18 @@ export function renderReproducibility(a: RunResult, b: RunResult): string {
       return `${f2(p)} / ${f2(q)} (${(relativeDifference(p, q) * 100).toFixed(0)} %)`;
     };
     const label = a.configs.find(c => c.id === x.id)?.label ?? x.id;
-    rows.push(`| ${label} | ${cell(x.chat, y.chat)} | ${cell(x.stream, y.stream)} | ${cell(x.cpuPerReq, y.cpuPerReq)} |`);
+    rows.push(`| ${label} | ${cell(x.chat, y.chat)} | ${cell(x.stream, y.stream)} | ${cell(x.cpuPerReq, y.cpuPerReq)} | ${cell(x.cpuBound, y.cpuBound)} |`);
   }
   const worst = worstDifference(a, b, adjusted);
   const raw = worstDifference(a, b, false);
   return [
-    `| per CPU, relative to ${a.configs.find(c => c.id === BASELINE)?.label ?? BASELINE}${adjusted ? ', at the same CPU speed' : ''} | chat capacity: run 1 / run 2 (difference) | concurrent streams | proxy CPU per request |`,
-    '|---|---:|---:|---:|',
+    `| per CPU, relative to ${a.configs.find(c => c.id === BASELINE)?.label ?? BASELINE}${adjusted ? ', at the same CPU speed' : ''} | chat capacity at the target: run 1 / run 2 (difference) | concurrent streams at the target | proxy CPU per request at load | req/s per CPU if CPU-bound |`,
+    '|---|---:|---:|---:|---:|',
     ...rows,
     '',
-    `Largest difference between the two runs: **${(worst * 100).toFixed(0)} %**${adjusted ? ` (without the CPU-speed adjustment: ${(raw * 100).toFixed(0)} %)` : ''}.`,
+    `Largest difference between the two runs: **${(worst * 100).toFixed(0)} %** over every ratio${adjusted ? ` (without the CPU-speed adjustment: ${(raw * 100).toFixed(0)} %)` : ''}; `
+      + `${(worstDifference(a, b, adjusted, ['cpuPerReq', 'cpuBound']) * 100).toFixed(0)} % for the CPU cost ratios, ${(worstDifference(a, b, adjusted, ['chat']) * 100).toFixed(0)} % for chat capacity at the target, `
+      + `${(worstDifference(a, b, adjusted, ['stream']) * 100).toFixed(0)} % for concurrent streams at the target.`,
   ].join('\n');
 }
 

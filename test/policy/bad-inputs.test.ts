@@ -132,7 +132,7 @@ const BAD_INPUTS: BadInput[] = [
     prop: 'autoscaling.signal.prometheusUrl', message: /^autoscaling\.signal\.prometheusUrl: received \(a URL with credentials, hidden\); must not embed credentials.*TriggerAuthentication/ },
   { construct: 'LiteLLMProxy', mistake: 'in-flight target below one request per worker',
     build: proxy({ metrics: {}, autoscaling: { maxReplicas: 4, signal: ScalingSignal.inFlightRequests({ prometheusUrl: 'http://prometheus:9090', targetPerWorker: 0.5 }) }, acceptPerReplicaLimits: true }),
-    prop: 'autoscaling.signal.targetPerWorker', message: /^autoscaling\.signal\.targetPerWorker: received 0\.5; must be at least 1: .*the default is 6\)$/ },
+    prop: 'autoscaling.signal.targetPerWorker', message: /^autoscaling\.signal\.targetPerWorker: received 0\.5; must be at least 1: .*the default is 10\)$/ },
   { construct: 'LiteLLMProxy', mistake: 'in-flight scaling with metrics off',
     build: proxy({ autoscaling: { maxReplicas: 4, signal: ScalingSignal.inFlightRequests({ prometheusUrl: 'http://prometheus:9090' }) }, acceptPerReplicaLimits: true }),
     prop: 'autoscaling.signal', message: /^autoscaling\.signal: received "ScalingSignal\.inFlightRequests\(\.\.\.\)"; needs metrics: the signal is litellm_in_flight_requests/ },

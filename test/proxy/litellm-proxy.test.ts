@@ -265,16 +265,16 @@ describe('LiteLLMProxy', () => {
       });
       const [inFlight, cpu, ...rest] = so.spec.triggers;
       expect(rest).toEqual([]);
-      expect(inFlight).toMatchObject({ type: 'prometheus', metricType: 'AverageValue', metadata: { serverAddress: 'http://prometheus-operated.monitoring.svc:9090', threshold: '6' } });
+      expect(inFlight).toMatchObject({ type: 'prometheus', metricType: 'AverageValue', metadata: { serverAddress: 'http://prometheus-operated.monitoring.svc:9090', threshold: '10' } });
       // Two workers per pod: the pods' sum (less one scrape per pod) in worker units; KEDA divides by the pods.
       expect(inFlight.metadata.query).toBe('clamp_min(sum(litellm_in_flight_requests{namespace="litellm", pod=~"litellm-[bcdfghjklmnpqrstvwxz2456789]{6,10}-[bcdfghjklmnpqrstvwxz2456789]{5}"})'
         + ' - count(litellm_in_flight_requests{namespace="litellm", pod=~"litellm-[bcdfghjklmnpqrstvwxz2456789]{6,10}-[bcdfghjklmnpqrstvwxz2456789]{5}"}), 0) / 2');
       expect(cpu).toEqual({ type: 'cpu', name: 'cpu-backstop', metricType: 'Utilization', metadata: { value: '70' } });
       expect(one(objects, 'Deployment').spec.replicas).toBeUndefined();
 
-      const bare = one(proxyObjects({ metrics: {}, autoscaling: { maxReplicas: 4, signal: ScalingSignal.inFlightRequests({ prometheusUrl: 'http://prom:9090', targetPerWorker: 9, cpuBackstop: false }) } }), 'ScaledObject');
+      const bare = one(proxyObjects({ metrics: {}, autoscaling: { maxReplicas: 4, signal: ScalingSignal.inFlightRequests({ prometheusUrl: 'http://prom:9090', targetPerWorker: 25, cpuBackstop: false }) } }), 'ScaledObject');
       expect(bare.spec.triggers.map((t: any) => t.type)).toEqual(['prometheus']);
-      expect(bare.spec.triggers[0].metadata.threshold).toBe('9');
+      expect(bare.spec.triggers[0].metadata.threshold).toBe('25');
       expect(bare.spec.triggers[0].metadata.query).not.toContain(' / ');
     });
 
