@@ -8,7 +8,7 @@ import { Server, displayArgs, editArgs, serverOf, workersOf } from '../scripts/l
 import { arrivalsDue, dueAt } from '../scripts/loadtest/loadgen';
 import { parseStat } from '../scripts/loadtest/procstat';
 import { paceOf } from '../scripts/loadtest/provider';
-import { ratios, renderReproducibility, renderRunTable, renderSweepSvg } from '../scripts/loadtest/report';
+import { cpuBoundRps, loadedCpuMsPerReq, ratios, renderInFlightMetric, renderReproducibility, renderRunTable, renderSweepSvg } from '../scripts/loadtest/report';
 import { ConfigResult, RunResult, StepRecord } from '../scripts/loadtest/result';
 import { missesTarget, percentile, relativeDifference, searchCapacity, summarize } from '../scripts/loadtest/stats';
 
@@ -161,6 +161,22 @@ describe('report', () => {
     const repro = renderReproducibility(a, b);
     expect(repro).toContain('0.90 / 0.91 (1 %)');
     expect(repro).toMatch(/Largest difference between the two runs: \*\*\d+ %\*\*/);
+  });
+
+  test('CPU per request at load: the median of the steps at >= 60 % of the budget; the scaling metric line', () => {
+    const c = config('uvicorn-1w', 40, 10);
+    const steps = [
+      { ...c.chat.steps[0], proxyCpuShare: 0.3, proxyCpuMsPerReq: 40 },
+      { ...c.chat.steps[0], proxyCpuShare: 0.7, proxyCpuMsPerReq: 16 },
+      { ...c.chat.steps[0], proxyCpuShare: 0.9, proxyCpuMsPerReq: 15 },
+      { ...c.chat.steps[0], proxyCpuShare: 0.95, proxyCpuMsPerReq: 14 },
+    ];
+    const loaded: ConfigResult = { ...c, chat: { ...c.chat, steps } };
+    expect(loadedCpuMsPerReq(loaded, 'chat')).toBe(15);
+    expect(cpuBoundRps(loaded)).toBeCloseTo(1000 / 15);
+    expect(loadedCpuMsPerReq({ ...c, chat: { ...c.chat, steps: [steps[0]] } }, 'chat')).toBeUndefined();
+    expect(renderInFlightMetric(run([{ ...c, inFlightSeriesPerPod: 1 }]))).toBe('`litellm_in_flight_requests` was on /metrics/ of every pod of the 1 configurations with metrics on, 1 series per pod whatever its workers.');
+    expect(renderInFlightMetric(run([{ ...c, inFlightMetric: false }]))).toMatch(/missing from \/metrics\/ of: uvicorn-1w/);
   });
 
   test('the chart is one SVG with a bar per configuration and run', () => {

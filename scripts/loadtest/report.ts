@@ -223,6 +223,17 @@ export function renderScaling(s: ScalingEvidence): string {
   ].join('\n');
 }
 
+/** Whether the scaling signal was on every pod's /metrics/ (configurations with metrics on). */
+export function renderInFlightMetric(run: RunResult): string {
+  const withMetrics = run.configs.filter(c => c.inFlightMetric !== undefined);
+  if (withMetrics.length === 0) return '';
+  const missing = withMetrics.filter(c => !c.inFlightMetric).map(c => c.id);
+  const series = [...new Set(withMetrics.map(c => c.inFlightSeriesPerPod))].join(', ');
+  return missing.length
+    ? `\`litellm_in_flight_requests\` was missing from /metrics/ of: ${missing.join(', ')}.`
+    : `\`litellm_in_flight_requests\` was on /metrics/ of every pod of the ${withMetrics.length} configurations with metrics on, ${series} series per pod whatever its workers.`;
+}
+
 export function renderRunMarkdown(run: RunResult): string {
   const skipped = run.skipped.length ? `\nSkipped (deadline): ${run.skipped.join(', ')}.\n` : '';
   const crashes = (run.crashes ?? []).length ? `\nPods that died (replaced, step repeated): ${(run.crashes ?? []).map(c => `${c.config}/${c.pod} during ${c.during} (${c.exit?.signal ?? `exit ${c.exit?.code}`})`).join('; ')}.\n` : '';
@@ -238,7 +249,10 @@ export function renderRunMarkdown(run: RunResult): string {
     crashes,
     '',
     renderBalance(run),
+    '',
     renderEdge(run),
+    '',
+    renderInFlightMetric(run),
     '',
     ...(run.scaling ? [renderScaling(run.scaling)] : []),
     '',
@@ -348,7 +362,18 @@ export function renderScalingSvg(s: ScalingEvidence): string {
 // --- the committed report: runs side by side -----------------------------------------------------
 
 export function renderReport(runs: readonly RunResult[]): string {
-  const parts: string[] = [];
+  const parts: string[] = [
+    `# Capacity of LiteLLM ${runs[0]?.litellm ?? ''}, measured`,
+    '',
+    'Written by `npm run loadtest:report` from the runs of `npm run loadtest` (their JSON is in `runs/`); how it measures and what the',
+    'defaults take from it: the README, "Capacity, measured". Latency targets: p99 added to the provider\'s own ≤ '
+      + `${runs[0]?.targets.chat.p99AddedMs} ms for chat, ≤ ${runs[0]?.targets.stream.p99AddedMs} ms for streams. "At load": steps where the proxy used at least ${AT_LOAD * 100} % of its CPU.`,
+    '',
+    '![sweep](sweep.svg)',
+    '',
+    '![scaling signal](scaling.svg)',
+    '',
+  ];
   runs.forEach((r, i) => {
     parts.push(renderRunMarkdown(r).replace(/^## Run of/, `## Run ${i + 1}, started`));
   });
@@ -367,7 +392,9 @@ if (require.main === module) {
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(path.join(out, 'results.md'), renderReport(runs));
   fs.writeFileSync(path.join(out, 'sweep.svg'), renderSweepSvg(runs, [BASELINE]));
-  const scaling = runs.map(r => r.scaling).find(s => s !== undefined);
+  // The latest evidence taken with the ScaledObject's own query, else any.
+  const all = runs.map(r => r.scaling).filter((s): s is ScalingEvidence => s !== undefined);
+  const scaling = [...all].reverse().find(s => s.kedaQuery !== undefined) ?? all[0];
   if (scaling) fs.writeFileSync(path.join(out, 'scaling.svg'), renderScalingSvg(scaling));
   process.stdout.write(`written ${path.join(out, 'results.md')}, sweep.svg${scaling ? ', scaling.svg' : ''}\n`);
 }
