@@ -8,7 +8,7 @@ import { Server, displayArgs, editArgs, serverOf, workersOf } from '../scripts/l
 import { arrivalsDue, dueAt } from '../scripts/loadtest/loadgen';
 import { parseStat } from '../scripts/loadtest/procstat';
 import { paceOf } from '../scripts/loadtest/provider';
-import { cpuBoundRps, loadedCpuMsPerReq, ratios, renderInFlightMetric, renderReproducibility, renderRunTable, renderSweepSvg } from '../scripts/loadtest/report';
+import { cpuBoundRps, loadedCpuMsPerReq, ratios, renderInFlightMetric, renderReproducibility, renderRunTable, renderSummaryTable, renderSweepSvg } from '../scripts/loadtest/report';
 import { ConfigResult, RunResult, StepRecord } from '../scripts/loadtest/result';
 import { missesTarget, percentile, relativeDifference, searchCapacity, summarize } from '../scripts/loadtest/stats';
 
@@ -177,6 +177,12 @@ describe('report', () => {
     expect(loadedCpuMsPerReq({ ...c, chat: { ...c.chat, steps: [steps[0]] } }, 'chat')).toBeUndefined();
     expect(renderInFlightMetric(run([{ ...c, inFlightSeriesPerPod: 1 }]))).toBe('`litellm_in_flight_requests` was on /metrics/ of every pod of the 1 configurations with metrics on, 1 series per pod whatever its workers.');
     expect(renderInFlightMetric(run([{ ...c, inFlightMetric: false }]))).toMatch(/missing from \/metrics\/ of: uvicorn-1w/);
+  });
+
+  test('the README table: every run\'s figure per configuration, RSS per worker averaged', () => {
+    const table = renderSummaryTable([run([config('uvicorn-1w', 40, 10)]), run([config('uvicorn-1w', 44, 11)])]);
+    expect(table.split('\n')[0]).toContain('chat req/s at p99 added ≤ 100 ms (run 1 / run 2)');
+    expect(table).toContain('| uvicorn-1w | 40.0 / 44.0 | 20.0 / 20.0 | 10.5 / 11.6 | 330 → 410 |');
   });
 
   test('the chart is one SVG with a bar per configuration and run', () => {

@@ -361,6 +361,26 @@ export function renderScalingSvg(s: ScalingEvidence): string {
 
 // --- the committed report: runs side by side -----------------------------------------------------
 
+/** The README's compact table: each configuration's figures in every run ("a / b"), RSS per worker as their mean. */
+export function renderSummaryTable(runs: readonly RunResult[]): string {
+  const ids = runs[0]?.configs.map(c => c.id) ?? [];
+  const each = (id: string, f: (c: ConfigResult) => number | undefined, fmt: (n: number | undefined) => string): string =>
+    runs.map(r => fmt((() => { const c = r.configs.find(x => x.id === id); return c ? f(c) : undefined; })())).join(' / ');
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const rows = ids.map(id => {
+    const cs = runs.map(r => r.configs.find(x => x.id === id)).filter((c): c is ConfigResult => c !== undefined);
+    const rss = cs.map(workerRss);
+    return `| ${cs[0].label} | ${each(id, chatCapacity, f1)} | ${each(id, c => loadedCpuMsPerReq(c, 'chat'), f1)} | ${each(id, streamCapacity, f1)} | `
+      + `${f0(mean(rss.map(r => r.ready)))} → ${f0(mean(rss.map(r => r.after)))} |`;
+  });
+  const t = runs[0]?.targets;
+  return [
+    `| One CPU per configuration | chat req/s at p99 added ≤ ${t?.chat.p99AddedMs} ms (${runs.map((_, i) => `run ${i + 1}`).join(' / ')}) | proxy CPU ms per request at load | concurrent streams at p99 added ≤ ${t?.stream.p99AddedMs} ms | RSS per worker, MB (ready → after the run) |`,
+    '|---|---:|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
+}
+
 export function renderReport(runs: readonly RunResult[]): string {
   const parts: string[] = [
     `# Capacity of LiteLLM ${runs[0]?.litellm ?? ''}, measured`,
@@ -391,10 +411,11 @@ if (require.main === module) {
   const runs: RunResult[] = files.map(f => JSON.parse(fs.readFileSync(f, 'utf8')));
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(path.join(out, 'results.md'), renderReport(runs));
+  fs.writeFileSync(path.join(out, 'summary.md'), `${renderSummaryTable(runs)}\n`);
   fs.writeFileSync(path.join(out, 'sweep.svg'), renderSweepSvg(runs, [BASELINE]));
   // The latest evidence taken with the ScaledObject's own query, else any.
   const all = runs.map(r => r.scaling).filter((s): s is ScalingEvidence => s !== undefined);
   const scaling = [...all].reverse().find(s => s.kedaQuery !== undefined) ?? all[0];
   if (scaling) fs.writeFileSync(path.join(out, 'scaling.svg'), renderScalingSvg(scaling));
-  process.stdout.write(`written ${path.join(out, 'results.md')}, sweep.svg${scaling ? ', scaling.svg' : ''}\n`);
+  process.stdout.write(`written ${path.join(out, 'results.md')}, summary.md, sweep.svg${scaling ? ', scaling.svg' : ''}\n`);
 }
