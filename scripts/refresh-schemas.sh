@@ -38,4 +38,5 @@ eg="$raw/envoyproxy/gateway/v1.9.0/charts/gateway-helm/charts/crds/crds/generate
 fetch "$eg/gateway.envoyproxy.io_backendtrafficpolicies.yaml" crds/envoy-gateway-v1.9.0-backendtrafficpolicies.yaml
 fetch "$eg/gateway.envoyproxy.io_clienttrafficpolicies.yaml" crds/envoy-gateway-v1.9.0-clienttrafficpolicies.yaml
 fetch "$raw/external-secrets/external-secrets/v2.9.0/config/crds/bases/external-secrets.io_externalsecrets.yaml" crds/external-secrets-v2.9.0-externalsecrets.yaml
+fetch "$raw/kedacore/keda/v2.20.2/config/crd/bases/keda.sh_scaledobjects.yaml" crds/keda-v2.20.2-scaledobjects.yaml
 echo "refreshed; now: (cd schemas && sha256sum kubernetes/* crds/* > SHA256SUMS) && npm test"

@@ -311,12 +311,13 @@ function buildRules(proxy: LiteLLMProxy, s: ProxySeries, t: Thresholds): AlertRu
     'The proxy container ran out of memory and was killed, cutting every stream it served. LiteLLM\'s memory grows under sustained load '
     + '(litellm#12685): raise memoryLimit, or recycle workers with maxRequestsBeforeRestart; check for very large requests or responses.');
 
-  if (proxy.autoscaler !== undefined) {
+  // KEDA's HPA carries the proxy's name too (advanced.horizontalPodAutoscalerConfig.name).
+  if (proxy.autoscaler !== undefined || proxy.scaledObject !== undefined) {
     add(ProxyAlertName.AUTOSCALER_AT_MAX, 'warning', '15m',
       `kube_horizontalpodautoscaler_status_current_replicas{namespace="${s.namespace}", horizontalpodautoscaler="${s.name}"}\n>=\n`
       + `kube_horizontalpodautoscaler_spec_max_replicas{namespace="${s.namespace}", horizontalpodautoscaler="${s.name}"}`,
       `LiteLLM ${where}: the autoscaler is at its maximum`,
-      `The proxy has run at autoscaling.maxReplicas ({{ $value }}) for 15 minutes: it cannot add capacity. Check CPU and memory per pod against the targets, `
+      `The proxy has run at autoscaling.maxReplicas ({{ $value }}) for 15 minutes: it cannot add capacity. Check in-flight requests per worker and CPU per pod against the targets, `
       + 'raise maxReplicas (and the database connection budget with it), or find the client driving the load (litellm_proxy_total_requests_metric_total by api_key_alias).');
   }
 

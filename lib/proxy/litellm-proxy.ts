@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { Chart, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ScaledObject } from '../../imports/keda.sh';
 import { ServiceMonitor } from '../../imports/monitoring.coreos.com';
 import { SECRET_ENV_NAME, credentialKind } from '../credentials';
 import { LiteLLMConfigError, hidden, inStack } from '../errors';
@@ -22,6 +23,7 @@ import { SITECUSTOMIZE_FILE, SITECUSTOMIZE_SOURCE } from './gunicorn-log';
 import { DEFAULT_PROXY_IMAGE, PROXY_UID } from './image';
 import { ModelDeployment, renderModel, secretEnvName } from './model';
 import { LiteLLMProxyProps, LogLevel, ProxyAutoscaling, ProxyMetrics, RouterOptions, RoutingStrategy, SpreadPolicy } from './proxy-props';
+import { ScalingSignal, ScalingSignalKind, inFlightQuery, resolveInFlight } from './scaling-signal';
 import { GroupTiming, NonStreamingBound, assertCovers } from './timing';
 import { MEMORY_BASE_BYTES, MEMORY_PER_WORKER_BYTES, WorkerSizing, memoryRequestBytes } from './workers';
 import { ServiceType } from 'cdk8s-plus-28';
@@ -38,7 +40,8 @@ const DEFAULTS = {
   graceMarginSeconds: 15,
   minReplicas: 2,
   cpuUtilization: 70,
-  memoryUtilization: 80,
+  /** How often KEDA reads the in-flight query, seconds (its own default is 30: too slow for a burst). */
+  kedaPollingSeconds: 15,
 } as const;
 
 const CONFIG_DIR = '/etc/litellm';
@@ -84,7 +87,10 @@ export class LiteLLMProxy extends Construct {
   public readonly serviceAccount: k8s.KubeServiceAccount;
   public readonly networkPolicy: k8s.KubeNetworkPolicy;
   public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
+  /** The HorizontalPodAutoscaler (the CPU signal). */
   public readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
+  /** The KEDA ScaledObject (the in-flight signal); KEDA creates an HPA of the proxy's name from it. */
+  public readonly scaledObject?: ScaledObject;
   public readonly serviceMonitor?: ServiceMonitor;
   /** Whether `/metrics/` is on (the `metrics` prop was given). */
   public readonly metricsEnabled: boolean;
@@ -499,7 +505,9 @@ export class LiteLLMProxy extends Construct {
         const autoscaler = this.addAutoscaler(props.autoscaling, minReplicas, labels);
         // Paused: checked as it would run, not emitted (it would scale the Deployment back up).
         if (this.paused) this.node.tryRemoveChild(autoscaler.node.id);
-        else this.autoscaler = autoscaler;
+        // By kind: cdk8s's ApiObject answers instanceof for every ApiObject (Symbol.hasInstance), a ScaledObject check included.
+        else if (autoscaler.kind === ScaledObject.GVK.kind) this.scaledObject = autoscaler as ScaledObject;
+        else this.autoscaler = autoscaler as k8s.KubeHorizontalPodAutoscalerV2;
       }
       if (replicated) {
         this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
@@ -755,12 +763,55 @@ export class LiteLLMProxy extends Construct {
     });
   }
 
-  private addAutoscaler(a: ProxyAutoscaling, minReplicas: number, labels: { [key: string]: string }): k8s.KubeHorizontalPodAutoscalerV2 {
+  private addAutoscaler(a: ProxyAutoscaling, minReplicas: number, labels: { [key: string]: string }): k8s.KubeHorizontalPodAutoscalerV2 | ScaledObject {
     const cpu = integer('autoscaling.cpuUtilization', a.cpuUtilization ?? DEFAULTS.cpuUtilization, 1, 100);
-    const memory = integer('autoscaling.memoryUtilization', a.memoryUtilization ?? DEFAULTS.memoryUtilization, 1, 100);
+    // No memory target unless asked: memory grows per worker with requests served and adding pods never lowers it.
+    const memory = a.memoryUtilization === undefined ? undefined : integer('autoscaling.memoryUtilization', a.memoryUtilization, 1, 100);
     const window = integer('autoscaling.scaleDownStabilizationSeconds',
       // 3600 s is the API's maximum (HPAScalingRules.stabilizationWindowSeconds).
       a.scaleDownStabilizationSeconds ?? Math.min(3600, Math.max(300, this.requestTimeoutSeconds)), 0, 3600);
+    const behavior = {
+      // Remove at most one pod a minute after a quiet window: each removal drains streams.
+      scaleDown: { stabilizationWindowSeconds: window, selectPolicy: 'Min', policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
+    };
+    const signal = a.signal ?? ScalingSignal.cpu();
+    if (!(signal instanceof ScalingSignal)) {
+      throw new LiteLLMConfigError('autoscaling.signal', signal, 'must be ScalingSignal.cpu() or ScalingSignal.inFlightRequests({ prometheusUrl })');
+    }
+    const kind = enumValue('autoscaling.signal.kind', signal.kind, ScalingSignalKind, 'ScalingSignalKind');
+    if (kind === ScalingSignalKind.IN_FLIGHT_REQUESTS) {
+      const s = resolveInFlight('autoscaling.signal', signal.inFlight);
+      if (!this.metricsEnabled) {
+        throw new LiteLLMConfigError('autoscaling.signal', 'ScalingSignal.inFlightRequests(...)',
+          'needs metrics: the signal is litellm_in_flight_requests on the proxy\'s /metrics/ (give metrics, or use ScalingSignal.cpu())');
+      }
+      const namespace = Chart.of(this).namespace;
+      if (namespace === undefined) {
+        throw new LiteLLMConfigError('autoscaling.signal', 'ScalingSignal.inFlightRequests(...)',
+          'needs the chart\'s namespace: the Prometheus query selects the proxy\'s pods by it (give the chart or stack a namespace, or use ScalingSignal.cpu())');
+      }
+      return new ScaledObject(this, 'Autoscaler', {
+        metadata: { name: this.name, labels },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.deployment.name },
+          minReplicaCount: minReplicas,
+          maxReplicaCount: this.maxReplicas,
+          pollingInterval: DEFAULTS.kedaPollingSeconds,
+          advanced: {
+            // The HPA KEDA creates carries the proxy's name, as ours would (the alerts select it by name).
+            horizontalPodAutoscalerConfig: { name: this.name, behavior },
+          },
+          triggers: [
+            {
+              type: 'prometheus', name: 'in-flight-per-worker', metricType: 'AverageValue',
+              metadata: { serverAddress: s.prometheusUrl, query: inFlightQuery(namespace, this.name, this.workers), threshold: String(s.targetPerWorker) },
+            },
+            ...(s.cpuBackstop ? [{ type: 'cpu', name: 'cpu-backstop', metricType: 'Utilization', metadata: { value: String(cpu) } }] : []),
+            ...(memory !== undefined ? [{ type: 'memory', name: 'memory', metricType: 'Utilization', metadata: { value: String(memory) } }] : []),
+          ],
+        },
+      });
+    }
     return new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
       metadata: { name: this.name, labels },
       spec: {
@@ -769,12 +820,9 @@ export class LiteLLMProxy extends Construct {
         maxReplicas: this.maxReplicas,
         metrics: [
           { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: cpu } } },
-          { type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: memory } } },
+          ...(memory !== undefined ? [{ type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: memory } } }] : []),
         ],
-        behavior: {
-          // Remove at most one pod a minute after a quiet window: each removal drains streams.
-          scaleDown: { stabilizationWindowSeconds: window, selectPolicy: 'Min', policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
-        },
+        behavior,
       },
     });
   }

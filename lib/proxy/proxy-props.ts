@@ -1,3 +1,4 @@
+import { ScalingSignal } from './scaling-signal';
 import { ServiceType } from 'cdk8s-plus-28';
 import type { GovernanceSettings } from './governance-settings';
 import { EgressRule, NetworkPeer } from '../network';
@@ -43,15 +44,35 @@ export enum SpreadPolicy {
   REQUIRED = 'required',
 }
 
-/** Horizontal autoscaling of the proxy (autoscaling/v2). */
+/** Horizontal autoscaling of the proxy (autoscaling/v2, or KEDA for the in-flight signal). */
 export interface ProxyAutoscaling {
   /** Fewest replicas. @default 2 */
   readonly minReplicas?: number;
   /** Most replicas. */
   readonly maxReplicas: number;
-  /** Target average CPU utilisation, percent of the request. @default 70 */
+  /**
+   * What the autoscaler follows: CPU (a HorizontalPodAutoscaler), or in-flight
+   * requests per worker (a KEDA ScaledObject reading Prometheus; the earlier
+   * signal for a gateway that mostly waits on providers).
+   * @default ScalingSignal.cpu()
+   */
+  readonly signal?: ScalingSignal;
+  /**
+   * Target average CPU utilisation, percent of the request: the signal of
+   * `ScalingSignal.cpu()`, the backstop of `ScalingSignal.inFlightRequests()`.
+   * Measured (docs/capacity/results.md): a worker's p99 added latency stays
+   * within 100 ms up to ~85-90 % of its CPU, so 70 % scales before requests queue.
+   * @default 70
+   */
   readonly cpuUtilization?: number;
-  /** Target average memory utilisation, percent of the request. @default 80 */
+  /**
+   * Target average memory utilisation, percent of the request. Off unless
+   * given: LiteLLM's memory grows per worker process with the requests it
+   * served (litellm#27954, #25219) and adding pods never lowers it, so a
+   * memory target scales up and never back down. Guard memory with
+   * `memoryLimit` and `maxRequestsBeforeRestart` instead.
+   * @default no memory target
+   */
   readonly memoryUtilization?: number;
   /**
    * How long the autoscaler waits before removing pods. Long enough that a

@@ -2,7 +2,7 @@ import { configErrorOf } from '../support/expectations';
 import { Chart, Testing } from 'cdk8s';
 import {
   ExternalPostgres, LiteLLMConfigError, LiteLLMFleet, LiteLLMProxy, LiteLLMProxyProps, LiteLLMStack, ProxyAlertName,
-  Presets, ProxyAlerts, ProxyAlertsProps, ProxyDashboard, ProxyDashboardProps, RedisInstance,
+  Presets, ProxyAlerts, ProxyAlertsProps, ProxyDashboard, ProxyDashboardProps, RedisInstance, ScalingSignal,
 } from '../../lib';
 import { KUBE_STATE_METRICS, PROXY_ALERT_NAMES } from '../../lib/observability/proxy-alerts';
 import { policyViolations } from '../support/policy';
@@ -96,6 +96,19 @@ describe('ProxyAlerts on a standalone LiteLLMProxy', () => {
     expect(rule(objects, 'LiteLLMPodOOMKilled').expr).toContain('kube_pod_container_status_last_terminated_reason{' + POD + ', container="litellm", reason="OOMKilled"} == 1');
     expect(rule(objects, 'LiteLLMAutoscalerAtMax').expr).toBe('kube_horizontalpodautoscaler_status_current_replicas{namespace="litellm", horizontalpodautoscaler="litellm"}\n>=\n'
       + 'kube_horizontalpodautoscaler_spec_max_replicas{namespace="litellm", horizontalpodautoscaler="litellm"}');
+  });
+
+  test('with the in-flight signal, LiteLLMAutoscalerAtMax watches the HPA KEDA creates (named like the proxy); the dashboard shows the signal per worker', () => {
+    const keda = synth(c => {
+      const p = fullProxy(c, { cpu: '2', autoscaling: { maxReplicas: 4, signal: ScalingSignal.inFlightRequests({ prometheusUrl: 'http://prometheus:9090' }) } });
+      new ProxyAlerts(c, 'alerts', { proxy: p });
+      new ProxyDashboard(c, 'dashboard', { proxy: p });
+    });
+    expect(one(keda, 'ScaledObject').spec.advanced.horizontalPodAutoscalerConfig.name).toBe('litellm');
+    expect(rule(keda, 'LiteLLMAutoscalerAtMax').expr).toBe(rule(objects, 'LiteLLMAutoscalerAtMax').expr);
+    const panel = JSON.parse(Object.values(one(keda, 'ConfigMap', 'litellm-dashboard').data as Record<string, string>)[0])
+      .panels.find((x: any) => x.title === 'Requests in flight per worker');
+    expect(panel.targets[0].expr).toBe(`clamp_min(sum(litellm_in_flight_requests{${POD}}) - count(litellm_in_flight_requests{${POD}}), 0) / (count(litellm_in_flight_requests{${POD}}) * 2)`);
   });
 
   test('budget alerts: the least budget left of any worker over the max budget, per team and per key', () => {

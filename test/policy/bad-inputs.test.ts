@@ -3,7 +3,7 @@ import { ApiObject, Chart, Testing } from 'cdk8s';
 import {
   CloudNativePgDatabase, CloudNativePgDatabaseProps, Edge, ExternalPostgres, GatewayImplementation, GitOpsApp, GitOpsArgoCdOptions, ExternalPostgresProps, ExternalRedis, ExternalRedisProps,
   GovernanceSettings, LiteLLMConfigError, LiteLLMFleet, LiteLLMFleetProps, LiteLLMProxy, LiteLLMProxyProps, LiteLLMStack, LiteLLMStackProps, MigrationJob,
-  MigrationJobProps, PostgresServer, PostgresServerProps, PriorityShare, Presets, RedisInstance, RedisInstanceProps, WorkerSizing,
+  MigrationJobProps, PostgresServer, PostgresServerProps, PriorityShare, Presets, RedisInstance, RedisInstanceProps, ScalingSignal, WorkerSizing,
 } from '../../lib';
 import { EdgeCase } from '../support/edges';
 import { expectNoCredential } from '../support/expectations';
@@ -124,6 +124,21 @@ const BAD_INPUTS: BadInput[] = [
     message: /^cpu: received "250 m"; must be a CPU quantity/ },
   { construct: 'LiteLLMProxy', mistake: 'more fixed workers than CPUs', build: proxy({ cpu: '2', workers: WorkerSizing.fixed(3), acceptPerReplicaLimits: true }), prop: 'workers',
     message: /^workers: received 3; at most 2 worker\(s\) for a CPU request of 2: a worker is one busy process/ },
+  { construct: 'LiteLLMProxy', mistake: 'in-flight scaling without a Prometheus URL',
+    build: proxy({ metrics: {}, autoscaling: { maxReplicas: 4, signal: ScalingSignal.inFlightRequests({ prometheusUrl: 'prometheus:9090' }) }, redis: undefined, acceptPerReplicaLimits: true }),
+    prop: 'autoscaling.signal.prometheusUrl', message: /^autoscaling\.signal\.prometheusUrl: received "prometheus:9090"; must use http or https, e\.g\. "http:\/\/prometheus-operated/ },
+  { construct: 'LiteLLMProxy', mistake: 'in-flight scaling with credentials in the Prometheus URL',
+    build: proxy({ metrics: {}, autoscaling: { maxReplicas: 4, signal: ScalingSignal.inFlightRequests({ prometheusUrl: 'http://admin:hunter2@prometheus:9090' }) }, acceptPerReplicaLimits: true }),
+    prop: 'autoscaling.signal.prometheusUrl', message: /^autoscaling\.signal\.prometheusUrl: received \(a URL with credentials, hidden\); must not embed credentials.*TriggerAuthentication/ },
+  { construct: 'LiteLLMProxy', mistake: 'in-flight target below one request per worker',
+    build: proxy({ metrics: {}, autoscaling: { maxReplicas: 4, signal: ScalingSignal.inFlightRequests({ prometheusUrl: 'http://prometheus:9090', targetPerWorker: 0.5 }) }, acceptPerReplicaLimits: true }),
+    prop: 'autoscaling.signal.targetPerWorker', message: /^autoscaling\.signal\.targetPerWorker: received 0\.5; must be at least 1: .*the default is 10\)$/ },
+  { construct: 'LiteLLMProxy', mistake: 'in-flight scaling with metrics off',
+    build: proxy({ autoscaling: { maxReplicas: 4, signal: ScalingSignal.inFlightRequests({ prometheusUrl: 'http://prometheus:9090' }) }, acceptPerReplicaLimits: true }),
+    prop: 'autoscaling.signal', message: /^autoscaling\.signal: received "ScalingSignal\.inFlightRequests\(\.\.\.\)"; needs metrics: the signal is litellm_in_flight_requests/ },
+  { construct: 'LiteLLMProxy', mistake: 'a memory target above 100 %',
+    build: proxy({ autoscaling: { maxReplicas: 4, memoryUtilization: 120 }, acceptPerReplicaLimits: true }),
+    prop: 'autoscaling.memoryUtilization', message: /^autoscaling\.memoryUtilization: received 120; / },
   { construct: 'LiteLLMProxy', mistake: 'request timeout longer than a day', build: proxy({ requestTimeoutSeconds: 90000 }), prop: 'requestTimeoutSeconds',
     message: /^requestTimeoutSeconds: received 90000; must be an integer from 1 to 86400$/ },
   { construct: 'LiteLLMProxy', mistake: 'grace period equal to preStop + drain + teardown',

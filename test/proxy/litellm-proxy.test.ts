@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import { parse } from 'yaml';
-import { LiteLLMConfigError, LiteLLMProxy, LiteLLMProxyProps, WorkerSizing } from '../../lib';
+import { LiteLLMConfigError, LiteLLMProxy, LiteLLMProxyProps, ScalingSignal, WorkerSizing } from '../../lib';
 import { nonStreamingBound } from '../../lib/proxy/timing';
 import { byKind, containerOf, envMap, one, synth } from '../support/synth';
 
@@ -277,14 +277,45 @@ describe('LiteLLMProxy', () => {
   });
 
   describe('scaling', () => {
-    test('HPA (autoscaling/v2) with CPU and memory targets and a long scale-down window; no fixed replicas', () => {
+    test('HPA (autoscaling/v2) on CPU and a long scale-down window; no memory target unless asked; no fixed replicas', () => {
       const objects = proxyObjects({ autoscaling: { minReplicas: 2, maxReplicas: 6 }, acceptPerReplicaLimits: true });
       const hpa = one(objects, 'HorizontalPodAutoscaler');
       expect(hpa.apiVersion).toBe('autoscaling/v2');
       expect(hpa.spec).toMatchObject({ minReplicas: 2, maxReplicas: 6 });
-      expect(hpa.spec.metrics.map((m: any) => [m.resource.name, m.resource.target.averageUtilization])).toEqual([['cpu', 70], ['memory', 80]]);
+      // Memory grows per worker with requests served and never falls by adding pods: not a default signal.
+      expect(hpa.spec.metrics.map((m: any) => [m.resource.name, m.resource.target.averageUtilization])).toEqual([['cpu', 70]]);
       expect(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds).toBe(600);
       expect(one(objects, 'Deployment').spec.replicas).toBeUndefined();
+      expect(byKind(objects, 'ScaledObject')).toHaveLength(0);
+      const withMemory = one(proxyObjects({ autoscaling: { maxReplicas: 6, memoryUtilization: 85 } }), 'HorizontalPodAutoscaler');
+      expect(withMemory.spec.metrics.map((m: any) => [m.resource.name, m.resource.target.averageUtilization])).toEqual([['cpu', 70], ['memory', 85]]);
+    });
+
+    test('in-flight requests per worker: a KEDA ScaledObject with a Prometheus trigger, CPU as backstop, no HPA of ours', () => {
+      const objects = proxyObjects({
+        cpu: '2', metrics: {},
+        autoscaling: { minReplicas: 2, maxReplicas: 8, signal: ScalingSignal.inFlightRequests({ prometheusUrl: 'http://prometheus-operated.monitoring.svc:9090/' }) },
+      });
+      expect(byKind(objects, 'HorizontalPodAutoscaler')).toHaveLength(0);
+      const so = one(objects, 'ScaledObject');
+      expect(so.apiVersion).toBe('keda.sh/v1alpha1');
+      expect(so.spec).toMatchObject({
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'litellm' }, minReplicaCount: 2, maxReplicaCount: 8, pollingInterval: 15,
+        advanced: { horizontalPodAutoscalerConfig: { name: 'litellm', behavior: { scaleDown: { stabilizationWindowSeconds: 600 } } } },
+      });
+      const [inFlight, cpu, ...rest] = so.spec.triggers;
+      expect(rest).toEqual([]);
+      expect(inFlight).toMatchObject({ type: 'prometheus', metricType: 'AverageValue', metadata: { serverAddress: 'http://prometheus-operated.monitoring.svc:9090', threshold: '10' } });
+      // Two workers per pod: the pods' sum (less one scrape per pod) in worker units; KEDA divides by the pods.
+      expect(inFlight.metadata.query).toBe('clamp_min(sum(litellm_in_flight_requests{namespace="litellm", pod=~"litellm-[bcdfghjklmnpqrstvwxz2456789]{6,10}-[bcdfghjklmnpqrstvwxz2456789]{5}"})'
+        + ' - count(litellm_in_flight_requests{namespace="litellm", pod=~"litellm-[bcdfghjklmnpqrstvwxz2456789]{6,10}-[bcdfghjklmnpqrstvwxz2456789]{5}"}), 0) / 2');
+      expect(cpu).toEqual({ type: 'cpu', name: 'cpu-backstop', metricType: 'Utilization', metadata: { value: '70' } });
+      expect(one(objects, 'Deployment').spec.replicas).toBeUndefined();
+
+      const bare = one(proxyObjects({ metrics: {}, autoscaling: { maxReplicas: 4, signal: ScalingSignal.inFlightRequests({ prometheusUrl: 'http://prom:9090', targetPerWorker: 25, cpuBackstop: false }) } }), 'ScaledObject');
+      expect(bare.spec.triggers.map((t: any) => t.type)).toEqual(['prometheus']);
+      expect(bare.spec.triggers[0].metadata.threshold).toBe('25');
+      expect(bare.spec.triggers[0].metadata.query).not.toContain(' / ');
     });
 
     test('a PodDisruptionBudget only when replicated', () => {

@@ -1,4 +1,4 @@
-import { LiteLLMProxy } from '../../lib';
+import { LiteLLMProxy, ScalingSignal } from '../../lib';
 import { schemaErrors } from '../support/schema';
 import { synth } from '../support/synth';
 
@@ -11,6 +11,19 @@ describe('schema validation of the proxy chart', () => {
       acceptPerReplicaLimits: true,
       metrics: {},
     }));
+    expect(schemaErrors(objects)).toEqual([]);
+  });
+
+  test('the KEDA ScaledObject (in-flight signal, CPU backstop, memory target) passes the pinned CRD schema', () => {
+    const objects = synth(chart => new LiteLLMProxy(chart, 'litellm', {
+      models: [{ name: 'gpt-4o', model: 'openai/gpt-4o', apiKey: { name: 'keys', key: 'openai' }, rpm: 10 }],
+      masterKey: { name: 'master', key: 'key' },
+      cpu: '2',
+      autoscaling: { maxReplicas: 6, memoryUtilization: 90, signal: ScalingSignal.inFlightRequests({ prometheusUrl: 'http://prometheus-operated.monitoring.svc:9090' }) },
+      acceptPerReplicaLimits: true,
+      metrics: {},
+    }));
+    expect(objects.map(o => o.kind)).toContain('ScaledObject');
     expect(schemaErrors(objects)).toEqual([]);
   });
 
