@@ -12,6 +12,7 @@ export enum ProxyAlertName {
   PROVIDER_ERRORS = 'LiteLLMProviderErrors',
   RATE_LIMIT_REJECTIONS = 'LiteLLMRateLimitRejections',
   PROXY_OVERHEAD = 'LiteLLMProxyOverhead',
+  IN_FLIGHT_SATURATED = 'LiteLLMInFlightSaturated',
   REDIS_UNREACHABLE = 'LiteLLMRedisUnreachable',
   REDIS_SLOW = 'LiteLLMRedisSlow',
   DATABASE_ERRORS = 'LiteLLMDatabaseErrors',
@@ -64,6 +65,14 @@ export interface ProxyAlertsOptions {
   readonly rateLimitRejectionRatio?: number;
   /** LiteLLMProxyOverhead: p95 of total request time minus p95 of provider time, seconds. @default 0.5 */
   readonly proxyOverheadSeconds?: number;
+  /**
+   * LiteLLMInFlightSaturated: requests in flight per worker process, averaged over the proxy's pods
+   * (`litellm_in_flight_requests`, the signal `ScalingSignal.inFlightRequests` scales on). The default
+   * is what one worker carried within its latency target in the load test (~15 concurrent streams,
+   * docs/capacity): above it, requests queue in the workers.
+   * @default 15
+   */
+  readonly inFlightPerWorker?: number;
   /** LiteLLMRedisUnreachable: share of Redis operations that fail (circuit breaker open included). @default 0.1 */
   readonly redisErrorRatio?: number;
   /** LiteLLMRedisSlow: p95 of a Redis operation, seconds. @default 0.1 */
@@ -124,6 +133,7 @@ const DEFAULTS = {
   providerErrorRatio: 0.05,
   rateLimitRejectionRatio: 0.1,
   proxyOverheadSeconds: 0.5,
+  inFlightPerWorker: 15,
   redisErrorRatio: 0.1,
   redisLatencySeconds: 0.1,
   databaseErrorRatio: 0.5,
@@ -208,6 +218,7 @@ function thresholds(props: ProxyAlertsOptions): Thresholds {
     providerErrorRatio: ratio('providerErrorRatio'),
     rateLimitRejectionRatio: ratio('rateLimitRejectionRatio'),
     proxyOverheadSeconds: seconds('proxyOverheadSeconds'),
+    inFlightPerWorker: integer('inFlightPerWorker', props.inFlightPerWorker ?? DEFAULTS.inFlightPerWorker, 1),
     redisErrorRatio: ratio('redisErrorRatio'),
     redisLatencySeconds: seconds('redisLatencySeconds'),
     databaseErrorRatio: ratio('databaseErrorRatio'),
@@ -268,6 +279,16 @@ function buildRules(proxy: LiteLLMProxy, s: ProxySeries, t: Thresholds): AlertRu
     `The 95th percentile of total request time exceeds that of the provider calls by {{ $value | humanizeDuration }} (threshold ${t.proxyOverheadSeconds} s). `
     + 'Time spent in the proxy itself: check CPU throttling and usage of the proxy pods (a worker per CPU), slow Redis (LiteLLMRedisSlow) or database calls '
     + 'on the request path (key auth, budgets), requests queued behind maxInFlightRequestsPerWorker (litellm_request_queue_time_seconds), and retries (router.numRetries).');
+
+  // The gauge counts every HTTP request a pod serves, the scrape too: one per pod is taken out (as the ScaledObject does).
+  const inFlight = `litellm_in_flight_requests{${S}}`;
+  add(ProxyAlertName.IN_FLIGHT_SATURATED, 'warning', '10m',
+    `(\n  sum by (namespace) (${inFlight})\n  -\n  count by (namespace) (${inFlight})\n)\n/\n`
+    + `(count by (namespace) (${inFlight}) * ${proxy.workers}) > ${t.inFlightPerWorker}`,
+    `LiteLLM ${where}: more requests in flight per worker than a worker carries well`,
+    `{{ $value | humanize }} requests are in flight per worker process (threshold ${t.inFlightPerWorker}, what one worker carried within its latency target in the load test). `
+    + 'The workers queue: latency grows for everyone. Add capacity (autoscaling.maxReplicas, or scale on this signal with ScalingSignal.inFlightRequests), '
+    + 'or check for a slow provider (in-flight requests pile up when one slows down: litellm_llm_api_latency_metric by model) and long streams.');
 
   if (proxy.redis !== undefined && proxy.serviceMetricsEnabled) {
     // Not the PING a worker sends once while it starts (caching/redis_cache.py _setup_health_pings: call types async_ping,

@@ -139,11 +139,23 @@ describe('ProxyAlerts on a standalone LiteLLMProxy', () => {
 
   test('a proxy without Redis, database or autoscaler gets no alerts about them; without service metrics no Redis/database alerts', () => {
     const bare = synth(c => new ProxyAlerts(c, 'alerts', { proxy: new LiteLLMProxy(c, 'litellm', { models, masterKey, metrics: {} }) }));
-    expect(rulesOf(bare).map((r: any) => r.alert)).toEqual(['LiteLLMNoReadyReplicas', 'LiteLLMProviderErrors', 'LiteLLMRateLimitRejections', 'LiteLLMProxyOverhead', 'LiteLLMPodRestarting', 'LiteLLMPodOOMKilled']);
+    expect(rulesOf(bare).map((r: any) => r.alert)).toEqual(['LiteLLMNoReadyReplicas', 'LiteLLMProviderErrors', 'LiteLLMRateLimitRejections', 'LiteLLMProxyOverhead', 'LiteLLMInFlightSaturated', 'LiteLLMPodRestarting', 'LiteLLMPodOOMKilled']);
     const noService = synth(c => new ProxyAlerts(c, 'alerts', { proxy: fullProxy(c, { metrics: { serviceMetrics: false } }) }));
     const names = rulesOf(noService).map((r: any) => r.alert);
     for (const n of ['LiteLLMRedisUnreachable', 'LiteLLMRedisSlow', 'LiteLLMDatabaseErrors']) expect(names).not.toContain(n);
     expect(names).toContain('LiteLLMTeamBudgetNearlySpent');
+  });
+
+  test('LiteLLMInFlightSaturated: in flight per worker (the scrape taken out per pod) over the threshold, workers from the proxy', () => {
+    const rule = (props: object, proxyProps: object = {}) => rulesOf(synth(c => new ProxyAlerts(c, 'alerts', {
+      proxy: new LiteLLMProxy(c, 'litellm', { models, masterKey, metrics: {}, ...proxyProps }), ...props,
+    }))).find((r: any) => r.alert === 'LiteLLMInFlightSaturated');
+    const byDefault = rule({}, { cpu: '3', acceptPerReplicaLimits: true });
+    expect(byDefault.for).toBe('10m');
+    expect(byDefault.expr).toMatch(/sum by \(namespace\) \(litellm_in_flight_requests\{namespace="[^"]+", pod=~"[^"]+"\}\)\n  -\n  count by \(namespace\)/);
+    expect(byDefault.expr).toMatch(/\* 3\) > 15$/);
+    expect(rule({ inFlightPerWorker: 8 }).expr).toMatch(/\* 1\) > 8$/);
+    expect(() => rule({ inFlightPerWorker: 0 })).toThrow(/inFlightPerWorker: received 0; must be an integer/);
   });
 
   test('toRuleFile(): the same rules as a plain Prometheus rule file', () => {
