@@ -13,6 +13,9 @@ module.exports = {
   // Property tests run from a fixed seed (PROPERTY_SEED to change it).
   setupFilesAfterEnv: ['<rootDir>/test/support/property-seed.ts'],
   moduleFileExtensions: ['ts', 'js', 'json'],
-  // jest's transform cache lives in node_modules, not in the temp directory (see scripts/jest-in-tmpdir.js).
+  // A temporary directory of the run's own, removed at its end (test/support/temp-dir.ts).
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  // jest's transform cache lives in node_modules, not in the temporary directory.
   cacheDirectory: '<rootDir>/node_modules/.cache/jest',
 };

@@ -11,6 +11,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   globalSetup: '<rootDir>/test/e2e/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   // Start-up of two proxies, a minute-boundary wait and a drained stream: generous per test.
   testTimeout: 180000,
 };

@@ -5,7 +5,7 @@
  * non-streaming one with a fixed latency, a streaming one with a fixed pace).
  * Everything the rig starts is read back from these manifests.
  */
-import { Testing } from 'cdk8s';
+import { App, Testing } from 'cdk8s';
 import * as lib from '../../lib';
 
 export const NAMESPACE = 'litellm';
@@ -58,7 +58,8 @@ export function synthesize(v: StackVariant): any[] {
   const model = (name: string, providerModel: string): lib.ModelDeployment => ({
     name, model: `openai/${providerModel}`, apiBase: PROVIDER_API_BASE, apiKey: SECRET_REFS.providerKey,
   });
-  const stack = new lib.LiteLLMStack(Testing.app(), 'loadtest', {
+  // Rendered in memory (Testing.synth): no outdir is ever written, and none is made (Testing.app() would leave one in the temp directory).
+  const stack = new lib.LiteLLMStack(new App({ outdir: '/nonexistent' }), 'loadtest', {
     namespace: NAMESPACE,
     preset: lib.Presets.production(),
     createNamespace: false,

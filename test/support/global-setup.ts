@@ -1,0 +1,5 @@
+import { enterTempDir } from './temp-dir';
+
+export default function globalSetup(): void {
+  enterTempDir();
+}

@@ -1,0 +1,5 @@
+import { leaveTempDir } from './temp-dir';
+
+export default function globalTeardown(): void {
+  leaveTempDir();
+}
