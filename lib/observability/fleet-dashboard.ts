@@ -6,7 +6,8 @@ import { LiteLLMConfigError, inStack } from '../errors';
 import { standardLabels } from '../labels';
 import { LiteLLMProxy } from '../proxy/litellm-proxy';
 import { dns1123Label, dns1123Subdomain, labelMap, nonEmptyString } from '../validate';
-import { POD_HASH, metricsProxy, proxySeries } from './proxy-metrics';
+import { deploymentPods } from '../proxy/pod-names';
+import { metricsProxy, proxySeries } from './proxy-metrics';
 
 /** Where and how the Grafana sidecar finds the fleet's dashboard: a fleet's `fleetDashboard` prop. */
 export interface FleetDashboardOptions {
@@ -101,8 +102,7 @@ export class FleetDashboard extends Construct {
  */
 function fleetModel(name: string, namespaces: string[], proxyNames: string[]): Record<string, unknown> {
   const names = proxyNames.length === 1 ? proxyNames[0] : `(${proxyNames.join('|')})`;
-  // The pods of a Deployment named after the proxy (proxy-metrics.ts): `<name>-<hash>-<suffix>`.
-  const S = `namespace=~"${TENANT}", pod=~"${names}-${POD_HASH}{6,10}-${POD_HASH}{5}"`;
+  const S = `namespace=~"${TENANT}", pod=~"${deploymentPods(names)}"`;
   const q = (metric: string, extra = ''): string => `${metric}{${S}${extra ? `, ${extra}` : ''}}`;
   const rate = (metric: string, extra = '', by = 'namespace'): string => `sum by (${by}) (rate(${q(metric, extra)}[${R}]))`;
   const p95 = (bucket: string): string => `histogram_quantile(0.95, sum by (namespace, le) (rate(${q(bucket)}[${R}])))`;

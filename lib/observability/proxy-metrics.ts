@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import { LiteLLMConfigError } from '../errors';
 import { LiteLLMProxy } from '../proxy/litellm-proxy';
+import { PROXY_CONTAINER, deploymentPods } from '../proxy/pod-names';
 import { dns1123Label } from '../validate';
 
 /**
@@ -20,17 +21,6 @@ export interface ProxySeries {
   readonly containerSelector: string;
 }
 
-/**
- * Characters of the random parts of a Deployment's pod names (the ReplicaSet's
- * pod-template-hash and the pod suffix): Kubernetes' SafeEncodeString alphabet,
- * no vowels. Matching them keeps `<name>-redis-0` or a Job's `<name>-access-x7k2p`
- * (vowels) out of the proxy's series.
- */
-export const POD_HASH = '[bcdfghjklmnpqrstvwxz2456789]';
-
-/** The proxy container's name (lib/proxy/litellm-proxy.ts). */
-export const PROXY_CONTAINER = 'litellm';
-
 /** The series of `proxy` in Prometheus, in `namespace` (default: its chart's). */
 export function proxySeries(proxy: LiteLLMProxy, namespace: string | undefined, prop = 'namespace'): ProxySeries {
   const ns = namespace ?? Chart.of(proxy).namespace;
@@ -38,8 +28,7 @@ export function proxySeries(proxy: LiteLLMProxy, namespace: string | undefined, 
     throw new LiteLLMConfigError(prop, undefined, 'the proxy\'s chart has no namespace: give the namespace the proxy runs in (its series are selected by it)');
   }
   dns1123Label(prop, ns);
-  const pods = `${proxy.name}-${POD_HASH}{6,10}-${POD_HASH}{5}`;
-  const selector = `namespace="${ns}", pod=~"${pods}"`;
+  const selector = `namespace="${ns}", pod=~"${deploymentPods(proxy.name)}"`;
   return { namespace: ns, name: proxy.name, selector, containerSelector: `${selector}, container="${PROXY_CONTAINER}"` };
 }
 

@@ -21,6 +21,7 @@ import { GovernanceSettings, applyGovernance } from './governance-settings';
 import { ImageReference, parseImage } from '../image';
 import { SITECUSTOMIZE_FILE, SITECUSTOMIZE_SOURCE } from './gunicorn-log';
 import { DEFAULT_PROXY_IMAGE, PROXY_UID } from './image';
+import { PROXY_CONTAINER } from './pod-names';
 import { ModelDeployment, renderModel, secretEnvName } from './model';
 import { LiteLLMProxyProps, LogLevel, ProxyAutoscaling, ProxyMetrics, RouterOptions, RoutingStrategy, SpreadPolicy } from './proxy-props';
 import { ScalingSignal, ScalingSignalKind, inFlightQuery, resolveInFlight } from './scaling-signal';
@@ -45,7 +46,6 @@ const DEFAULTS = {
 } as const;
 
 const CONFIG_DIR = '/etc/litellm';
-const CONTAINER_NAME = 'litellm';
 
 /** Env names the construct sets itself; `env`/`secretEnv` may not reuse them. */
 const RESERVED_ENV = new Set(['LITELLM_MASTER_KEY', 'LITELLM_SALT_KEY', 'LITELLM_MODE', 'LITELLM_LOG', 'GRACEFUL_SHUTDOWN_TIMEOUT',
@@ -443,7 +443,7 @@ export class LiteLLMProxy extends Construct {
                 },
               ],
               containers: [{
-                name: CONTAINER_NAME,
+                name: PROXY_CONTAINER,
                 image: this.image.reference,
                 imagePullPolicy: 'IfNotPresent',
                 args,

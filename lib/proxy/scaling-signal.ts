@@ -1,5 +1,6 @@
 import { LiteLLMConfigError, hidden } from '../errors';
 import { boolean, nonEmptyString, positiveNumber } from '../validate';
+import { deploymentPods } from './pod-names';
 
 /** Which signal the proxy's autoscaler follows. */
 export enum ScalingSignalKind {
@@ -129,10 +130,7 @@ export function resolveInFlight(prop: string, o: InFlightScalingOptions | undefi
  * and it counts every HTTP request, the scrape reading it too: one per pod is taken out.
  */
 export function inFlightQuery(namespace: string, deployment: string, workersPerPod: number): string {
-  // A Deployment's pods are <name>-<ReplicaSet hash>-<5 characters>, both from Kubernetes' alphabet without
-  // vowels (as in the alerts' selector, lib/observability/proxy-metrics.ts): <name>-redis-0 never matches.
-  const hash = '[bcdfghjklmnpqrstvwxz2456789]';
-  const selector = `namespace="${namespace}", pod=~"${deployment}-${hash}{6,10}-${hash}{5}"`;
+  const selector = `namespace="${namespace}", pod=~"${deploymentPods(deployment)}"`;
   const workers = workersPerPod === 1 ? '' : ` / ${workersPerPod}`;
   return `clamp_min(sum(litellm_in_flight_requests{${selector}}) - count(litellm_in_flight_requests{${selector}}), 0)${workers}`;
 }
