@@ -13,7 +13,7 @@ import * as path from 'path';
 import { REPO_ROOT } from '../../test/e2e/support/harness';
 import { LOCALHOST, freePort, request, waitFor } from '../../test/e2e/support/http';
 import { LocalContainer, ServiceMap, SecretValues, planContainer, pointModelsAt, proxyArgs, workload } from '../../test/e2e/support/manifests';
-import { nginxConf } from '../../test/e2e/support/nginx';
+import { EdgeProxy, startEdge as startE2eEdge } from '../../test/e2e/support/nginx';
 import { Proc, ensureDir, logPath } from '../../test/e2e/support/processes';
 
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -100,11 +100,7 @@ export async function startPod(o: PodOptions): Promise<Pod> {
   return { name: o.name, port, proc, args, plan, startMs: performance.now() - started };
 }
 
-export interface Edge {
-  readonly port: number;
-  readonly proc: Proc;
-  readonly conf: string;
-}
+export type Edge = EdgeProxy;
 
 /**
  * nginx as ingress-nginx renders the Ingress (test/e2e/support/nginx.ts), with the
@@ -114,25 +110,11 @@ export interface Edge {
  * One worker process: ingress-nginx runs one per core of its own pod.
  */
 export async function startEdge(ingress: any, upstreamPorts: readonly number[], root: string): Promise<Edge> {
-  ensureDir(root);
-  for (const d of ['client_body', 'proxy_temp', 'fastcgi_temp', 'uwsgi_temp', 'scgi_temp']) ensureDir(path.join(root, d));
-  const port = await freePort();
-  const conf = nginxConf(ingress, upstreamPorts, port, root)
+  return startE2eEdge(ingress, upstreamPorts, await freePort(), root, conf => conf
     .replace(/worker_connections \d+;/, 'worker_connections 16384;')
     .replace(/error_log (\S+) info;/, 'error_log $1 warn;')
     .replace(/(keepalive \d+;)/, '$1\n    keepalive_requests 10000;')
-    .replace(/(http \{)/, '$1\n  keepalive_requests 10000;');
-  const file = path.join(root, 'nginx.conf');
-  fs.writeFileSync(file, conf);
-  const nginx = fs.existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
-  const proc = new Proc('nginx', nginx, ['-p', root, '-c', file, '-g', 'daemon off;'], {
-    env: { PATH: '/usr/sbin:/usr/bin:/bin' }, cwd: root, logFile: logPath(root, 'nginx-stdout'),
-  });
-  await waitFor('nginx', async () => {
-    if (!proc.running) throw new Error(`nginx exited: ${JSON.stringify(proc.exit)}\n${proc.tail()}`);
-    return (await request(port, 'GET', '/health/liveliness', { timeoutMs: 2000, headers: { host: ingress.spec.rules[0].host } }).catch(() => undefined)) ? true : undefined;
-  }, 10000);
-  return { port, proc, conf };
+    .replace(/(http \{)/, '$1\n  keepalive_requests 10000;'));
 }
 
 /**

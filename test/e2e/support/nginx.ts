@@ -80,11 +80,15 @@ ${upstreamPorts.map(p => `    server ${LOCALHOST}:${p};`).join('\n')}
 `;
 }
 
-/** Starts nginx (foreground, its own prefix directory) in front of the given proxy ports. */
-export async function startEdge(ingress: any, upstreamPorts: readonly number[], listenPort: number, root: string): Promise<EdgeProxy> {
+/**
+ * Starts nginx (foreground, its own prefix directory) in front of the given proxy ports.
+ * `tune` adjusts the rendered configuration (the load test sets the controller's defaults for load).
+ */
+export async function startEdge(ingress: any, upstreamPorts: readonly number[], listenPort: number, root: string,
+  tune: (conf: string) => string = conf => conf): Promise<EdgeProxy> {
   ensureDir(root);
   for (const d of ['client_body', 'proxy_temp', 'fastcgi_temp', 'uwsgi_temp', 'scgi_temp']) ensureDir(path.join(root, d));
-  const conf = nginxConf(ingress, upstreamPorts, listenPort, root);
+  const conf = tune(nginxConf(ingress, upstreamPorts, listenPort, root));
   const file = path.join(root, 'nginx.conf');
   fs.writeFileSync(file, conf);
   const nginx = fs.existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
