@@ -111,31 +111,26 @@ export interface Ratio {
   readonly cpuBound?: number;
 }
 
-/**
- * Each configuration against the baseline of the same run, per CPU. `adjusted`: at the same CPU
- * speed (capacity × the speed probe's ms, CPU per request ÷ it), which takes out the drift of a
- * shared machine between the two measurements.
- */
-export function ratios(run: RunResult, adjusted = false): Ratio[] {
+/** Each configuration against the baseline of the same run, per CPU. */
+export function ratios(run: RunResult): Ratio[] {
   const base = run.configs.find(c => c.id === BASELINE);
   if (!base) return [];
-  const speed = (c: ConfigResult): number => (adjusted && c.speedIndexMs && base.speedIndexMs ? c.speedIndexMs / base.speedIndexMs : 1);
   const div = (a: number | undefined, b: number | undefined): number | undefined =>
     a === undefined || b === undefined || b === 0 ? undefined : a / b;
   return run.configs.map(c => ({
     id: c.id,
-    chat: div((perCpu(chatCapacity(c), c) ?? NaN) * speed(c), chatCapacity(base)),
-    stream: div((perCpu(streamCapacity(c), c) ?? NaN) * speed(c), streamCapacity(base)),
-    cpuPerReq: div((loadedCpuMsPerReq(c, 'chat') ?? NaN) / speed(c), loadedCpuMsPerReq(base, 'chat')),
-    cpuBound: div((cpuBoundRps(c) ?? NaN) * speed(c), cpuBoundRps(base)),
+    chat: div(perCpu(chatCapacity(c), c) ?? NaN, chatCapacity(base)),
+    stream: div(perCpu(streamCapacity(c), c) ?? NaN, streamCapacity(base)),
+    cpuPerReq: div(loadedCpuMsPerReq(c, 'chat') ?? NaN, loadedCpuMsPerReq(base, 'chat')),
+    cpuBound: div(cpuBoundRps(c) ?? NaN, cpuBoundRps(base)),
   }));
 }
 
 /** The largest relative difference of the ratios of two runs. */
-export function worstDifference(a: RunResult, b: RunResult, adjusted: boolean, keys: ReadonlyArray<'chat' | 'stream' | 'cpuPerReq' | 'cpuBound'> = ['chat', 'stream', 'cpuPerReq']): number {
+export function worstDifference(a: RunResult, b: RunResult, keys: ReadonlyArray<'chat' | 'stream' | 'cpuPerReq' | 'cpuBound'> = ['chat', 'stream', 'cpuPerReq']): number {
   let worst = 0;
-  const rb = ratios(b, adjusted);
-  for (const x of ratios(a, adjusted)) {
+  const rb = ratios(b);
+  for (const x of ratios(a)) {
     const y = rb.find(r => r.id === x.id);
     if (!y || x.id === BASELINE) continue;
     for (const k of keys) {
@@ -149,9 +144,8 @@ export function worstDifference(a: RunResult, b: RunResult, adjusted: boolean, k
 
 /** The ratios of two runs side by side, with their relative difference. */
 export function renderReproducibility(a: RunResult, b: RunResult): string {
-  const adjusted = a.configs.every(c => c.speedIndexMs) && b.configs.every(c => c.speedIndexMs);
-  const ra = ratios(a, adjusted);
-  const rb = ratios(b, adjusted);
+  const ra = ratios(a);
+  const rb = ratios(b);
   const rows: string[] = [];
   for (const x of ra) {
     const y = rb.find(r => r.id === x.id);
@@ -163,16 +157,15 @@ export function renderReproducibility(a: RunResult, b: RunResult): string {
     const label = a.configs.find(c => c.id === x.id)?.label ?? x.id;
     rows.push(`| ${label} | ${cell(x.chat, y.chat)} | ${cell(x.stream, y.stream)} | ${cell(x.cpuPerReq, y.cpuPerReq)} | ${cell(x.cpuBound, y.cpuBound)} |`);
   }
-  const worst = worstDifference(a, b, adjusted);
-  const raw = worstDifference(a, b, false);
+  const worst = worstDifference(a, b);
   return [
-    `| per CPU, relative to ${a.configs.find(c => c.id === BASELINE)?.label ?? BASELINE}${adjusted ? ', at the same CPU speed' : ''} | chat capacity at the target: run 1 / run 2 (difference) | concurrent streams at the target | proxy CPU per request at load | req/s per CPU if CPU-bound |`,
+    `| per CPU, relative to ${a.configs.find(c => c.id === BASELINE)?.label ?? BASELINE} | chat capacity at the target: run 1 / run 2 (difference) | concurrent streams at the target | proxy CPU per request at load | req/s per CPU if CPU-bound |`,
     '|---|---:|---:|---:|---:|',
     ...rows,
     '',
-    `Largest difference between the two runs: **${(worst * 100).toFixed(0)} %** over every ratio${adjusted ? ` (without the CPU-speed adjustment: ${(raw * 100).toFixed(0)} %)` : ''}; `
-      + `${(worstDifference(a, b, adjusted, ['cpuPerReq', 'cpuBound']) * 100).toFixed(0)} % for the CPU cost ratios, ${(worstDifference(a, b, adjusted, ['chat']) * 100).toFixed(0)} % for chat capacity at the target, `
-      + `${(worstDifference(a, b, adjusted, ['stream']) * 100).toFixed(0)} % for concurrent streams at the target.`,
+    `Largest difference between the two runs: **${(worst * 100).toFixed(0)} %** over every ratio; `
+      + `${(worstDifference(a, b, ['cpuPerReq', 'cpuBound']) * 100).toFixed(0)} % for the CPU cost ratios, ${(worstDifference(a, b, ['chat']) * 100).toFixed(0)} % for chat capacity at the target, `
+      + `${(worstDifference(a, b, ['stream']) * 100).toFixed(0)} % for concurrent streams at the target.`,
   ].join('\n');
 }
 

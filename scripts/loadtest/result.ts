@@ -82,8 +82,6 @@ export interface ConfigResult {
   readonly inFlightSeriesPerPod?: number;
   /** Pods that died during the measurement (replaced, and the step repeated). */
   readonly crashes: number;
-  /** CPU ms of the speed probe (speed_probe.py) on the proxy's CPU before the measurement: higher = slower CPU right now. */
-  readonly speedIndexMs?: number;
 }
 
 /** A two-CPU configuration under a fixed load: how its processes share the work. */

@@ -18,13 +18,13 @@
  * bounded in count, time and concurrency, all traffic goes to 127.0.0.1, and
  * every process started is killed on exit, error or Ctrl-C.
  */
-import { execFile, spawn } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { Harness } from '../../test/e2e/support/harness';
-import { LOCALHOST, request, sleep } from '../../test/e2e/support/http';
+import { request, sleep } from '../../test/e2e/support/http';
 import { ServiceMap } from '../../test/e2e/support/manifests';
 import { killAll, Proc } from '../../test/e2e/support/processes';
 import { PrometheusServer, startPrometheus } from '../../test/e2e/support/prometheus';
@@ -33,7 +33,7 @@ import { StepResult, Workload, runStep } from './loadgen';
 import { ProcSample, cpuBusyMs, cpuDeltaMs, cpuPressure, cpuShares, memoryOf, runQueueWaitMs, sampleGroups } from './procstat';
 import { renderRunMarkdown, renderSweepSvg, renderScalingSvg } from './report';
 import { BalanceResult, CapacityResult, ConfigResult, CrashRecord, EdgeBaseline, RunResult, ScalingEvidence, StepRecord, WorkloadKind } from './result';
-import { Edge, Pod, VENV_BIN, pin, prioritize, startEdge, startPod, startProvider } from './rig';
+import { Edge, Pod, pin, prioritize, startEdge, startPod, startProvider } from './rig';
 import { LITELLM_VERSION } from '../../lib/proxy/image';
 import { EDGE_HOST, MODELS, NAMESPACE, PACE, PROVIDER_MODELS, synthesize } from './stack';
 import { SearchOptions, Target, median, missesTarget, searchCapacity } from './stats';
@@ -303,16 +303,6 @@ async function measuredStep(rig: Rig, stage: Stage | undefined, port: number, ki
   };
   const miss = r.aborted ? `aborted at ${r.peakInFlight} in flight` : missesTarget(rec, TARGETS[kind]);
   return { ...rec, pass: miss === undefined, why: miss };
-}
-
-/** CPU ms of the speed probe on `cpu` (median of three): how fast that CPU is right now. */
-function speedIndex(cpu: string): Promise<number> {
-  const once = (): Promise<number> => new Promise(resolve => {
-    execFile('taskset', ['-c', cpu, path.join(VENV_BIN, 'python'), path.join(__dirname, 'speed_probe.py')], { timeout: 10_000 }, (err, out) => {
-      resolve(err ? NaN : Number(String(out).trim()));
-    });
-  });
-  return (async () => median([await once(), await once(), await once()]))();
 }
 
 /** Background CPU of idle pods, ms per second. */

@@ -7,11 +7,11 @@
  */
 import { App, Testing } from 'cdk8s';
 import * as lib from '../../lib';
+// The e2e stack's namespace, provider address and Secret names: the rig reuses the e2e harness, which answers for them.
+import { NAMESPACE, PROVIDER_API_BASE, SECRET_REFS } from '../../test/e2e/support/stack';
 
-export const NAMESPACE = 'litellm';
+export { NAMESPACE };
 export const EDGE_HOST = 'llm.example.com';
-/** Where the stack believes its provider lives; the rig points it at the fake provider. */
-export const PROVIDER_API_BASE = 'http://model-provider.models.svc.cluster.local:8080/v1';
 
 /** Where the ScaledObject expects Prometheus (the rig starts its own and asks it the same query). */
 export const PROMETHEUS_URL = 'http://prometheus-operated.monitoring.svc:9090';
@@ -34,12 +34,6 @@ export const MODELS = {
 export const PROVIDER_MODELS = {
   chat: `lt-sleep-${PACE.chatMs}`,
   stream: `lt-chunks-${PACE.streamChunks}-ms-${PACE.streamIntervalMs}`,
-} as const;
-
-export const SECRET_REFS = {
-  masterKey: { name: 'litellm-master-key', key: 'master-key' },
-  providerKey: { name: 'model-provider', key: 'api-key' },
-  redisPassword: { name: 'litellm-redis', key: 'password' },
 } as const;
 
 /** What a configuration changes in the synthesized stack (everything else is the production preset). */
