@@ -2,6 +2,7 @@ import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { FleetDashboard, GitOpsApp, LiteLLMConfigError, LiteLLMFleet, LiteLLMFleetProps, LiteLLMProxy, LiteLLMStack, Presets } from '../../lib';
 import { KUBE_STATE_METRICS } from '../../lib/observability/proxy-alerts';
+import { expectPanelsApart } from '../support/expectations';
 import { expressions, metricNames } from '../support/promql';
 import { schemaErrors } from '../support/schema';
 import { one } from '../support/synth';
@@ -72,15 +73,7 @@ describe('FleetDashboard of a fleet', () => {
     const titles = model.panels.map((p: any) => p.title);
     for (const t of ['Requests by tenant', 'Failed requests by tenant', 'Provider error ratio by tenant', 'Rate-limit rejections (429) by tenant', 'p95 request latency by tenant',
       'Tokens by tenant', 'Spend by tenant (USD per hour)', 'Response cache hit ratio by tenant', 'Ready replicas by tenant']) expect(titles).toContain(t);
-    const cells = new Set<string>();
-    for (const p of model.panels) {
-      for (let x = p.gridPos.x; x < p.gridPos.x + p.gridPos.w; x++) {
-        for (let y = p.gridPos.y; y < p.gridPos.y + p.gridPos.h; y++) {
-          expect(cells.has(`${x},${y}`)).toBe(false);
-          cells.add(`${x},${y}`);
-        }
-      }
-    }
+    expectPanelsApart(model.panels);
     expect(model.links).toEqual([expect.objectContaining({ type: 'dashboards', tags: ['litellm'] })]);
     expect(model.uid).toMatch(/^litellm-fleet-[0-9a-f]{16}$/);
   });

@@ -1,4 +1,4 @@
-import { configErrorOf } from '../support/expectations';
+import { configErrorOf, expectPanelsApart } from '../support/expectations';
 import { Chart, Testing } from 'cdk8s';
 import {
   ExternalPostgres, LiteLLMConfigError, LiteLLMFleet, LiteLLMProxy, LiteLLMProxyProps, LiteLLMStack, ProxyAlertName,
@@ -208,15 +208,7 @@ describe('ProxyDashboard', () => {
 
   test('every query is scoped to this proxy\'s pods; panels never overlap', () => {
     for (const e of exprs) for (const sel of e.match(/\w+\{[^}]*\}/g) ?? []) expect(sel).toMatch(/namespace="litellm"/);
-    const cells = new Set<string>();
-    for (const p of model.panels) {
-      for (let x = p.gridPos.x; x < p.gridPos.x + p.gridPos.w; x++) {
-        for (let y = p.gridPos.y; y < p.gridPos.y + p.gridPos.h; y++) {
-          expect(cells.has(`${x},${y}`)).toBe(false);
-          cells.add(`${x},${y}`);
-        }
-      }
-    }
+    expectPanelsApart(model.panels);
   });
 
   test('without a database, no budget panels; without Redis, no Redis panels', () => {

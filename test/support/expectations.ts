@@ -146,3 +146,16 @@ export function configErrorOf(build: () => unknown, prop: string): LiteLLMConfig
   expect((error as LiteLLMConfigError).prop).toBe(prop);
   return error as LiteLLMConfigError;
 }
+
+/** A Grafana dashboard's panels never overlap: no grid cell is covered twice. */
+export function expectPanelsApart(panels: { gridPos: { x: number; y: number; w: number; h: number } }[]): void {
+  const cells = new Set<string>();
+  for (const p of panels) {
+    for (let x = p.gridPos.x; x < p.gridPos.x + p.gridPos.w; x++) {
+      for (let y = p.gridPos.y; y < p.gridPos.y + p.gridPos.h; y++) {
+        expect(cells.has(`${x},${y}`)).toBe(false);
+        cells.add(`${x},${y}`);
+      }
+    }
+  }
+}
