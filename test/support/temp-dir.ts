@@ -14,6 +14,8 @@ const PREVIOUS = 'CDK8S_LITELLM_TEST_PREVIOUS_TMPDIR';
 
 export function enterTempDir(): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-litellm-test.'));
+  // Others may pass through, as through /tmp: the e2e runs PostgreSQL as its own user in a folder below.
+  fs.chmodSync(dir, 0o755);
   process.env[PREVIOUS] = process.env.TMPDIR ?? '';
   process.env[OWN] = dir;
   process.env.TMPDIR = dir;
